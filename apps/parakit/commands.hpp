@@ -1,0 +1,16 @@
+#pragma once
+// The subcommands of the driver. Each parses its options, makes one dist:: call and prints a record.
+
+#include <string>
+#include <vector>
+
+#include <boost/mpi/communicator.hpp>
+
+namespace parakit::cli {
+
+/// `parakit pi`: Monte Carlo estimate of pi. @p args are the arguments after the command name,
+/// @p argv the whole command line (recorded in the report). Returns the exit code.
+int run_pi(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
+           const std::vector<std::string>& argv);
+
+}  // namespace parakit::cli

@@ -1,0 +1,129 @@
+#include "common_options.hpp"
+
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "parakit/dist/environment.hpp"
+#include "parakit/error.hpp"
+#include "parakit/sys.hpp"
+
+namespace po = boost::program_options;
+
+namespace parakit::cli {
+namespace {
+
+// Draws "[#####.....]  42 %  3.1 s" on stderr, only after the run has lasted a second.
+class ProgressBar {
+ public:
+  void operator()(double fraction) {
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    if (elapsed < 1.0 || now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    constexpr int kWidth = 30;
+    const int filled = static_cast<int>(fraction * kWidth);
+    std::cerr << fmt::format("\r[{:#<{}}{:.<{}}] {:3.0f} %  {:.1f} s", "", filled, "", kWidth - filled,
+                             fraction * 100.0, elapsed)
+              << std::flush;
+    drawn_ = true;
+  }
+  ~ProgressBar() {
+    if (drawn_) std::cerr << "\r" << std::string(60, ' ') << "\r" << std::flush;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_{};
+  bool drawn_ = false;
+};
+
+int positive_int(const po::variables_map& values, const char* name, int minimum) {
+  const int v = values[name].as<int>();
+  if (v < minimum) {
+    throw UsageError(fmt::format("--{}: {} is too small (accepted: a whole number >= {})", name, v, minimum));
+  }
+  return v;
+}
+
+}  // namespace
+
+void add_common_options(po::options_description& options) {
+  options.add_options()("seed", po::value<std::string>()->default_value("42"), "random seed, 0 to 2^64-1")(
+      "threads", po::value<int>(),
+      "OpenMP threads per rank (default: OMP_NUM_THREADS, else the rank's CPUs)")(
+      "repeat", po::value<int>()->default_value(5), "timed repetitions (>= 1)")(
+      "warmup", po::value<int>()->default_value(1), "untimed runs before them (>= 0)")(
+      "format", po::value<std::string>()->default_value("text"), "text, json or csv")(
+      "output", po::value<std::string>(), "write the report to FILE (whole or not at all) instead of stdout")(
+      "help,h", "show this help");
+}
+
+bool parse_args(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
+                const std::string& command, const std::string& usage, const po::options_description& options,
+                po::variables_map& values) {
+  try {
+    po::store(po::command_line_parser(args).options(options).run(), values);
+    if (values.count("help") != 0) {
+      if (comm.rank() == 0) std::cout << usage << "\n\n" << options << std::flush;
+      return false;
+    }
+    po::notify(values);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(e.what()) + " (see '" + command + " --help')");
+  }
+  return true;
+}
+
+CommonOptions read_common_options(const boost::mpi::communicator& comm, const po::variables_map& values) {
+  CommonOptions common;
+  const std::string seed = values["seed"].as<std::string>();
+  try {
+    std::size_t used = 0;
+    if (seed.empty() || seed.find_first_not_of("0123456789") != std::string::npos)
+      throw std::invalid_argument(seed);
+    common.seed = std::stoull(seed, &used, 10);
+  } catch (const std::exception&) {
+    throw UsageError("--seed: '" + seed +
+                     "' is not a seed (accepted: a whole number from 0 to 18446744073709551615)");
+  }
+  common.threads = values.count("threads") != 0 ? positive_int(values, "threads", 1) : sys::default_threads();
+  common.repeat = positive_int(values, "repeat", 1);
+  common.warmup = positive_int(values, "warmup", 0);
+  common.format = report::parse_format(values["format"].as<std::string>());
+  if (values.count("output") != 0) {
+    common.output = values["output"].as<std::string>();
+    dist::check_on_root(comm, [&] { report::check_writable(common.output); });
+  }
+  return common;
+}
+
+dist::RunOptions run_options(const boost::mpi::communicator& comm, const CommonOptions& common) {
+  dist::RunOptions options{
+      .threads = common.threads, .repeat = common.repeat, .warmup = common.warmup, .progress = {}};
+  if (comm.rank() == 0 && sys::is_terminal(2)) {
+    auto bar = std::make_shared<ProgressBar>();
+    options.progress = [bar](double fraction) { (*bar)(fraction); };
+  }
+  return options;
+}
+
+void emit(const boost::mpi::communicator& comm, const report::Record& record, const CommonOptions& common) {
+  if (comm.rank() != 0) return;
+  std::ostringstream text;
+  report::make_reporter(common.format)->write(record, text);
+  if (common.output.empty()) {
+    std::cout << text.str() << std::flush;
+  } else {
+    report::write_file_atomically(common.output, text.str());
+  }
+}
+
+report::Context launch_context(const std::vector<std::string>& argv) {
+  return {argv, dist::mpi_library_version(), dist::mpi_standard_version(), dist::mpi_thread_level()};
+}
+
+}  // namespace parakit::cli

@@ -1,0 +1,48 @@
+#pragma once
+// Options every kernel command shares, and the one way a command prints its record.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <boost/mpi/communicator.hpp>
+#include <boost/program_options.hpp>
+
+#include "parakit/dist/run.hpp"
+#include "parakit/report/reporter.hpp"
+
+namespace parakit::cli {
+
+struct CommonOptions {
+  std::uint64_t seed = 0;
+  int threads = 0;
+  int repeat = 0;
+  int warmup = 0;
+  report::Format format = report::Format::kText;
+  std::string output;  // empty: stdout
+};
+
+/// Adds --seed, --threads, --repeat, --warmup, --format, --output to @p options.
+void add_common_options(boost::program_options::options_description& options);
+
+/// Parses @p args against @p options; returns false (after printing help on rank 0) for --help.
+/// Throws UsageError for anything wrong, on every rank alike.
+bool parse_args(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
+                const std::string& command, const std::string& usage,
+                const boost::program_options::options_description& options,
+                boost::program_options::variables_map& values);
+
+/// Validates the common options; checks on rank 0 that --output can be written (collective).
+CommonOptions read_common_options(const boost::mpi::communicator& comm,
+                                  const boost::program_options::variables_map& values);
+
+/// The run options for dist::run, with a progress bar on rank 0 when stderr is a terminal.
+dist::RunOptions run_options(const boost::mpi::communicator& comm, const CommonOptions& common);
+
+/// Prints @p record on rank 0 in the chosen format, to stdout or whole into --output.
+void emit(const boost::mpi::communicator& comm, const report::Record& record, const CommonOptions& common);
+
+/// The launch context of the record (command line, MPI library).
+report::Context launch_context(const std::vector<std::string>& argv);
+
+}  // namespace parakit::cli

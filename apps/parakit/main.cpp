@@ -1,0 +1,59 @@
+// parakit: hybrid MPI + OpenMP computations, measured. This file only dispatches to a command.
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "parakit/dist/environment.hpp"
+#include "parakit/error.hpp"
+#include "parakit/version.hpp"
+
+#include "commands.hpp"
+
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(const boost::mpi::communicator&, const std::vector<std::string>&,
+             const std::vector<std::string>&);
+};
+
+constexpr Command kCommands[] = {
+    {"pi", "Monte Carlo estimate of pi, split over ranks and threads", parakit::cli::run_pi},
+};
+
+void print_usage(std::ostream& out) {
+  out << "Usage: mpirun -n P parakit COMMAND [options]   (parakit COMMAND --help for its "
+         "options)\n\nCommands:\n";
+  for (const auto& c : kCommands)
+    out << "  " << c.name << "    " << c.summary << "\n";
+  out << "\nparakit --version prints the version and the git commit it was built from.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> all(argv, argv + argc);
+  return parakit::dist::guarded_main(argc, argv, "parakit", [&](const boost::mpi::communicator& comm) {
+    const bool is_root = comm.rank() == 0;
+    if (all.size() < 2 || all[1] == "--help" || all[1] == "-h" || all[1] == "help") {
+      if (is_root) print_usage(std::cout);
+      return all.size() < 2 ? int{parakit::kExitUsage} : int{parakit::kExitOk};
+    }
+    if (all[1] == "--version") {
+      const auto& b = parakit::build_info();
+      if (is_root)
+        std::cout << "parakit " << b.version << " (" << b.git_commit << ", " << b.build_type << ")\n";
+      return int{parakit::kExitOk};
+    }
+    for (const auto& c : kCommands) {
+      if (all[1] == c.name) return c.run(comm, {all.begin() + 2, all.end()}, all);
+    }
+    std::string names;
+    for (const auto& c : kCommands)
+      names += (names.empty() ? "" : ", ") + std::string(c.name);
+    throw parakit::UsageError("unknown command '" + all[1] + "' (accepted: " + names +
+                              "; see 'parakit --help')");
+  });
+}

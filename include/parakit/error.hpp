@@ -1,0 +1,43 @@
+#pragma once
+/// @file
+/// @brief The error types of parakit and the precondition macro. Library code throws; only `main` prints.
+
+#include <stdexcept>
+#include <string>
+
+namespace parakit {
+
+/// @brief A failed precondition or a runtime failure inside parakit. `what()` names the source location.
+class Error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// @brief Bad input from the user (an option, a value, a file to write). The driver exits with code 2.
+/// `what()` is the whole one-line message: what was wrong and what is accepted.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// @brief A computed answer failed its own check (for example repeats that disagree). Exit code 3.
+class WrongAnswer : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// @brief Process exit codes, the same for every command.
+enum ExitCode : int { kExitOk = 0, kExitRuntime = 1, kExitUsage = 2, kExitWrongAnswer = 3 };
+
+namespace detail {
+[[noreturn]] void throw_requirement(const char* file, int line, const char* condition,
+                                    const std::string& message);
+}  // namespace detail
+
+}  // namespace parakit
+
+/// @brief Throws parakit::Error with `file:line: condition: message` unless @p cond holds.
+#define PARAKIT_REQUIRE(cond, msg)                                                       \
+  do {                                                                                   \
+    if (!(cond)) ::parakit::detail::throw_requirement(__FILE__, __LINE__, #cond, (msg)); \
+  } while (false)

@@ -1,0 +1,39 @@
+#pragma once
+/// @file
+/// @brief Facts about the calling process and its environment (no MPI): host, pid, CPUs, OMP_* settings.
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace parakit::sys {
+
+/// @brief This host's name.
+std::string hostname();
+
+/// @brief This process's id.
+long pid();
+
+/// @brief The CPUs this process may run on (its affinity mask), ascending.
+std::vector<int> allowed_cpus();
+
+/// @brief A CPU list in the kernel's compact form, e.g. "0-3,6".
+std::string cpu_list(const std::vector<int>& cpus);
+
+/// @brief The default thread count of a rank: OMP_NUM_THREADS (its first entry) when set to a positive
+/// number, else the number of CPUs the process may run on.
+int default_threads();
+
+/// @brief Every OMP_* and GOMP_* environment variable, sorted by name.
+std::vector<std::pair<std::string, std::string>> openmp_environment();
+
+/// @brief The OpenMP version this was compiled against, e.g. "4.5 (201511)".
+std::string openmp_version();
+
+/// @brief The current UTC time in ISO 8601, e.g. "2026-11-25T15:04:05Z".
+std::string utc_timestamp();
+
+/// @brief True when file descriptor @p fd is a terminal.
+bool is_terminal(int fd);
+
+}  // namespace parakit::sys

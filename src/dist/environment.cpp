@@ -1,0 +1,104 @@
+#include "parakit/dist/environment.hpp"
+
+#include <exception>
+#include <iostream>
+#include <memory>
+
+#include <boost/mpi/collectives/broadcast.hpp>
+#include <boost/mpi/environment.hpp>
+#include <boost/serialization/string.hpp>
+#include <mpi.h>
+
+#include "parakit/error.hpp"
+
+namespace parakit::dist {
+namespace {
+
+void report(const std::string& program, int rank, int size, const char* what) {
+  // One write per message so that lines from different ranks do not interleave.
+  std::string line = program + ": error";
+  if (size > 1) line += " [rank " + std::to_string(rank) + "]";
+  line += ": " + std::string(what) + "\n";
+  std::cerr << line << std::flush;
+}
+
+}  // namespace
+
+int guarded_main(int argc, char** argv, const std::string& program,
+                 const std::function<int(const boost::mpi::communicator&)>& body) {
+  // abort_on_exception=false: exceptions are handled here, where we know whether aborting is needed.
+  boost::mpi::environment env(argc, argv, boost::mpi::threading::funneled, false);
+  const boost::mpi::communicator world;
+  const int rank = world.rank(), size = world.size();
+  int code = kExitRuntime;
+  try {
+    if (env.thread_level() < boost::mpi::threading::funneled) {
+      throw Error("the MPI library does not grant MPI_THREAD_FUNNELED, which OpenMP threads need");
+    }
+    return body(world);
+  } catch (const UsageError& e) {
+    if (rank == 0) std::cerr << program << ": error: " << e.what() << "\n" << std::flush;
+    return kExitUsage;
+  } catch (const WrongAnswer& e) {
+    report(program, rank, size, e.what());
+    code = kExitWrongAnswer;
+  } catch (const std::exception& e) {
+    report(program, rank, size, e.what());
+  } catch (...) {
+    report(program, rank, size, "unknown exception");
+  }
+  // Returning would run MPI_Finalize here while other ranks may wait in a collective: end them all.
+  if (size > 1) env.abort(code);
+  return code;
+}
+
+std::string mpi_library_version() {
+  char text[MPI_MAX_LIBRARY_VERSION_STRING];
+  int length = 0;
+  if (MPI_Get_library_version(text, &length) != MPI_SUCCESS) return "unknown";
+  std::string version(text, static_cast<std::size_t>(length));
+  const auto end = version.find_first_of("\r\n");
+  if (end != std::string::npos) version.resize(end);
+  while (!version.empty() && (version.back() == ' ' || version.back() == '\0'))
+    version.pop_back();
+  return version;
+}
+
+std::string mpi_standard_version() {
+  int major = 0, minor = 0;
+  if (MPI_Get_version(&major, &minor) != MPI_SUCCESS) return "unknown";
+  return std::to_string(major) + "." + std::to_string(minor);
+}
+
+std::string mpi_thread_level() {
+  int level = MPI_THREAD_SINGLE;
+  if (MPI_Query_thread(&level) != MPI_SUCCESS) return "unknown";
+  switch (level) {
+    case MPI_THREAD_SINGLE:
+      return "single";
+    case MPI_THREAD_FUNNELED:
+      return "funneled";
+    case MPI_THREAD_SERIALIZED:
+      return "serialized";
+    case MPI_THREAD_MULTIPLE:
+      return "multiple";
+    default:
+      return "unknown";
+  }
+}
+
+void check_on_root(const boost::mpi::communicator& comm, const std::function<void()>& check) {
+  std::string failure;
+  if (comm.rank() == 0) {
+    try {
+      check();
+    } catch (const std::exception& e) {
+      failure = e.what();
+      if (failure.empty()) failure = "check failed";
+    }
+  }
+  boost::mpi::broadcast(comm, failure, 0);
+  if (!failure.empty()) throw UsageError(failure);
+}
+
+}  // namespace parakit::dist

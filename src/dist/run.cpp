@@ -1,0 +1,76 @@
+#include "parakit/dist/run.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include <boost/mpi/collectives/all_reduce.hpp>
+#include <boost/mpi/collectives/gather.hpp>
+#include <boost/serialization/string.hpp>
+
+#include "parakit/report/statistics.hpp"
+#include "parakit/sys.hpp"
+
+namespace parakit::dist::detail {
+
+void check_same_work(const boost::mpi::communicator& comm, std::uint64_t task_count, std::uint64_t total) {
+  const std::uint64_t mine[2] = {task_count, total};
+  std::uint64_t low[2] = {0, 0}, high[2] = {0, 0};
+  boost::mpi::all_reduce(comm, mine, 2, low, boost::mpi::minimum<std::uint64_t>());
+  boost::mpi::all_reduce(comm, mine, 2, high, boost::mpi::maximum<std::uint64_t>());
+  PARAKIT_REQUIRE(low[0] == high[0] && low[1] == high[1],
+                  "the ranks were given different work (tasks " + std::to_string(low[0]) + ".." +
+                      std::to_string(high[0]) + ", indices " + std::to_string(low[1]) + ".." +
+                      std::to_string(high[1]) + ")");
+}
+
+RunStats collect_stats(const boost::mpi::communicator& comm, const std::vector<PhaseTimes>& mine, int threads,
+                       int warmup) {
+  std::vector<double> compute;
+  std::vector<double> flat;  // five numbers per repeat, in PhaseTimes order
+  for (const PhaseTimes& p : mine) {
+    compute.push_back(p.compute_s);
+    flat.insert(flat.end(), {p.partition_s, p.scatter_s, p.compute_s, p.reduce_s, p.total_s});
+  }
+  RankInfo me{comm.rank(),
+              sys::hostname(),
+              sys::pid(),
+              threads,
+              sys::cpu_list(sys::allowed_cpus()),
+              report::summarize(compute).median};
+
+  RunStats stats;
+  stats.ranks = comm.size();
+  stats.warmup = warmup;
+  std::vector<std::vector<double>> all_flat;
+  if (comm.rank() != 0) {
+    boost::mpi::gather(comm, me, 0);
+    boost::mpi::gather(comm, flat, 0);
+    return stats;
+  }
+  boost::mpi::gather(comm, me, stats.per_rank, 0);
+  boost::mpi::gather(comm, flat, all_flat, 0);
+
+  for (const RankInfo& r : stats.per_rank)
+    stats.threads_per_rank = std::max(stats.threads_per_rank, r.threads);
+  const std::size_t repeats = mine.size();
+  for (std::size_t k = 0; k < repeats; ++k) {
+    PhaseTimes worst;
+    double compute_sum = 0.0;
+    for (const auto& rank_flat : all_flat) {
+      const double* p = &rank_flat[5 * k];
+      worst.partition_s = std::max(worst.partition_s, p[0]);
+      worst.scatter_s = std::max(worst.scatter_s, p[1]);
+      worst.compute_s = std::max(worst.compute_s, p[2]);
+      worst.reduce_s = std::max(worst.reduce_s, p[3]);
+      worst.total_s = std::max(worst.total_s, p[4]);
+      compute_sum += p[2];
+    }
+    const double compute_mean = compute_sum / static_cast<double>(all_flat.size());
+    stats.phases.push_back(worst);
+    stats.times_s.push_back(worst.total_s);
+    stats.imbalance.push_back(compute_mean > 0.0 ? worst.compute_s / compute_mean : 1.0);
+  }
+  return stats;
+}
+
+}  // namespace parakit::dist::detail

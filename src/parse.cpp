@@ -1,0 +1,98 @@
+#include "parakit/parse.hpp"
+
+#include <string>
+
+#include "parakit/error.hpp"
+
+namespace parakit {
+namespace {
+
+[[noreturn]] void reject(std::string_view text, std::string_view option, std::uint64_t max,
+                         std::string_view why) {
+  throw UsageError(std::string(option) + ": '" + std::string(text) + "' " + std::string(why) +
+                   " (accepted: a whole number from 1 to " + std::to_string(max) +
+                   ", as digits or like 2e10 or 3.2e6; a list separated by commas)");
+}
+
+}  // namespace
+
+std::uint64_t parse_count(std::string_view text, std::string_view option, std::uint64_t max) {
+  // mantissa digits (with at most one '.') then an optional exponent; the value is built exactly.
+  std::string digits;
+  std::int64_t point_shift = 0;  // digits after the '.'
+  std::size_t i = 0;
+  bool seen_point = false;
+  if (i < text.size() && text[i] == '+') ++i;
+  if (i < text.size() && text[i] == '-') reject(text, option, max, "is negative");
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c >= '0' && c <= '9') {
+      digits += c;
+      if (seen_point) ++point_shift;
+    } else if (c == '.' && !seen_point) {
+      seen_point = true;
+    } else {
+      break;
+    }
+  }
+  if (digits.empty()) reject(text, option, max, "is not a number");
+  std::int64_t exponent = 0;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    bool negative = false;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+    const std::size_t start = i;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+      if (exponent > 1000) reject(text, option, max, "is too large");
+      exponent = exponent * 10 + (text[i] - '0');
+    }
+    if (i == start) reject(text, option, max, "is not a number");
+    if (negative) exponent = -exponent;
+  }
+  if (i != text.size()) reject(text, option, max, "is not a number");
+
+  // Drop leading zeros, then move the decimal point into the exponent.
+  const auto nonzero = digits.find_first_not_of('0');
+  if (nonzero == std::string::npos) reject(text, option, max, "is zero");
+  exponent -= point_shift;
+  // Trailing zeros of the mantissa can absorb a negative exponent ("3.20e1" = 32).
+  while (exponent < 0 && digits.size() > nonzero + 1 && digits.back() == '0') {
+    digits.pop_back();
+    ++exponent;
+  }
+  if (exponent < 0) reject(text, option, max, "is not a whole number");
+  if (static_cast<std::int64_t>(digits.size() - nonzero) + exponent > 20)
+    reject(text, option, max, "is too large");
+
+  std::uint64_t value = 0;
+  const auto push_digit = [&](unsigned d) {
+    if (value > (max - d) / 10) reject(text, option, max, "is too large");
+    value = value * 10 + d;
+  };
+  for (std::size_t k = nonzero; k < digits.size(); ++k)
+    push_digit(static_cast<unsigned>(digits[k] - '0'));
+  for (std::int64_t k = 0; k < exponent; ++k)
+    push_digit(0);
+  return value;
+}
+
+std::vector<std::uint64_t> parse_count_list(std::string_view text, std::string_view option,
+                                            std::uint64_t max) {
+  std::vector<std::uint64_t> values;
+  std::size_t start = 0;
+  while (true) {
+    const auto comma = text.find(',', start);
+    const auto entry =
+        text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    if (entry.empty()) {
+      throw UsageError(std::string(option) + ": '" + std::string(text) +
+                       "' has an empty entry (accepted: whole numbers separated by commas, like 1e5,3.2e6)");
+    }
+    values.push_back(parse_count(entry, option, max));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return values;
+}
+
+}  // namespace parakit

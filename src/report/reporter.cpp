@@ -1,0 +1,340 @@
+#include "parakit/report/reporter.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "parakit/error.hpp"
+#include "parakit/report/statistics.hpp"
+#include "parakit/sys.hpp"
+#include "parakit/version.hpp"
+
+#include <fcntl.h>
+
+namespace parakit::report {
+namespace {
+
+nlohmann::ordered_json summary_json(const Summary& s) {
+  return {{"n", s.n},         {"min_s", s.min},     {"median_s", s.median},
+          {"mean_s", s.mean}, {"stdev_s", s.stdev}, {"max_s", s.max}};
+}
+
+double median_of(const std::vector<dist::PhaseTimes>& phases, double dist::PhaseTimes::*field) {
+  std::vector<double> values;
+  for (const auto& p : phases)
+    values.push_back(p.*field);
+  return summarize(values).median;
+}
+
+// Appends `item` to `list`, separated by `separator` when the list is not empty.
+void append(std::string& list, std::string_view item, char separator) {
+  if (!list.empty()) list += separator;
+  list += item;
+}
+
+std::string quote_argument(const std::string& arg) {
+  if (!arg.empty() && arg.find_first_of(" \t\n'\"\\$`*?[]{}()<>|&;#~") == std::string::npos) return arg;
+  std::string quoted = "'";
+  for (const char c : arg)
+    quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return quoted + "'";
+}
+
+// --- text ---------------------------------------------------------------------------------------
+
+std::string seconds_text(double s) {
+  if (s >= 1.0) return fmt::format("{:.3f} s", s);
+  if (s >= 1e-3) return fmt::format("{:.3f} ms", s * 1e3);
+  if (s >= 1e-6) return fmt::format("{:.1f} us", s * 1e6);
+  return fmt::format("{:.0f} ns", s * 1e9);
+}
+
+std::string value_text(const std::string& key, const Record& v) {
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (key.ends_with("_s")) return seconds_text(d);
+    if (key.ends_with("per_s")) return fmt::format("{:.4g}/s", d);
+    return fmt::format("{:.10g}", d);
+  }
+  if (v.is_string()) return v.get<std::string>();
+  return v.dump();
+}
+
+void write_table(const Record& rows, std::ostream& out, const std::string& indent) {
+  if (!rows.is_array() || rows.empty() || !rows.front().is_object()) return;
+  std::vector<std::string> keys;
+  for (const auto& [key, _] : rows.front().items())
+    keys.push_back(key);
+  std::vector<std::vector<std::string>> cells{keys};
+  for (const auto& row : rows) {
+    std::vector<std::string> line;
+    for (const auto& key : keys)
+      line.push_back(row.contains(key) ? value_text(key, row[key]) : "");
+    cells.push_back(std::move(line));
+  }
+  std::vector<std::size_t> width(keys.size(), 0);
+  for (const auto& line : cells) {
+    for (std::size_t c = 0; c < line.size(); ++c)
+      width[c] = std::max(width[c], line[c].size());
+  }
+  for (const auto& line : cells) {
+    std::string text = indent;
+    for (std::size_t c = 0; c < line.size(); ++c)
+      text += fmt::format("{:>{}}  ", line[c], width[c]);
+    while (text.ends_with(' '))
+      text.pop_back();
+    out << text << '\n';
+  }
+}
+
+void write_fields(const char* title, const Record& object, std::ostream& out) {
+  std::string line = title;
+  for (const auto& [key, value] : object.items()) {
+    if (value.is_primitive()) line += fmt::format("  {} {}", key, value_text(key, value));
+  }
+  out << line << '\n';
+}
+
+// --- csv ----------------------------------------------------------------------------------------
+
+std::string csv_cell(const Record& v) {
+  std::string text;
+  if (v.is_string()) {
+    text = v.get<std::string>();
+  } else if (v.is_number_float()) {
+    text = fmt::format("{:.17g}", v.get<double>());
+  } else if (!v.is_null()) {
+    text = v.dump();
+  }
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (const char c : text)
+    quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+// Scalars of an object as (dotted path, value); arrays of scalars are joined with ';'.
+void flatten(const Record& object, const std::string& prefix,
+             std::vector<std::pair<std::string, Record>>& out) {
+  for (const auto& [key, value] : object.items()) {
+    const std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (value.is_object()) {
+      flatten(value, path, out);
+    } else if (value.is_array()) {
+      if (!value.empty() && !value.front().is_primitive()) continue;  // tables: not one cell
+      std::string joined;
+      for (const auto& item : value)
+        append(joined, csv_cell(item), ';');
+      out.emplace_back(path, joined);
+    } else {
+      out.emplace_back(path, value);
+    }
+  }
+}
+
+}  // namespace
+
+Format parse_format(std::string_view name) {
+  if (name == "text") return Format::kText;
+  if (name == "json") return Format::kJson;
+  if (name == "csv") return Format::kCsv;
+  throw UsageError("--format: '" + std::string(name) + "' is not a format (accepted: text, json, csv)");
+}
+
+void add_run_report(Record& record, const dist::RunStats& stats, double work_units, std::string_view unit,
+                    const Context& context) {
+  const Summary timing = summarize(stats.times_s);
+  const int cores = stats.ranks * stats.threads_per_rank;
+  const double throughput = timing.median > 0.0 ? work_units / timing.median : 0.0;
+  Record run = summary_json(timing);
+  run["repeat"] = stats.times_s.size();
+  run["warmup"] = stats.warmup;
+  record["timing"] = run;
+  record["throughput_per_s"] = throughput;
+  record["throughput_per_core_per_s"] = cores > 0 ? throughput / cores : 0.0;
+  record["throughput_unit"] = unit;
+  record["phases"] = {{"partition_s", median_of(stats.phases, &dist::PhaseTimes::partition_s)},
+                      {"scatter_s", median_of(stats.phases, &dist::PhaseTimes::scatter_s)},
+                      {"compute_s", median_of(stats.phases, &dist::PhaseTimes::compute_s)},
+                      {"reduce_s", median_of(stats.phases, &dist::PhaseTimes::reduce_s)},
+                      {"imbalance", summarize(stats.imbalance).median}};
+  Record ranks = Record::array();
+  std::vector<std::string> hosts;
+  for (const auto& r : stats.per_rank) {
+    ranks.push_back({{"rank", r.rank},
+                     {"host", r.host},
+                     {"pid", r.pid},
+                     {"threads", r.threads},
+                     {"cpus", r.cpus},
+                     {"compute_s", r.compute_s}});
+    if (std::find(hosts.begin(), hosts.end(), r.host) == hosts.end()) hosts.push_back(r.host);
+  }
+  record["per_rank"] = ranks;
+
+  std::string command_line;
+  for (const auto& arg : context.argv)
+    append(command_line, quote_argument(arg), ' ');
+  Record omp_env = Record::object();
+  for (const auto& [name, value] : sys::openmp_environment())
+    omp_env[name] = value;
+  const BuildInfo& build = build_info();
+  record["context"] = {{"command_line", command_line},
+                       {"version", build.version},
+                       {"git_commit", build.git_commit},
+                       {"build_type", build.build_type},
+                       {"compiler", build.compiler},
+                       {"arch_flags", build.arch_flags},
+                       {"mpi_library", context.mpi_library},
+                       {"mpi_version", context.mpi_version},
+                       {"mpi_thread_level", context.mpi_thread_level},
+                       {"openmp_version", sys::openmp_version()},
+                       {"omp_env", omp_env},
+                       {"hosts", hosts},
+                       {"timestamp_utc", sys::utc_timestamp()}};
+}
+
+void TableReporter::write(const Record& record, std::ostream& out) const {
+  std::string header =
+      fmt::format("parakit {}: {} rank{} x {} thread{}", record.value("kernel", "?"),
+                  record.value("ranks", 0), record.value("ranks", 0) == 1 ? "" : "s",
+                  record.value("threads_per_rank", 0), record.value("threads_per_rank", 0) == 1 ? "" : "s");
+  static const char* kCommon[] = {"schema", "kernel", "ranks", "threads_per_rank"};
+  for (const auto& [key, value] : record.items()) {
+    if (key == "result") break;
+    if (std::find(std::begin(kCommon), std::end(kCommon), key) != std::end(kCommon)) continue;
+    header += fmt::format(", {} {}", key, value_text(key, value));
+  }
+  out << header << '\n';
+  if (record.contains("result")) {
+    const Record& result = record["result"];
+    if (result.contains("tasks")) write_table(result["tasks"], out, "  ");
+    write_fields("result", result, out);
+  }
+  if (record.contains("timing")) write_fields("timing", record["timing"], out);
+  if (record.contains("throughput_per_s")) {
+    out << fmt::format("throughput  {:.4g} {}/s  ({:.4g} per core)\n",
+                       record["throughput_per_s"].get<double>(), record.value("throughput_unit", "units"),
+                       record["throughput_per_core_per_s"].get<double>());
+  }
+  if (record.contains("phases")) write_fields("phases (max over ranks)", record["phases"], out);
+  if (record.contains("per_rank")) write_table(record["per_rank"], out, "");
+  if (record.contains("context")) {
+    const Record& c = record["context"];
+    out << fmt::format("context  parakit {} ({}, {}), {}, MPI {} {}, OpenMP {}, {}\n", c.value("version", ""),
+                       c.value("git_commit", ""), c.value("build_type", ""), c.value("mpi_library", ""),
+                       c.value("mpi_version", ""), c.value("mpi_thread_level", ""),
+                       c.value("openmp_version", ""), c.value("timestamp_utc", ""));
+  }
+}
+
+void JsonReporter::write(const Record& record, std::ostream& out) const {
+  out << record.dump() << '\n';
+}
+
+void CsvReporter::write(const Record& record, std::ostream& out) const {
+  std::vector<std::pair<std::string, Record>> common;
+  flatten(record, "", common);
+  const Record* tasks = nullptr;
+  if (record.contains("result") && record["result"].contains("tasks")) tasks = &record["result"]["tasks"];
+  std::vector<std::string> task_keys;
+  if (tasks != nullptr && !tasks->empty()) {
+    for (const auto& [key, _] : tasks->front().items())
+      task_keys.push_back(key);
+  }
+  std::vector<std::string> header;
+  for (const auto& key : task_keys)
+    header.push_back("task." + key);
+  for (const auto& [key, _] : common)
+    header.push_back(key);
+  const auto write_line = [&out](const std::vector<std::string>& cells) {
+    for (std::size_t c = 0; c < cells.size(); ++c)
+      out << (c == 0 ? "" : ",") << cells[c];
+    out << '\n';
+  };
+  write_line(header);
+  const auto write_row = [&](const Record* task) {
+    std::vector<std::string> cells;
+    for (const auto& key : task_keys)
+      cells.push_back(csv_cell((*task)[key]));
+    for (const auto& [_, value] : common)
+      cells.push_back(csv_cell(value));
+    write_line(cells);
+  };
+  if (task_keys.empty()) {
+    write_row(nullptr);
+  } else {
+    for (const auto& task : *tasks)
+      write_row(&task);
+  }
+}
+
+std::unique_ptr<Reporter> make_reporter(Format format) {
+  switch (format) {
+    case Format::kJson:
+      return std::make_unique<JsonReporter>();
+    case Format::kCsv:
+      return std::make_unique<CsvReporter>();
+    case Format::kText:
+      break;
+  }
+  return std::make_unique<TableReporter>();
+}
+
+namespace {
+
+// Creates a unique temporary file beside `path`; returns its name and open descriptor.
+std::pair<std::string, int> make_temporary(const std::string& path) {
+  std::string name = path + ".tmp.XXXXXX";
+  const int fd = mkstemp(name.data());
+  if (fd < 0) {
+    throw UsageError("--output: cannot write '" + path + "': " + std::strerror(errno) +
+                     " (accepted: a file path in a writable directory)");
+  }
+  return {name, fd};
+}
+
+}  // namespace
+
+void check_writable(const std::string& path) {
+  if (std::filesystem::is_directory(path)) {
+    throw UsageError("--output: '" + path +
+                     "' is a directory (accepted: a file path in a writable directory)");
+  }
+  const auto [name, fd] = make_temporary(path);
+  ::close(fd);
+  std::remove(name.c_str());
+}
+
+void write_file_atomically(const std::string& path, std::string_view content) {
+  const auto [name, fd] = make_temporary(path);
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += static_cast<std::size_t>(n);
+  }
+  bool ok = written == content.size() && ::fsync(fd) == 0;
+  const int saved = errno;
+  ok = ::close(fd) == 0 && ok;
+  if (!ok || std::rename(name.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(ok ? errno : saved);
+    std::remove(name.c_str());
+    throw UsageError("--output: cannot write '" + path + "': " + reason);
+  }
+  // mkstemp creates 0600; give the file the usual permissions (subject to the umask).
+  const mode_t mask = ::umask(0);
+  ::umask(mask);
+  ::chmod(path.c_str(), 0666 & ~mask);
+}
+
+}  // namespace parakit::report

@@ -1,0 +1,100 @@
+#include "parakit/sys.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <ctime>
+#include <string_view>
+
+#include <sched.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace parakit::sys {
+
+std::string hostname() {
+  std::array<char, 256> name{};
+  if (gethostname(name.data(), name.size() - 1) != 0) return "unknown";
+  return name.data();
+}
+
+long pid() {
+  return static_cast<long>(getpid());
+}
+
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return cpus;
+  for (std::size_t cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(static_cast<int>(cpu));
+  }
+  return cpus;
+}
+
+std::string cpu_list(const std::vector<int>& cpus) {
+  std::string out;
+  for (std::size_t i = 0; i < cpus.size();) {
+    std::size_t j = i;
+    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1)
+      ++j;
+    if (!out.empty()) out += ',';
+    out += std::to_string(cpus[i]);
+    if (j > i) out += '-' + std::to_string(cpus[j]);
+    i = j + 1;
+  }
+  return out;
+}
+
+int default_threads() {
+  if (const char* env = std::getenv("OMP_NUM_THREADS")) {
+    // OMP_NUM_THREADS may be a nesting list such as "4,2": the first entry is the outer level.
+    char* end = nullptr;
+    const long n = std::strtol(env, &end, 10);
+    if (end != env && n > 0 && n < 100000) return static_cast<int>(n);
+  }
+  const auto n = allowed_cpus().size();
+  return n > 0 ? static_cast<int>(n) : 1;
+}
+
+std::vector<std::pair<std::string, std::string>> openmp_environment() {
+  std::vector<std::pair<std::string, std::string>> vars;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    if (!entry.starts_with("OMP_") && !entry.starts_with("GOMP_")) continue;
+    const auto eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    vars.emplace_back(entry.substr(0, eq), entry.substr(eq + 1));
+  }
+  std::sort(vars.begin(), vars.end());
+  return vars;
+}
+
+std::string openmp_version() {
+  const long date = _OPENMP;
+  // The _OPENMP dates of the OpenMP specifications.
+  const char* name = date >= 202111   ? "5.2"
+                     : date >= 202011 ? "5.1"
+                     : date >= 201811 ? "5.0"
+                     : date >= 201511 ? "4.5"
+                     : date >= 201307 ? "4.0"
+                                      : "3.x";
+  return std::string(name) + " (" + std::to_string(date) + ")";
+}
+
+std::string utc_timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::array<char, 32> text{};
+  std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text.data();
+}
+
+bool is_terminal(int fd) {
+  return isatty(fd) == 1;
+}
+
+}  // namespace parakit::sys
