@@ -1,0 +1,52 @@
+# Test helpers: every MPI test runs through mpiexec at several rank counts, with a TIMEOUT so that a
+# hang fails fast instead of stalling CI.
+include(GoogleTest)
+
+set(PARAKIT_MPIEXEC_FLAGS "")
+execute_process(COMMAND ${MPIEXEC_EXECUTABLE} --version OUTPUT_VARIABLE _mpiexec_version ERROR_QUIET)
+if(_mpiexec_version MATCHES "Open MPI|OpenRTE")
+  # More ranks than cores is the point of a 4-rank test on a 2-core machine.
+  set(PARAKIT_MPIEXEC_FLAGS --oversubscribe)
+endif()
+
+# Environment of every test: Open MPI refuses to run as root without these (CI runs as root), and
+# the sanitizer preset needs its leak suppressions (the MPI libraries keep global allocations).
+set(PARAKIT_TEST_ENV
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+  # No network interfaces are needed between ranks on one host; this keeps start-up quick and quiet.
+  OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none)
+if(PARAKIT_SANITIZE)
+  list(APPEND PARAKIT_TEST_ENV
+    "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan.supp:print_suppressions=0"
+    "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0"
+    "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+endif()
+
+# parakit_add_mpi_test(NAME FILES f.cpp... RANKS 1 2 3 4): one executable, one ctest entry per rank
+# count (NAME.mpi.N), each with TIMEOUT ${PARAKIT_TEST_TIMEOUT} and LABELS mpi.
+function(parakit_add_mpi_test name)
+  cmake_parse_arguments(ARG "" "" "FILES;RANKS" ${ARGN})
+  set(target ${name}_mpi_test)
+  add_executable(${target} ${ARG_FILES} ${PROJECT_SOURCE_DIR}/tests/mpi_main.cpp)
+  target_link_libraries(${target} PRIVATE parakit::core GTest::gtest parakit_warnings)
+  foreach(ranks IN LISTS ARG_RANKS)
+    if(ranks GREATER PARAKIT_TEST_MAX_RANKS)
+      continue()
+    endif()
+    add_test(NAME ${name}.mpi.${ranks}
+             COMMAND ${MPIEXEC_EXECUTABLE} ${MPIEXEC_NUMPROC_FLAG} ${ranks} ${PARAKIT_MPIEXEC_FLAGS}
+                     ${MPIEXEC_PREFLAGS} $<TARGET_FILE:${target}> ${MPIEXEC_POSTFLAGS})
+    set_tests_properties(${name}.mpi.${ranks} PROPERTIES
+      TIMEOUT ${PARAKIT_TEST_TIMEOUT} LABELS mpi PROCESSORS ${ranks} ENVIRONMENT "${PARAKIT_TEST_ENV}")
+  endforeach()
+endfunction()
+
+# parakit_add_gtests(TARGET LABELS l...): one ctest entry per GoogleTest test of TARGET (found in its
+# sources at configure time), each with the test environment and TIMEOUT ${PARAKIT_TEST_TIMEOUT}.
+# (gtest_discover_tests cannot carry a list-valued ENVIRONMENT in CMake 3.25.)
+function(parakit_add_gtests target)
+  cmake_parse_arguments(ARG "" "" "LABELS" ${ARGN})
+  gtest_add_tests(TARGET ${target} TEST_LIST tests)
+  set_tests_properties(${tests} PROPERTIES
+    TIMEOUT ${PARAKIT_TEST_TIMEOUT} LABELS "${ARG_LABELS}" ENVIRONMENT "${PARAKIT_TEST_ENV}")
+endfunction()

@@ -1,0 +1,66 @@
+#include "parakit/parse.hpp"
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "parakit/error.hpp"
+
+using parakit::parse_count;
+using parakit::parse_count_list;
+using parakit::UsageError;
+
+namespace {
+constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+
+std::string message_of(const char* text) {
+  try {
+    parse_count(text, "--samples", kMax);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(ParseCount, reads_digits_and_exact_scientific_notation) {
+  EXPECT_EQ(parse_count("100000", "--samples", kMax), 100000U);
+  EXPECT_EQ(parse_count("2e10", "--samples", kMax), 20'000'000'000U);
+  EXPECT_EQ(parse_count("3.2e6", "--samples", kMax), 3'200'000U);
+  EXPECT_EQ(parse_count("1E5", "--samples", kMax), 100'000U);
+  EXPECT_EQ(parse_count("+7", "--samples", kMax), 7U);
+  EXPECT_EQ(parse_count("2.50e1", "--samples", kMax), 25U);
+  EXPECT_EQ(parse_count("1234567890123456789", "--samples", kMax), 1234567890123456789U);
+  EXPECT_EQ(parse_count("9223372036854775807", "--samples", kMax), kMax);
+  EXPECT_EQ(parse_count("9.223372036854775807e18", "--samples", kMax), kMax);
+  EXPECT_EQ(parse_count("000012", "--samples", kMax), 12U);
+}
+
+TEST(ParseCount, rejects_what_is_not_a_positive_whole_number_in_range) {
+  for (const char* bad : {"", "abc", "-5", "0", "0e3", "1.5", "2.5e-1", "1e30", "9223372036854775808", "1e",
+                          "e5", "1,5", "3.2.1", "12abc", " 5", "1e999999999999", "0x10"}) {
+    EXPECT_THROW(parse_count(bad, "--samples", kMax), UsageError) << "'" << bad << "'";
+  }
+}
+
+TEST(ParseCount, messages_name_the_option_the_value_and_what_is_accepted) {
+  EXPECT_EQ(
+      message_of("-5"),
+      "--samples: '-5' is negative (accepted: a whole number from 1 to 9223372036854775807, as digits or "
+      "like 2e10 or 3.2e6; a list separated by commas)");
+  EXPECT_NE(message_of("abc").find("'abc' is not a number"), std::string::npos);
+  EXPECT_NE(message_of("1e30").find("'1e30' is too large"), std::string::npos);
+  EXPECT_NE(message_of("1.5").find("'1.5' is not a whole number"), std::string::npos);
+}
+
+TEST(ParseCountList, reads_one_task_per_entry) {
+  EXPECT_EQ(parse_count_list("1e5,3.2e6", "--samples", kMax),
+            (std::vector<std::uint64_t>{100'000, 3'200'000}));
+  EXPECT_EQ(parse_count_list("8", "--samples", kMax), (std::vector<std::uint64_t>{8}));
+  EXPECT_THROW(parse_count_list("1e5,", "--samples", kMax), UsageError);
+  EXPECT_THROW(parse_count_list(",1", "--samples", kMax), UsageError);
+  EXPECT_THROW(parse_count_list("1,,2", "--samples", kMax), UsageError);
+}
