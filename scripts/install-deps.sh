@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what parakit needs to build, test and benchmark on Debian 12 (apt-get, as root or through
+# sudo). Idempotent: installs only what is missing. On a cluster, load modules instead (README).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  openmpi-bin libopenmpi-dev openssh-client         # Open MPI (its launcher wants an rsh agent)
+  libboost-mpi-dev libboost-program-options-dev libboost-serialization-dev
+  nlohmann-json3-dev libfmt-dev libgtest-dev googletest
+  python3
+)
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "install-deps: not a Debian system; install the equivalents of: ${packages[*]}" >&2
+  echo "install-deps: (on a cluster: module load cmake gcc openmpi boost; see README)" >&2
+  exit 0
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "install-deps: need root to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+echo "install-deps: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -q
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
