@@ -15,3 +15,15 @@ if(PARAKIT_SANITIZE)
                                                     -fno-sanitize-recover=undefined)
   target_link_options(parakit_warnings INTERFACE -fsanitize=address,undefined)
 endif()
+
+# parakit_sanitizer_support(target...): in the sanitizer build, link the dlclose that keeps MPI's
+# components loaded until exit, so that leak reports name (and suppressions match) their libraries.
+function(parakit_sanitizer_support)
+  if(NOT PARAKIT_SANITIZE)
+    return()
+  endif()
+  foreach(target IN LISTS ARGN)
+    target_sources(${target} PRIVATE ${PROJECT_SOURCE_DIR}/src/sanitizer/keep_libraries_loaded.cpp)
+    target_link_options(${target} PRIVATE -Wl,--export-dynamic-symbol=dlclose)
+  endforeach()
+endfunction()

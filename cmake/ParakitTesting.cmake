@@ -17,8 +17,8 @@ set(PARAKIT_TEST_ENV
   OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none)
 if(PARAKIT_SANITIZE)
   list(APPEND PARAKIT_TEST_ENV
-    "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan.supp:print_suppressions=0"
-    "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0"
+    "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0"
+    "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0"
     "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
 endif()
 
@@ -29,6 +29,7 @@ function(parakit_add_mpi_test name)
   set(target ${name}_mpi_test)
   add_executable(${target} ${ARG_FILES} ${PROJECT_SOURCE_DIR}/tests/mpi_main.cpp)
   target_link_libraries(${target} PRIVATE parakit::core GTest::gtest parakit_warnings)
+  parakit_sanitizer_support(${target})
   foreach(ranks IN LISTS ARG_RANKS)
     if(ranks GREATER PARAKIT_TEST_MAX_RANKS)
       continue()
