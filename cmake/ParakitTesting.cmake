@@ -14,7 +14,10 @@ endif()
 set(PARAKIT_TEST_ENV
   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
   # No network interfaces are needed between ranks on one host; this keeps start-up quick and quiet.
-  OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none)
+  OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
+  # Open MPI resolves host names at start-up; where /etc/hosts lacks them (minimal containers) a DNS
+  # server that does not answer would stall every process by glibc's default 5 s timeout.
+  "RES_OPTIONS=timeout:1 attempts:1")
 if(PARAKIT_SANITIZE)
   list(APPEND PARAKIT_TEST_ENV
     "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0"

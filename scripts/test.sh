@@ -2,13 +2,13 @@
 # The whole test suite, from a fresh clone: install the dependencies, build with warnings as errors,
 # run every test (unit, MPI at 1-4 ranks, end to end). .ci/run calls exactly this.
 #   scripts/test.sh              # the "ci" preset (Release)
-#   scripts/test.sh --sanitize   # the "asan" preset (AddressSanitizer + UBSan, Debug)
+#   scripts/test.sh --sanitize   # the "dev" preset (Debug, AddressSanitizer + UBSan)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$PARAKIT_ROOT"
 
 preset=ci
-[ "${1:-}" = "--sanitize" ] && preset=asan
+[ "${1:-}" = "--sanitize" ] && preset=dev
 
 scripts/install-deps.sh
 

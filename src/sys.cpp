@@ -6,6 +6,7 @@
 #include <ctime>
 #include <string_view>
 
+#include <omp.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -82,6 +83,35 @@ std::string openmp_version() {
                      : date >= 201307 ? "4.0"
                                       : "3.x";
   return std::string(name) + " (" + std::to_string(date) + ")";
+}
+
+OpenMpSettings openmp_settings() {
+  OpenMpSettings s;
+  s.max_threads = omp_get_max_threads();
+  s.thread_limit = omp_get_thread_limit();
+  s.dynamic = omp_get_dynamic() != 0;
+  switch (omp_get_proc_bind()) {
+    case omp_proc_bind_false:
+      s.proc_bind = "false";
+      break;
+    case omp_proc_bind_true:
+      s.proc_bind = "true";
+      break;
+    case omp_proc_bind_master:
+      s.proc_bind = "master";
+      break;
+    case omp_proc_bind_close:
+      s.proc_bind = "close";
+      break;
+    case omp_proc_bind_spread:
+      s.proc_bind = "spread";
+      break;
+    default:
+      s.proc_bind = "unknown";
+      break;
+  }
+  s.num_places = omp_get_num_places();
+  return s;
 }
 
 std::string utc_timestamp() {

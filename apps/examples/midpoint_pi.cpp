@@ -6,10 +6,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <numbers>
-#include <string>
 
 #include "parakit/dist/environment.hpp"
 #include "parakit/dist/run.hpp"
+#include "parakit/parse.hpp"
 #include "parakit/sys.hpp"
 
 // One task of n midpoints; compute() sums over any range of them. No MPI, no threads here.
@@ -33,7 +33,8 @@ struct Midpoint {
 
 int main(int argc, char** argv) {
   return parakit::dist::guarded_main(argc, argv, "midpoint_pi", [&](const boost::mpi::communicator& comm) {
-    const std::uint64_t n = argc > 1 ? std::stoull(argv[1]) : 100'000'000;
+    const std::uint64_t n =
+        argc > 1 ? parakit::parse_count(argv[1], "n", std::uint64_t{1} << 53) : 100'000'000;
     parakit::dist::RunOptions options;
     options.threads = parakit::sys::default_threads();
     const auto run = parakit::dist::run(comm, Midpoint{n}, options);

@@ -16,6 +16,9 @@ namespace po = boost::program_options;
 namespace parakit::cli {
 namespace {
 
+// More OpenMP threads per rank than this is a typo, not a machine.
+constexpr int kMaxThreads = 4096;
+
 // Draws "[#####.....]  42 %  3.1 s" on stderr, only after the run has lasted a second.
 class ProgressBar {
  public:
@@ -41,10 +44,11 @@ class ProgressBar {
   bool drawn_ = false;
 };
 
-int positive_int(const po::variables_map& values, const char* name, int minimum) {
+int bounded_int(const po::variables_map& values, const char* name, int minimum, int maximum) {
   const int v = values[name].as<int>();
-  if (v < minimum) {
-    throw UsageError(fmt::format("--{}: {} is too small (accepted: a whole number >= {})", name, v, minimum));
+  if (v < minimum || v > maximum) {
+    throw UsageError(fmt::format("--{}: {} is too {} (accepted: a whole number from {} to {})", name, v,
+                                 v < minimum ? "small" : "large", minimum, maximum));
   }
   return v;
 }
@@ -52,14 +56,19 @@ int positive_int(const po::variables_map& values, const char* name, int minimum)
 }  // namespace
 
 void add_common_options(po::options_description& options) {
-  options.add_options()("seed", po::value<std::string>()->default_value("42"), "random seed, 0 to 2^64-1")(
-      "threads", po::value<int>(),
-      "OpenMP threads per rank (default: OMP_NUM_THREADS, else the rank's CPUs)")(
-      "repeat", po::value<int>()->default_value(5), "timed repetitions (>= 1)")(
-      "warmup", po::value<int>()->default_value(1), "untimed runs before them (>= 0)")(
-      "format", po::value<std::string>()->default_value("text"), "text, json or csv")(
-      "output", po::value<std::string>(), "write the report to FILE (whole or not at all) instead of stdout")(
-      "help,h", "show this help");
+  // clang-format off
+  options.add_options()
+    ("seed", po::value<std::string>()->default_value("42"), "random seed, 0 to 2^64-1")
+    ("threads", po::value<int>(), "OpenMP threads per rank (default: OMP_NUM_THREADS, else the rank's CPUs)")
+    ("repeat", po::value<int>()->default_value(5), "timed repetitions (1 to 1000000)")
+    ("warmup", po::value<int>()->default_value(1), "untimed runs before them (0 to 1000000)")
+    ("format", po::value<std::string>()->default_value("text"), "text, json or csv")
+    ("output", po::value<std::string>(), "write the report to FILE (whole or not at all) instead of stdout")
+    ("progress", po::value<std::string>()->default_value("auto"),
+     "progress bar on stderr for runs over a second: auto (when stderr is a terminal; under mpirun it "
+     "is a pipe, so say always), always, never")
+    ("help,h", "show this help");
+  // clang-format on
 }
 
 bool parse_args(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
@@ -90,9 +99,18 @@ CommonOptions read_common_options(const boost::mpi::communicator& comm, const po
     throw UsageError("--seed: '" + seed +
                      "' is not a seed (accepted: a whole number from 0 to 18446744073709551615)");
   }
-  common.threads = values.count("threads") != 0 ? positive_int(values, "threads", 1) : sys::default_threads();
-  common.repeat = positive_int(values, "repeat", 1);
-  common.warmup = positive_int(values, "warmup", 0);
+  common.threads =
+      values.count("threads") != 0 ? bounded_int(values, "threads", 1, kMaxThreads) : sys::default_threads();
+  common.repeat = bounded_int(values, "repeat", 1, dist::kMaxRuns);
+  common.warmup = bounded_int(values, "warmup", 0, dist::kMaxRuns);
+  const std::string progress = values["progress"].as<std::string>();
+  if (progress == "always") {
+    common.progress = true;
+  } else if (progress == "auto") {
+    common.progress = sys::is_terminal(2);
+  } else if (progress != "never") {
+    throw UsageError("--progress: '" + progress + "' is not a choice (accepted: auto, always, never)");
+  }
   common.format = report::parse_format(values["format"].as<std::string>());
   if (values.count("output") != 0) {
     common.output = values["output"].as<std::string>();
@@ -104,7 +122,7 @@ CommonOptions read_common_options(const boost::mpi::communicator& comm, const po
 dist::RunOptions run_options(const boost::mpi::communicator& comm, const CommonOptions& common) {
   dist::RunOptions options{
       .threads = common.threads, .repeat = common.repeat, .warmup = common.warmup, .progress = {}};
-  if (comm.rank() == 0 && sys::is_terminal(2)) {
+  if (comm.rank() == 0 && common.progress) {
     auto bar = std::make_shared<ProgressBar>();
     options.progress = [bar](double fraction) { (*bar)(fraction); };
   }

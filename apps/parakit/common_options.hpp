@@ -19,10 +19,11 @@ struct CommonOptions {
   int repeat = 0;
   int warmup = 0;
   report::Format format = report::Format::kText;
-  std::string output;  // empty: stdout
+  std::string output;     // empty: stdout
+  bool progress = false;  // draw a progress bar on stderr (rank 0)
 };
 
-/// Adds --seed, --threads, --repeat, --warmup, --format, --output to @p options.
+/// Adds --seed, --threads, --repeat, --warmup, --format, --output, --progress to @p options.
 void add_common_options(boost::program_options::options_description& options);
 
 /// Parses @p args against @p options; returns false (after printing help on rank 0) for --help.

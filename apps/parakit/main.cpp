@@ -37,9 +37,15 @@ int main(int argc, char** argv) {
   const std::vector<std::string> all(argv, argv + argc);
   return parakit::dist::guarded_main(argc, argv, "parakit", [&](const boost::mpi::communicator& comm) {
     const bool is_root = comm.rank() == 0;
-    if (all.size() < 2 || all[1] == "--help" || all[1] == "-h" || all[1] == "help") {
+    std::string names;
+    for (const auto& c : kCommands)
+      names += (names.empty() ? "" : ", ") + std::string(c.name);
+    if (all.size() < 2) {
+      throw parakit::UsageError("no command given (accepted: " + names + "; see 'parakit --help')");
+    }
+    if (all[1] == "--help" || all[1] == "-h" || all[1] == "help") {
       if (is_root) print_usage(std::cout);
-      return all.size() < 2 ? int{parakit::kExitUsage} : int{parakit::kExitOk};
+      return int{parakit::kExitOk};
     }
     if (all[1] == "--version") {
       const auto& b = parakit::build_info();
@@ -50,9 +56,6 @@ int main(int argc, char** argv) {
     for (const auto& c : kCommands) {
       if (all[1] == c.name) return c.run(comm, {all.begin() + 2, all.end()}, all);
     }
-    std::string names;
-    for (const auto& c : kCommands)
-      names += (names.empty() ? "" : ", ") + std::string(c.name);
     throw parakit::UsageError("unknown command '" + all[1] + "' (accepted: " + names +
                               "; see 'parakit --help')");
   });

@@ -30,6 +30,18 @@ std::vector<std::pair<std::string, std::string>> openmp_environment();
 /// @brief The OpenMP version this was compiled against, e.g. "4.5 (201511)".
 std::string openmp_version();
 
+/// @brief The OpenMP runtime's settings in effect for a new parallel region of the calling thread.
+struct OpenMpSettings {
+  int max_threads = 0;    ///< omp_get_max_threads()
+  int thread_limit = 0;   ///< omp_get_thread_limit()
+  bool dynamic = false;   ///< omp_get_dynamic()
+  std::string proc_bind;  ///< omp_get_proc_bind(): "false", "true", "master", "close" or "spread"
+  int num_places = 0;     ///< omp_get_num_places(): 0 when OMP_PLACES is not set
+};
+
+/// @brief The settings in effect now (after OMP_* variables were read by the runtime).
+OpenMpSettings openmp_settings();
+
 /// @brief The current UTC time in ISO 8601, e.g. "2026-11-25T15:04:05Z".
 std::string utc_timestamp();
 

@@ -6,7 +6,7 @@
 #   - baselines: std::mt19937_64 + uniform_real_distribution (C++), the seed's Python
 # Usage: scripts/bench/pi.sh [--samples 2e10] [--repeat 3]
 # Prints a Markdown table and writes the raw JSON records to results/bench-pi-<UTC time>/.
-# Exits 1 if a target is missed.
+# Exits 1 if a target is missed, 3 if the layouts disagree about the answer.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../env.sh"
 cd "$PARAKIT_ROOT"
@@ -65,7 +65,8 @@ ok = per_core >= 1.8e9 and eff2 >= 0.95
 print()
 print(f"targets: per-core {per_core:.3g} samples/s (>= 1.8e9): {'met' if per_core >= 1.8e9 else 'MISSED'}; "
       f"1 -> 2 ranks efficiency {100 * eff2:.1f} % (>= 95 %): {'met' if eff2 >= 0.95 else 'MISSED'}")
-print(f"inside counts identical across layouts: {r11['result']['inside'] == r21['result']['inside'] == r12['result']['inside']}")
+same = r11["result"]["inside"] == r21["result"]["inside"] == r12["result"]["inside"]
+print(f"inside counts identical across layouts: {same}")
 print(f"records: {out}/")
-sys.exit(0 if ok else 1)
+sys.exit(3 if not same else 0 if ok else 1)
 PY

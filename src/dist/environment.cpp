@@ -9,6 +9,7 @@
 #include <boost/serialization/string.hpp>
 #include <mpi.h>
 
+#include "parakit/dist/mpi_check.hpp"
 #include "parakit/error.hpp"
 
 namespace parakit::dist {
@@ -55,7 +56,7 @@ int guarded_main(int argc, char** argv, const std::string& program,
 std::string mpi_library_version() {
   char text[MPI_MAX_LIBRARY_VERSION_STRING];
   int length = 0;
-  if (MPI_Get_library_version(text, &length) != MPI_SUCCESS) return "unknown";
+  PARAKIT_MPI_CHECK(MPI_Get_library_version(text, &length));
   std::string version(text, static_cast<std::size_t>(length));
   const auto end = version.find_first_of("\r\n");
   if (end != std::string::npos) version.resize(end);
@@ -66,13 +67,13 @@ std::string mpi_library_version() {
 
 std::string mpi_standard_version() {
   int major = 0, minor = 0;
-  if (MPI_Get_version(&major, &minor) != MPI_SUCCESS) return "unknown";
+  PARAKIT_MPI_CHECK(MPI_Get_version(&major, &minor));
   return std::to_string(major) + "." + std::to_string(minor);
 }
 
 std::string mpi_thread_level() {
   int level = MPI_THREAD_SINGLE;
-  if (MPI_Query_thread(&level) != MPI_SUCCESS) return "unknown";
+  PARAKIT_MPI_CHECK(MPI_Query_thread(&level));
   switch (level) {
     case MPI_THREAD_SINGLE:
       return "single";
@@ -102,3 +103,16 @@ void check_on_root(const boost::mpi::communicator& comm, const std::function<voi
 }
 
 }  // namespace parakit::dist
+
+namespace parakit::detail {
+
+void throw_mpi_error(const char* call, int code, const char* file, int line) {
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  const std::string reason = MPI_Error_string(code, text, &length) == MPI_SUCCESS
+                                 ? std::string(text, static_cast<std::size_t>(length))
+                                 : "error code " + std::to_string(code);
+  throw MpiError(std::string(file) + ":" + std::to_string(line) + ": " + call + ": " + reason);
+}
+
+}  // namespace parakit::detail

@@ -12,15 +12,19 @@
 
 namespace parakit::dist::detail {
 
-void check_same_work(const boost::mpi::communicator& comm, std::uint64_t task_count, std::uint64_t total) {
-  const std::uint64_t mine[2] = {task_count, total};
-  std::uint64_t low[2] = {0, 0}, high[2] = {0, 0};
-  boost::mpi::all_reduce(comm, mine, 2, low, boost::mpi::minimum<std::uint64_t>());
-  boost::mpi::all_reduce(comm, mine, 2, high, boost::mpi::maximum<std::uint64_t>());
-  PARAKIT_REQUIRE(low[0] == high[0] && low[1] == high[1],
-                  "the ranks were given different work (tasks " + std::to_string(low[0]) + ".." +
-                      std::to_string(high[0]) + ", indices " + std::to_string(low[1]) + ".." +
-                      std::to_string(high[1]) + ")");
+void check_same_on_all_ranks(const boost::mpi::communicator& comm, const std::vector<std::uint64_t>& values) {
+  const int n = static_cast<int>(values.size());
+  std::vector<std::uint64_t> low(values.size()), high(values.size());
+  boost::mpi::all_reduce(comm, values.data(), n, low.data(), boost::mpi::minimum<std::uint64_t>());
+  boost::mpi::all_reduce(comm, values.data(), n, high.data(), boost::mpi::maximum<std::uint64_t>());
+  std::string ranges;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    ranges += (i == 0 ? "" : ", ") + std::to_string(low[i]) + ".." + std::to_string(high[i]);
+  }
+  PARAKIT_REQUIRE(low == high,
+                  "the ranks were given different work or run counts (min..max of tasks, indices, "
+                  "repeat, warmup: " +
+                      ranges + ")");
 }
 
 RunStats collect_stats(const boost::mpi::communicator& comm, const std::vector<PhaseTimes>& mine, int threads,

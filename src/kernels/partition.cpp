@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "parakit/error.hpp"
-#include "parakit/kernels/kernel.hpp"
 
 namespace parakit::kernels {
 

@@ -9,6 +9,7 @@
 #include <ostream>
 #include <sstream>
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,8 +18,6 @@
 #include "parakit/report/statistics.hpp"
 #include "parakit/sys.hpp"
 #include "parakit/version.hpp"
-
-#include <fcntl.h>
 
 namespace parakit::report {
 namespace {
@@ -61,8 +60,8 @@ std::string seconds_text(double s) {
 std::string value_text(const std::string& key, const Record& v) {
   if (v.is_number_float()) {
     const double d = v.get<double>();
-    if (key.ends_with("_s")) return seconds_text(d);
     if (key.ends_with("per_s")) return fmt::format("{:.4g}/s", d);
+    if (key.ends_with("_s")) return seconds_text(d);
     return fmt::format("{:.10g}", d);
   }
   if (v.is_string()) return v.get<std::string>();
@@ -186,6 +185,7 @@ void add_run_report(Record& record, const dist::RunStats& stats, double work_uni
   Record omp_env = Record::object();
   for (const auto& [name, value] : sys::openmp_environment())
     omp_env[name] = value;
+  const sys::OpenMpSettings omp = sys::openmp_settings();
   const BuildInfo& build = build_info();
   record["context"] = {{"command_line", command_line},
                        {"version", build.version},
@@ -198,6 +198,12 @@ void add_run_report(Record& record, const dist::RunStats& stats, double work_uni
                        {"mpi_thread_level", context.mpi_thread_level},
                        {"openmp_version", sys::openmp_version()},
                        {"omp_env", omp_env},
+                       {"openmp_runtime",
+                        {{"max_threads", omp.max_threads},
+                         {"thread_limit", omp.thread_limit},
+                         {"dynamic", omp.dynamic},
+                         {"proc_bind", omp.proc_bind},
+                         {"num_places", omp.num_places}}},
                        {"hosts", hosts},
                        {"timestamp_utc", sys::utc_timestamp()}};
 }
@@ -309,6 +315,12 @@ void check_writable(const std::string& path) {
     throw UsageError("--output: '" + path +
                      "' is a directory (accepted: a file path in a writable directory)");
   }
+  // The file is replaced by a rename, which the directory's permissions allow; refuse anyway when the
+  // existing file is read-only, as a user who protected it expects.
+  if (::access(path.c_str(), F_OK) == 0 && ::access(path.c_str(), W_OK) != 0) {
+    throw UsageError("--output: cannot write '" + path + "': " + std::strerror(errno) +
+                     " (accepted: a file path in a writable directory)");
+  }
   const auto [name, fd] = make_temporary(path);
   ::close(fd);
   std::remove(name.c_str());
@@ -323,13 +335,13 @@ void write_file_atomically(const std::string& path, std::string_view content) {
     if (n <= 0) break;
     written += static_cast<std::size_t>(n);
   }
-  bool ok = written == content.size() && ::fsync(fd) == 0;
-  const int saved = errno;
-  ok = ::close(fd) == 0 && ok;
-  if (!ok || std::rename(name.c_str(), path.c_str()) != 0) {
-    const std::string reason = std::strerror(ok ? errno : saved);
+  int error = 0;
+  if (written != content.size() || ::fsync(fd) != 0) error = errno != 0 ? errno : EIO;
+  if (::close(fd) != 0 && error == 0) error = errno;
+  if (error == 0 && std::rename(name.c_str(), path.c_str()) != 0) error = errno;
+  if (error != 0) {
     std::remove(name.c_str());
-    throw UsageError("--output: cannot write '" + path + "': " + reason);
+    throw Error("--output: cannot write '" + path + "': " + std::strerror(error));
   }
   // mkstemp creates 0600; give the file the usual permissions (subject to the umask).
   const mode_t mask = ::umask(0);

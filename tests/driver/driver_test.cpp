@@ -1,4 +1,5 @@
 // End-to-end tests of the real binaries: processes, files, exit codes and messages.
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -34,6 +35,7 @@ json run_json(std::vector<std::string> args, int ranks = 0) {
   const ProcessResult r = run_process(parakit_cmd(args, ranks));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "one JSON object and nothing else: " << r.out;
+  EXPECT_EQ(r.err, "") << "stderr carries diagnostics only, and a good run has none";
   return json::parse(r.out);
 }
 
@@ -151,7 +153,13 @@ class PiBadInput : public ::testing::TestWithParam<std::tuple<BadInput, int>> {}
 
 TEST_P(PiBadInput, exits_2_with_one_clear_line_and_no_output_file) {
   const auto& [bad, ranks] = GetParam();
-  const ProcessResult r = run_process(parakit_cmd(bad.args, ranks), 30.0);
+  TempDir dir;
+  std::vector<std::string> args = bad.args;
+  if (std::find(args.begin(), args.end(), "--output") == args.end()) {
+    args.insert(args.end(), {"--output", (dir.path() / "out.json").string()});
+  }
+  const ProcessResult r = run_process(parakit_cmd(args, ranks), 30.0);
+  EXPECT_TRUE(fs::is_empty(dir.path())) << "nothing written, not even a temporary";
   EXPECT_FALSE(r.timed_out);
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_EQ(r.out, "");
@@ -164,22 +172,27 @@ TEST_P(PiBadInput, exits_2_with_one_clear_line_and_no_output_file) {
 INSTANTIATE_TEST_SUITE_P(
     Driver, PiBadInput,
     ::testing::Combine(
-        ::testing::Values(BadInput{{"pi", "--bogus"}, "unrecognised option '--bogus'"},
-                          BadInput{{"pi", "--samples", "-5"},
-                                   "--samples: '-5' is negative (accepted: a whole number from 1"},
-                          BadInput{{"pi", "--samples", "abc"}, "--samples: 'abc' is not a number"},
-                          BadInput{{"pi", "--samples", "1e30"}, "--samples: '1e30' is too large"},
-                          BadInput{{"pi", "--samples", "5e18,5e18"}, "add up to more than"},
-                          BadInput{{"pi", "--threads", "0"},
-                                   "--threads: 0 is too small (accepted: a whole number >= 1)"},
-                          BadInput{{"pi", "--threads", "two"}, "--threads"},
-                          BadInput{{"pi", "--repeat", "0"}, "--repeat: 0 is too small"},
-                          BadInput{{"pi", "--seed", "-1"}, "--seed: '-1' is not a seed"},
-                          BadInput{{"pi", "--format", "xml"},
-                                   "--format: 'xml' is not a format (accepted: text, json, csv)"},
-                          BadInput{{"pi", "--output", "/nonexistent-dir/pi.json"},
-                                   "--output: cannot write '/nonexistent-dir/pi.json'"},
-                          BadInput{{"frobnicate"}, "unknown command 'frobnicate' (accepted: pi"}),
+        ::testing::Values(
+            BadInput{{"pi", "--bogus"}, "unrecognised option '--bogus'"},
+            BadInput{{"pi", "--samples", "-5"},
+                     "--samples: '-5' is negative (accepted: a whole number from 1"},
+            BadInput{{"pi", "--samples", "abc"}, "--samples: 'abc' is not a number"},
+            BadInput{{"pi", "--samples", "1e30"}, "--samples: '1e30' is too large"},
+            BadInput{{"pi", "--samples", "5e18,5e18"}, "add up to more than"},
+            BadInput{{"pi", "--threads", "0"}, "--threads: 0 is too small (accepted: a whole number from 1 to 4096)"},
+            BadInput{{"pi", "--threads", "two"}, "--threads"},
+            BadInput{{"pi", "--repeat", "0"}, "--repeat: 0 is too small"},
+            BadInput{{"pi", "--seed", "-1"}, "--seed: '-1' is not a seed"},
+            BadInput{{"pi", "--format", "xml"},
+                     "--format: 'xml' is not a format (accepted: text, json, csv)"},
+            BadInput{{"pi", "--output", "/nonexistent-dir/pi.json"},
+                     "--output: cannot write '/nonexistent-dir/pi.json'"},
+            BadInput{{"pi", "--repeat", "5000000"},
+                     "--repeat: 5000000 is too large (accepted: a whole number from 1"},
+            BadInput{{"pi", "--warmup", "-1"}, "--warmup: -1 is too small"},
+            BadInput{{"pi", "--threads", "100000"}, "--threads: 100000 is too large"},
+            BadInput{{"pi", "--progress", "sometimes"}, "--progress: 'sometimes' is not a choice"},
+            BadInput{{"frobnicate"}, "unknown command 'frobnicate' (accepted: pi"}),
         ::testing::Values(0, 2)));
 
 TEST(PiCommand, unwritable_output_is_refused_before_the_run_and_leaves_nothing) {
@@ -204,9 +217,26 @@ TEST(Driver, help_and_version) {
   EXPECT_NE(top.out.find("pi"), std::string::npos);
   const ProcessResult none = run_process(parakit_cmd({}));
   EXPECT_EQ(none.exit_code, 2);
+  EXPECT_EQ(none.out, "");
+  EXPECT_EQ(none.err, "parakit: error: no command given (accepted: pi; see 'parakit --help')\n");
   const ProcessResult version = run_process(parakit_cmd({"--version"}));
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_TRUE(version.out.starts_with("parakit 0.")) << version.out;
+}
+
+TEST(PiCommand, progress_bar_on_request_for_runs_over_a_second) {
+  // --progress always: under mpirun stderr is a pipe, so auto would stay silent. 6e9 samples on 2
+  // threads take about 1.3 s in a Release build (longer under load or sanitizers).
+  const ProcessResult r =
+      run_process(parakit_cmd({"pi", "--samples", "6e9", "--threads", "2", "--repeat", "1", "--warmup", "0",
+                               "--progress", "always", "--format", "json"}),
+                  240.0);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("\r[#"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(" %  "), std::string::npos) << r.err;
+  EXPECT_EQ(json::parse(r.out)["samples"], 6'000'000'000) << "the bar stays off stdout";
+  const ProcessResult quiet = run_process(parakit_cmd({"pi", "--samples", "1e6", "--progress", "always"}));
+  EXPECT_EQ(quiet.err, "") << "no bar for runs under a second";
 }
 
 TEST(Driver, a_rank_that_fails_ends_the_whole_job_within_seconds) {

@@ -8,12 +8,11 @@
 #include <stdexcept>
 #include <thread>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 extern char** environ;
 

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 
 #include "parakit/error.hpp"
-#include "parakit/kernels/kernel.hpp"
 
 using parakit::kernels::block_range;
 using parakit::kernels::Chunk;
@@ -90,6 +89,34 @@ TEST(SplitChunks, covers_every_index_of_every_task_once_in_order_for_all_part_co
       largest = std::max(largest, size);
     }
     EXPECT_LE(largest - smallest, 1U) << "a large task is shared, never one task per part; parts=" << parts;
+  }
+}
+
+TEST(SplitChunks, every_list_of_three_small_tasks_against_every_part_count) {
+  for (std::uint64_t a = 0; a <= 9; ++a) {
+    for (std::uint64_t b = 0; b <= 9; ++b) {
+      for (std::uint64_t c = 0; c <= 9; ++c) {
+        // The middle chunk starts mid-task, as a rank's share does when threads split it again.
+        const std::vector<Chunk> tasks = {{0, 0, a}, {1, 3, 3 + b}, {2, 0, c}};
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> expected;
+        for (const auto& t : tasks) {
+          for (std::uint64_t i = t.first; i < t.last; ++i)
+            expected.emplace_back(t.task, i);
+        }
+        for (std::uint64_t parts = 1; parts <= 12; ++parts) {
+          const auto blocks = split_chunks(tasks, parts);
+          ASSERT_EQ(blocks.size(), parts);
+          ASSERT_EQ(covered(blocks), expected) << a << "," << b << "," << c << " over " << parts;
+          for (std::uint64_t p = 0; p < parts; ++p) {
+            std::uint64_t size = 0;
+            for (const auto& chunk : blocks[p])
+              size += chunk.size();
+            ASSERT_EQ(size, block_range(a + b + c, p, parts).size())
+                << a << "," << b << "," << c << " part " << p;
+          }
+        }
+      }
+    }
   }
 }
 

@@ -81,6 +81,15 @@ TEST(CsvReporter, writes_a_header_and_one_quoted_row_per_task) {
   EXPECT_NE(row0.find(",a;b,"), std::string::npos) << "hosts joined with ';'";
 }
 
+TEST(TableReporter, shows_rates_as_rates_and_times_with_units) {
+  Record r = {{"kernel", "k"}, {"ranks", 1}, {"threads_per_rank", 1}};
+  r["result"] = {{"bytes_per_s", 2.5e9}, {"wait_s", 0.0015}};
+  std::ostringstream out;
+  TableReporter{}.write(r, out);
+  EXPECT_NE(out.str().find("bytes_per_s 2.5e+09/s"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("wait_s 1.500 ms"), std::string::npos) << out.str();
+}
+
 TEST(TableReporter, shows_the_result_timing_and_ranks) {
   std::ostringstream out;
   TableReporter{}.write(sample_record(), out);
@@ -106,5 +115,17 @@ TEST(WriteFileAtomically, writes_whole_files_and_refuses_unwritable_places) {
   EXPECT_THROW(check_writable(dir.string()), parakit::UsageError);
   EXPECT_NO_THROW(check_writable(target.string()));
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 1) << "no temporary left";
+  fs::remove_all(dir);
+}
+
+TEST(WriteFileAtomically, a_failed_rename_leaves_the_target_as_it_was_and_no_temporary) {
+  const fs::path dir = fs::temp_directory_path() / ("parakit_reporter_fail_" + std::to_string(::getpid()));
+  const fs::path target = dir / "taken";  // a non-empty directory: rename(file, target) must fail
+  fs::create_directories(target);
+  std::ofstream(target / "keep") << "old";
+  EXPECT_THROW(write_file_atomically(target.string(), "new"), parakit::Error);
+  EXPECT_EQ(read_file(target / "keep"), "old");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 1) << "no temporary left";
+  EXPECT_THROW(write_file_atomically((dir / "missing" / "x").string(), "new"), parakit::UsageError);
   fs::remove_all(dir);
 }

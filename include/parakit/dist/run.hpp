@@ -20,6 +20,9 @@
 
 namespace parakit::dist {
 
+/// @brief The largest accepted repeat and warmup counts.
+inline constexpr int kMaxRuns = 1'000'000;
+
 /// @brief How to run.
 struct RunOptions {
   int threads = 1;  ///< OpenMP threads of this rank (>= 1)
@@ -38,8 +41,9 @@ struct RunResult {
 
 namespace detail {
 
-/// Throws parakit::Error unless every rank describes the same work (task count and total size).
-void check_same_work(const boost::mpi::communicator& comm, std::uint64_t task_count, std::uint64_t total);
+/// Throws parakit::Error on every rank unless every rank passed the same @p values (the work and the
+/// run counts), so that ranks that disagree fail together instead of hanging in a collective.
+void check_same_on_all_ranks(const boost::mpi::communicator& comm, const std::vector<std::uint64_t>& values);
 
 /// Gathers every rank's phase times and identity to rank 0 and summarises them there.
 RunStats collect_stats(const boost::mpi::communicator& comm, const std::vector<PhaseTimes>& mine, int threads,
@@ -69,21 +73,23 @@ struct CombineOp {
 /// of `combine`, and not at all when `combine` is exact (integer counts).
 /// @note Collective over @p comm: every rank must call it with the same kernel (checked) and repeat
 /// counts; threads may differ between ranks.
-/// @throws parakit::Error for invalid options or ranks that disagree about the work;
+/// @throws parakit::Error for invalid options or ranks that disagree about the work or the counts;
 /// parakit::WrongAnswer if two runs reduce to different partials.
 template <kernels::Kernel K>
 RunResult<typename K::Partial> run(const boost::mpi::communicator& comm, const K& kernel,
                                    const RunOptions& options) {
   using Partial = typename K::Partial;
-  PARAKIT_REQUIRE(options.threads >= 1 && options.repeat >= 1 && options.warmup >= 0,
-                  "threads and repeat must be >= 1, warmup >= 0");
+  PARAKIT_REQUIRE(options.threads >= 1 && options.repeat >= 1 && options.warmup >= 0 &&
+                      options.repeat <= kMaxRuns && options.warmup <= kMaxRuns,
+                  "threads >= 1, 1 <= repeat <= kMaxRuns, 0 <= warmup <= kMaxRuns");
   const auto task_count = static_cast<std::uint64_t>(kernel.task_count());
   PARAKIT_REQUIRE(task_count > 0 && task_count <= static_cast<std::uint64_t>(INT32_MAX), "1 to 2^31-1 tasks");
   const auto whole = kernels::whole_tasks(kernel);
   std::uint64_t total = 0;
   for (const auto& c : whole)
     total += c.size();
-  detail::check_same_work(comm, task_count, total);
+  detail::check_same_on_all_ranks(comm, {task_count, total, static_cast<std::uint64_t>(options.repeat),
+                                         static_cast<std::uint64_t>(options.warmup)});
 
   const bool is_root = comm.rank() == 0;
   const int n = static_cast<int>(task_count);

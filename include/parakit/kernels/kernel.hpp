@@ -22,20 +22,6 @@
 
 namespace parakit::kernels {
 
-/// @brief Indices [first, last) of task @p task: the unit of work the distribution layer hands out.
-struct Chunk {
-  std::uint64_t task = 0;
-  std::uint64_t first = 0;
-  std::uint64_t last = 0;
-  [[nodiscard]] std::uint64_t size() const { return last - first; }
-  friend bool operator==(const Chunk&, const Chunk&) = default;
-  /// Boost.Serialization hook, so that chunks can be scattered without this header including Boost.
-  template <class Archive>
-  void serialize(Archive& archive, unsigned /*version*/) {
-    archive& task& first& last;
-  }
-};
-
 /// @brief What a user implements to run a computation through parakit.
 ///
 /// - `Partial`: a regular type; `Partial{}` is the identity of `combine`.
@@ -62,12 +48,6 @@ std::vector<Chunk> whole_tasks(const K& kernel) {
     chunks.push_back({t, 0, kernel.task_size(t)});
   return chunks;
 }
-
-/// @brief Splits the concatenated indices of @p chunks into @p parts contiguous blocks whose sizes
-/// differ by at most one (block_range), each block a list of chunks in order. A large task is cut
-/// across parts; small ones stay whole where the block boundaries allow. Empty chunks are dropped.
-/// @throws parakit::Error if parts == 0.
-std::vector<std::vector<Chunk>> split_chunks(std::span<const Chunk> chunks, std::uint64_t parts);
 
 /// @brief Options of run_local.
 struct LocalOptions {
