@@ -8,25 +8,10 @@
 #include "parakit/error.hpp"
 #include "parakit/kernels/monte_carlo_pi.hpp"
 
+#include "weighted_sum_kernel.hpp"
+
 using namespace parakit;
-
-namespace {
-
-struct WeightedSum {
-  using Partial = std::uint64_t;
-  std::vector<std::uint64_t> sizes;
-  std::uint64_t task_count() const { return sizes.size(); }
-  std::uint64_t task_size(std::uint64_t t) const { return sizes[t]; }
-  Partial compute(std::uint64_t task, std::uint64_t first, std::uint64_t last) const {
-    Partial s = 0;
-    for (std::uint64_t i = first; i < last; ++i)
-      s += (task + 1) * (i + 1);
-    return s;
-  }
-  static Partial combine(Partial a, Partial b) { return a + b; }
-};
-
-}  // namespace
+using parakit::test::WeightedSum;
 
 // Layouts 1x1, 1x2, 1x4, 2x1, 2x2, 2x4, 3x1, ... 4x4: every one must count exactly what one thread
 // counts alone, because sample i is a function of (seed, i) only and counts add exactly.

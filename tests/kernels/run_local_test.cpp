@@ -8,25 +8,12 @@
 #include "parakit/kernels/kernel.hpp"
 #include "parakit/kernels/monte_carlo_pi.hpp"
 
+#include "weighted_sum_kernel.hpp"
+
 using namespace parakit::kernels;
+using parakit::test::WeightedSum;
 
 namespace {
-
-// Records which indices were computed: sum of (task + 1) * (i + 1) has a closed form.
-struct WeightedSum {
-  using Partial = std::uint64_t;
-  std::vector<std::uint64_t> sizes;
-  std::uint64_t task_count() const { return sizes.size(); }
-  std::uint64_t task_size(std::uint64_t t) const { return sizes[t]; }
-  Partial compute(std::uint64_t task, std::uint64_t first, std::uint64_t last) const {
-    Partial s = 0;
-    for (std::uint64_t i = first; i < last; ++i)
-      s += (task + 1) * (i + 1);
-    return s;
-  }
-  static Partial combine(Partial a, Partial b) { return a + b; }
-};
-static_assert(Kernel<WeightedSum>);
 
 struct Throws {
   using Partial = int;
