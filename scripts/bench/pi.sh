@@ -40,7 +40,12 @@ pi_run r1t1 1 1
 pi_run r2t1 2 1
 pi_run r1t2 1 2 --bind-to none
 build/bin/pi_mt19937 200000000 >"$out/mt19937.json"
-python3 scripts/bench/seed_pi.py >"$out/seed_python.json"
+# The seed runs sample() through pandas' Series.apply: use an interpreter that has pandas if there is one.
+python=python3
+for candidate in python3 /usr/bin/python3; do
+  if command -v "$candidate" >/dev/null && "$candidate" -c 'import pandas' 2>/dev/null; then python=$candidate; break; fi
+done
+"$python" scripts/bench/seed_pi.py >"$out/seed_python.json"
 
 python3 - "$out" "$samples" <<'PY'
 import json, sys
@@ -48,7 +53,7 @@ out, samples = sys.argv[1], sys.argv[2]
 load = lambda name: json.load(open(f"{out}/{name}.json"))
 r11, r21, r12, mt, py = load("r1t1"), load("r2t1"), load("r1t2"), load("mt19937"), load("seed_python")
 t11 = r11["timing"]["median_s"]
-rows = [("seed Python (" + py["how"] + ", 1 core)", py["samples"], py["seconds"], py["samples_per_s"], 1, None),
+rows = [("seed Python " + py["python"] + " (" + py["how"] + ", 1 core)", py["samples"], py["seconds"], py["samples_per_s"], 1, None),
         ("C++ mt19937_64 + uniform_real_distribution (1 core)", mt["samples"], mt["seconds"], mt["samples_per_s"], 1, None)]
 for name, r in (("parakit pi, 1 rank x 1 thread", r11), ("parakit pi, 2 ranks x 1 thread", r21),
                 ("parakit pi, 1 rank x 2 threads", r12)):
