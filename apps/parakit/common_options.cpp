@@ -131,6 +131,10 @@ dist::RunOptions run_options(const boost::mpi::communicator& comm, const CommonO
 
 void emit(const boost::mpi::communicator& comm, const report::Record& record, const CommonOptions& common) {
   if (comm.rank() != 0) return;
+  if (record.contains("warnings")) {
+    for (const auto& warning : record["warnings"])
+      std::cerr << "parakit: warning: " << warning.get<std::string>() << "\n";
+  }
   std::ostringstream text;
   report::make_reporter(common.format)->write(record, text);
   if (common.output.empty()) {

@@ -40,7 +40,8 @@ CommonOptions read_common_options(const boost::mpi::communicator& comm,
 /// The run options for dist::run, with a progress bar on rank 0 when stderr is a terminal.
 dist::RunOptions run_options(const boost::mpi::communicator& comm, const CommonOptions& common);
 
-/// Prints @p record on rank 0 in the chosen format, to stdout or whole into --output.
+/// Prints @p record on rank 0 in the chosen format, to stdout or whole into --output; its warnings go
+/// to stderr, one line each.
 void emit(const boost::mpi::communicator& comm, const report::Record& record, const CommonOptions& common);
 
 /// The launch context of the record (command line, MPI library).

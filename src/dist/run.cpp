@@ -35,12 +35,14 @@ RunStats collect_stats(const boost::mpi::communicator& comm, const std::vector<P
     compute.push_back(p.compute_s);
     flat.insert(flat.end(), {p.partition_s, p.scatter_s, p.compute_s, p.reduce_s, p.total_s});
   }
-  RankInfo me{comm.rank(),
-              sys::hostname(),
-              sys::pid(),
-              threads,
-              sys::cpu_list(sys::allowed_cpus()),
-              report::summarize(compute).median};
+  const std::vector<int> cpus = sys::allowed_cpus();
+  const RankInfo me{comm.rank(),
+                    sys::hostname(),
+                    sys::pid(),
+                    threads,
+                    sys::cpu_list(cpus),
+                    cpus,
+                    report::summarize(compute).median};
 
   RunStats stats;
   stats.ranks = comm.size();

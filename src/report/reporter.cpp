@@ -149,6 +149,35 @@ Format parse_format(std::string_view name) {
   throw UsageError("--format: '" + std::string(name) + "' is not a format (accepted: text, json, csv)");
 }
 
+std::vector<std::string> layout_warnings(const dist::RunStats& stats) {
+  std::vector<std::string> warnings;
+  std::vector<std::string> hosts;
+  for (const auto& r : stats.per_rank) {
+    if (std::find(hosts.begin(), hosts.end(), r.host) == hosts.end()) hosts.push_back(r.host);
+  }
+  for (const auto& host : hosts) {
+    long threads = 0;
+    int ranks = 0;
+    std::vector<int> cpus;
+    for (const auto& r : stats.per_rank) {
+      if (r.host != host) continue;
+      threads += r.threads;
+      ++ranks;
+      cpus.insert(cpus.end(), r.cpu_ids.begin(), r.cpu_ids.end());
+    }
+    std::sort(cpus.begin(), cpus.end());
+    cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
+    if (cpus.empty() || threads <= static_cast<long>(cpus.size())) continue;
+    warnings.push_back(fmt::format(
+        "oversubscribed: on {} {} rank{} run {} threads on {} CPU{} ({}), so timings measure sharing, not "
+        "scaling (use fewer threads, or let each rank use more CPUs: mpirun --bind-to none or --map-by "
+        "slot:PE=N)",
+        host, ranks, ranks == 1 ? "" : "s", threads, cpus.size(), cpus.size() == 1 ? "" : "s",
+        sys::cpu_list(cpus)));
+  }
+  return warnings;
+}
+
 void add_run_report(Record& record, const dist::RunStats& stats, double work_units, std::string_view unit,
                     const Context& context) {
   const Summary timing = summarize(stats.times_s);
@@ -178,6 +207,7 @@ void add_run_report(Record& record, const dist::RunStats& stats, double work_uni
     if (std::find(hosts.begin(), hosts.end(), r.host) == hosts.end()) hosts.push_back(r.host);
   }
   record["per_rank"] = ranks;
+  record["warnings"] = layout_warnings(stats);
 
   std::string command_line;
   for (const auto& arg : context.argv)

@@ -35,7 +35,10 @@ json run_json(std::vector<std::string> args, int ranks = 0) {
   const ProcessResult r = run_process(parakit_cmd(args, ranks));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "one JSON object and nothing else: " << r.out;
-  EXPECT_EQ(r.err, "") << "stderr carries diagnostics only, and a good run has none";
+  // stderr carries diagnostics only: a good run has none but warnings (an oversubscribed layout).
+  EXPECT_EQ(count_lines_starting_with(r.err, "parakit: warning: "),
+            std::count(r.err.begin(), r.err.end(), '\n'))
+      << r.err;
   return json::parse(r.out);
 }
 
@@ -114,6 +117,18 @@ TEST(PiCommand, inside_counts_are_identical_for_layouts_1x1_1x4_2x2_3x1_4x1) {
     }
     EXPECT_EQ(r["result"]["estimate"], reference["estimate"]) << "bitwise, as the counts are";
   }
+}
+
+TEST(PiCommand, warns_once_when_threads_outnumber_the_cpus) {
+  // 128 threads on one rank: more than the CPUs of any machine this runs on.
+  const ProcessResult r =
+      run_process(parakit_cmd({"pi", "--samples", "1e5", "--threads", "128", "--format", "json"}, 1));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count_lines_starting_with(r.err, "parakit: warning: oversubscribed: on "), 1) << r.err;
+  EXPECT_NE(r.err.find(" 1 rank run 128 threads on "), std::string::npos) << r.err;
+  const json record = json::parse(r.out);
+  ASSERT_EQ(record["warnings"].size(), 1U);
+  EXPECT_TRUE(record["warnings"][0].get<std::string>().starts_with("oversubscribed: "));
 }
 
 TEST(PiCommand, text_and_csv_formats) {

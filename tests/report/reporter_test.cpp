@@ -22,7 +22,7 @@ Record sample_record() {
   stats.times_s = {0.4, 0.1, 0.2};
   stats.phases = {{0.0, 0.01, 0.3, 0.09, 0.4}, {0.0, 0.01, 0.05, 0.04, 0.1}, {0.0, 0.02, 0.1, 0.08, 0.2}};
   stats.imbalance = {1.0, 1.5, 1.2};
-  stats.per_rank = {{0, "a", 10, 2, "0-1", 0.1}, {1, "b", 11, 2, "2-3", 0.1}};
+  stats.per_rank = {{0, "a", 10, 2, "0-1", {}, 0.1}, {1, "b", 11, 2, "2-3", {}, 0.1}};
   Record r = {{"schema", kSchema}, {"kernel", "test"}, {"ranks", 2}, {"threads_per_rank", 2}, {"seed", 1}};
   r["result"] = {
       {"value", 3.5},
@@ -53,6 +53,21 @@ TEST(RunReport, summarises_repeats_with_the_median_and_derives_throughput_from_i
   EXPECT_EQ(r["context"]["mpi_library"], "MPI lib");
   EXPECT_TRUE(r["context"].contains("git_commit"));
   EXPECT_TRUE(r["context"].contains("timestamp_utc"));
+}
+
+TEST(LayoutWarnings, name_each_host_whose_ranks_run_more_threads_than_their_cpus) {
+  parakit::dist::RunStats stats;
+  // host a: two ranks of 2 threads bound to one CPU each -> 4 threads on CPUs 0-1: oversubscribed.
+  // host b: one rank of 2 threads on CPUs 0-3: fine.
+  stats.per_rank = {
+      {0, "a", 1, 2, "0", {0}, 0.0}, {1, "a", 2, 2, "1", {1}, 0.0}, {2, "b", 3, 2, "0-3", {0, 1, 2, 3}, 0.0}};
+  const auto warnings = layout_warnings(stats);
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_TRUE(warnings[0].starts_with("oversubscribed: on a 2 ranks run 4 threads on 2 CPUs (0-1)"))
+      << warnings[0];
+  stats.per_rank[1].cpu_ids = {0, 1, 2, 3};  // rank 1 may now use CPUs 0-3: 4 threads on 4 CPUs
+  EXPECT_TRUE(layout_warnings(stats).empty());
+  EXPECT_TRUE(sample_record()["warnings"].empty()) << "no CPU lists known, nothing claimed";
 }
 
 TEST(JsonReporter, writes_one_object_on_one_line_that_parses_back) {

@@ -22,11 +22,12 @@ struct RankInfo {
   std::string host;
   long pid = 0;
   int threads = 0;
-  std::string cpus;        ///< the CPUs the rank may run on, e.g. "0-3"
-  double compute_s = 0.0;  ///< median compute time over the repeats
+  std::string cpus;          ///< the CPUs the rank may run on, e.g. "0-3"
+  std::vector<int> cpu_ids;  ///< the same CPUs, as numbers
+  double compute_s = 0.0;    ///< median compute time over the repeats
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive& rank& host& pid& threads& cpus& compute_s;
+    archive& rank& host& pid& threads& cpus& cpu_ids& compute_s;
   }
 };
 

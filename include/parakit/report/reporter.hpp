@@ -40,10 +40,14 @@ struct Context {
 
 /// @brief Adds the common run report to @p record: `timing` (n, min, median, mean, stdev, max over
 /// the repeats, in seconds), `throughput_per_s` (@p work_units / median time) and its per-core share,
-/// `phases` (each phase's max over ranks, median over repeats, and the load imbalance), `per_rank`
-/// and `context`. @p unit names the work unit, e.g. "samples".
+/// `phases` (each phase's max over ranks, median over repeats, and the load imbalance), `per_rank`,
+/// `warnings` (layout_warnings) and `context`. @p unit names the work unit, e.g. "samples".
 void add_run_report(Record& record, const dist::RunStats& stats, double work_units, std::string_view unit,
                     const Context& context);
+
+/// @brief Warnings about the layout, one sentence each: every host where the ranks run more threads
+/// than the CPUs they may use together (their timings then measure sharing, not scaling).
+std::vector<std::string> layout_warnings(const dist::RunStats& stats);
 
 /// @brief Formats records. Implementations: TableReporter, JsonReporter, CsvReporter.
 class Reporter {
