@@ -24,6 +24,11 @@ long pid() {
   return static_cast<long>(getpid());
 }
 
+int online_cpus() {
+  const long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? static_cast<int>(n) : 0;
+}
+
 std::vector<int> allowed_cpus() {
   cpu_set_t set;
   CPU_ZERO(&set);
@@ -54,7 +59,7 @@ int default_threads() {
     // OMP_NUM_THREADS may be a nesting list such as "4,2": the first entry is the outer level.
     char* end = nullptr;
     const long n = std::strtol(env, &end, 10);
-    if (end != env && n > 0 && n < 100000) return static_cast<int>(n);
+    if (end != env && n > 0 && n <= kMaxThreads) return static_cast<int>(n);
   }
   const auto n = allowed_cpus().size();
   return n > 0 ? static_cast<int>(n) : 1;

@@ -16,9 +16,6 @@ namespace po = boost::program_options;
 namespace parakit::cli {
 namespace {
 
-// More OpenMP threads per rank than this is a typo, not a machine.
-constexpr int kMaxThreads = 4096;
-
 // Draws "[#####.....]  42 %  3.1 s" on stderr, only after the run has lasted a second.
 class ProgressBar {
  public:
@@ -99,8 +96,8 @@ CommonOptions read_common_options(const boost::mpi::communicator& comm, const po
     throw UsageError("--seed: '" + seed +
                      "' is not a seed (accepted: a whole number from 0 to 18446744073709551615)");
   }
-  common.threads =
-      values.count("threads") != 0 ? bounded_int(values, "threads", 1, kMaxThreads) : sys::default_threads();
+  common.threads = values.count("threads") != 0 ? bounded_int(values, "threads", 1, sys::kMaxThreads)
+                                                : sys::default_threads();
   common.repeat = bounded_int(values, "repeat", 1, dist::kMaxRuns);
   common.warmup = bounded_int(values, "warmup", 0, dist::kMaxRuns);
   const std::string progress = values["progress"].as<std::string>();

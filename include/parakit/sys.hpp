@@ -14,14 +14,20 @@ std::string hostname();
 /// @brief This process's id.
 long pid();
 
+/// @brief The number of CPUs online on this host.
+int online_cpus();
+
 /// @brief The CPUs this process may run on (its affinity mask), ascending.
 std::vector<int> allowed_cpus();
 
 /// @brief A CPU list in the kernel's compact form, e.g. "0-3,6".
 std::string cpu_list(const std::vector<int>& cpus);
 
-/// @brief The default thread count of a rank: OMP_NUM_THREADS (its first entry) when set to a positive
-/// number, else the number of CPUs the process may run on.
+/// @brief More OpenMP threads per rank than this is a typo, not a machine.
+inline constexpr int kMaxThreads = 4096;
+
+/// @brief The default thread count of a rank: OMP_NUM_THREADS (its first entry) when set to a number
+/// from 1 to kMaxThreads, else the number of CPUs the process may run on.
 int default_threads();
 
 /// @brief Every OMP_* and GOMP_* environment variable, sorted by name.

@@ -22,8 +22,8 @@ void check_same_on_all_ranks(const boost::mpi::communicator& comm, const std::ve
     ranges += (i == 0 ? "" : ", ") + std::to_string(low[i]) + ".." + std::to_string(high[i]);
   }
   PARAKIT_REQUIRE(low == high,
-                  "the ranks were given different work or run counts (min..max of tasks, indices, "
-                  "repeat, warmup: " +
+                  "the ranks were given different or invalid work or run counts (min..max of valid, "
+                  "tasks, indices, repeat, warmup: " +
                       ranges + ")");
 }
 
@@ -36,13 +36,10 @@ RunStats collect_stats(const boost::mpi::communicator& comm, const std::vector<P
     flat.insert(flat.end(), {p.partition_s, p.scatter_s, p.compute_s, p.reduce_s, p.total_s});
   }
   const std::vector<int> cpus = sys::allowed_cpus();
-  const RankInfo me{comm.rank(),
-                    sys::hostname(),
-                    sys::pid(),
-                    threads,
-                    sys::cpu_list(cpus),
-                    cpus,
-                    report::summarize(compute).median};
+  const RankInfo me{comm.rank(),         sys::hostname(),
+                    sys::pid(),          threads,
+                    sys::cpu_list(cpus), cpus,
+                    sys::online_cpus(),  report::summarize(compute).median};
 
   RunStats stats;
   stats.ranks = comm.size();

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -130,9 +131,10 @@ void flatten(const Record& object, const std::string& prefix,
       flatten(value, path, out);
     } else if (value.is_array()) {
       if (!value.empty() && !value.front().is_primitive()) continue;  // tables: not one cell
+      // One cell: the items' own text joined with ';', quoted once when written.
       std::string joined;
       for (const auto& item : value)
-        append(joined, csv_cell(item), ';');
+        append(joined, item.is_string() ? item.get<std::string>() : item.dump(), ';');
       out.emplace_back(path, joined);
     } else {
       out.emplace_back(path, value);
@@ -157,23 +159,30 @@ std::vector<std::string> layout_warnings(const dist::RunStats& stats) {
   }
   for (const auto& host : hosts) {
     long threads = 0;
-    int ranks = 0;
+    int ranks = 0, host_cpus = 0;
     std::vector<int> cpus;
     for (const auto& r : stats.per_rank) {
       if (r.host != host) continue;
       threads += r.threads;
       ++ranks;
+      host_cpus = std::max(host_cpus, r.host_cpus);
       cpus.insert(cpus.end(), r.cpu_ids.begin(), r.cpu_ids.end());
     }
     std::sort(cpus.begin(), cpus.end());
     cpus.erase(std::unique(cpus.begin(), cpus.end()), cpus.end());
     if (cpus.empty() || threads <= static_cast<long>(cpus.size())) continue;
-    warnings.push_back(fmt::format(
-        "oversubscribed: on {} {} rank{} run {} threads on {} CPU{} ({}), so timings measure sharing, not "
-        "scaling (use fewer threads, or let each rank use more CPUs: mpirun --bind-to none or --map-by "
-        "slot:PE=N)",
-        host, ranks, ranks == 1 ? "" : "s", threads, cpus.size(), cpus.size() == 1 ? "" : "s",
-        sys::cpu_list(cpus)));
+    const std::string advice =
+        static_cast<int>(cpus.size()) < host_cpus
+            ? fmt::format(
+                  "use fewer threads, or let the ranks use more of the host's {} CPUs: mpirun --bind-to "
+                  "none or --map-by slot:PE=N",
+                  host_cpus)
+            : "use fewer threads or ranks";
+    warnings.push_back(
+        fmt::format("oversubscribed: on {} {} rank{} run{} {} threads on {} CPU{} ({}), so timings "
+                    "measure sharing, not scaling ({})",
+                    host, ranks, ranks == 1 ? "" : "s", ranks == 1 ? "s" : "", threads, cpus.size(),
+                    cpus.size() == 1 ? "" : "s", sys::cpu_list(cpus), advice));
   }
   return warnings;
 }
@@ -327,56 +336,108 @@ std::unique_ptr<Reporter> make_reporter(Format format) {
 
 namespace {
 
-// Creates a unique temporary file beside `path`; returns its name and open descriptor.
-std::pair<std::string, int> make_temporary(const std::string& path) {
-  std::string name = path + ".tmp.XXXXXX";
-  const int fd = mkstemp(name.data());
-  if (fd < 0) {
-    throw UsageError("--output: cannot write '" + path + "': " + std::strerror(errno) +
-                     " (accepted: a file path in a writable directory)");
+constexpr const char* kAcceptedOutput = " (accepted: a file path in a writable directory)";
+
+// Where the report goes: a symbolic link to a regular file is followed, so the link stays a link and
+// its target is replaced.
+std::string resolve_output(const std::string& path) {
+  struct stat st {};
+  struct stat link {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::lstat(path.c_str(), &link) == 0 &&
+      S_ISLNK(link.st_mode)) {
+    if (char* real = ::realpath(path.c_str(), nullptr)) {
+      std::string resolved(real);
+      std::free(real);
+      return resolved;
+    }
   }
-  return {name, fd};
+  return path;
 }
 
-}  // namespace
-
-void check_writable(const std::string& path) {
-  if (std::filesystem::is_directory(path)) {
-    throw UsageError("--output: '" + path +
-                     "' is a directory (accepted: a file path in a writable directory)");
-  }
-  // The file is replaced by a rename, which the directory's permissions allow; refuse anyway when the
-  // existing file is read-only, as a user who protected it expects.
-  if (::access(path.c_str(), F_OK) == 0 && ::access(path.c_str(), W_OK) != 0) {
-    throw UsageError("--output: cannot write '" + path + "': " + std::strerror(errno) +
-                     " (accepted: a file path in a writable directory)");
-  }
-  const auto [name, fd] = make_temporary(path);
-  ::close(fd);
-  std::remove(name.c_str());
+// An existing output that is neither a regular file nor a directory (/dev/null, /dev/stdout, a FIFO)
+// is written in place: there is nothing to replace atomically, and renaming onto it would replace the
+// device node itself.
+bool is_special(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
-void write_file_atomically(const std::string& path, std::string_view content) {
-  const auto [name, fd] = make_temporary(path);
+// Writes all of `content` to `fd`; returns 0 or the errno of the failure.
+int write_all(int fd, std::string_view content) {
   std::size_t written = 0;
   while (written < content.size()) {
     const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (n <= 0) return n < 0 ? errno : EIO;
     written += static_cast<std::size_t>(n);
   }
-  int error = 0;
-  if (written != content.size() || ::fsync(fd) != 0) error = errno != 0 ? errno : EIO;
+  return 0;
+}
+
+}  // namespace
+
+void check_writable(const std::string& given) {
+  const std::string path = resolve_output(given);
+  if (std::filesystem::is_directory(path)) {
+    throw UsageError("--output: '" + given + "' is a directory" + kAcceptedOutput);
+  }
+  if (is_special(path)) {
+    if (::access(path.c_str(), W_OK) != 0) {
+      throw UsageError("--output: cannot write '" + given + "': " + std::strerror(errno) + kAcceptedOutput);
+    }
+    return;
+  }
+  // The file is replaced by a rename, which the directory's permissions allow even for a read-only
+  // file (and root may write anything): refuse a file without write permission bits, as a user who
+  // protected it expects.
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 0222) == 0) {
+    throw UsageError("--output: '" + given + "' is read-only" + kAcceptedOutput);
+  }
+  std::string name = path + ".tmp.XXXXXX";
+  const int fd = ::mkstemp(name.data());
+  if (fd < 0)
+    throw UsageError("--output: cannot write '" + given + "': " + std::strerror(errno) + kAcceptedOutput);
+  ::close(fd);
+  std::remove(name.c_str());
+}
+
+void write_file_atomically(const std::string& given, std::string_view content) {
+  const std::string path = resolve_output(given);
+  const auto fail = [&given](int error) {
+    throw Error("--output: cannot write '" + given + "': " + std::strerror(error));
+  };
+  if (is_special(path)) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) fail(errno);
+    const int error = write_all(fd, content);
+    ::close(fd);
+    if (error != 0) fail(error);
+    return;
+  }
+  // The new file keeps an existing file's permissions; a new one gets the usual 0666 less the umask
+  // (mkstemp creates 0600).
+  mode_t mode = 0;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    mode = st.st_mode & 07777;
+  } else {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    mode = 0666 & ~mask;
+  }
+  std::string name = path + ".tmp.XXXXXX";
+  const int fd = ::mkstemp(name.data());
+  if (fd < 0) fail(errno);
+  int error = write_all(fd, content);
+  if (error == 0 && ::fchmod(fd, mode) != 0) error = errno;
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
   if (::close(fd) != 0 && error == 0) error = errno;
   if (error == 0 && std::rename(name.c_str(), path.c_str()) != 0) error = errno;
   if (error != 0) {
     std::remove(name.c_str());
-    throw Error("--output: cannot write '" + path + "': " + std::strerror(error));
+    fail(error);
   }
-  // mkstemp creates 0600; give the file the usual permissions (subject to the umask).
-  const mode_t mask = ::umask(0);
-  ::umask(mask);
-  ::chmod(path.c_str(), 0666 & ~mask);
 }
 
 }  // namespace parakit::report

@@ -78,6 +78,33 @@ TEST(DistRun, refuses_on_every_rank_when_the_ranks_disagree_about_the_work) {
   EXPECT_THROW(dist::run(world, kernel, {.threads = 1, .repeat = 1, .warmup = 0, .progress = {}}), Error);
 }
 
+TEST(DistRun, refuses_on_every_rank_when_the_ranks_disagree_about_the_run_counts) {
+  const boost::mpi::communicator world;
+  if (world.size() == 1) GTEST_SKIP() << "needs two ranks to disagree";
+  const WeightedSum kernel{{10}};
+  const int last = world.size() - 1;
+  EXPECT_THROW(dist::run(world, kernel,
+                         {.threads = 1, .repeat = world.rank() == last ? 2 : 1, .warmup = 0, .progress = {}}),
+               Error);
+  EXPECT_THROW(dist::run(world, kernel,
+                         {.threads = 1, .repeat = 1, .warmup = world.rank() == last ? 1 : 0, .progress = {}}),
+               Error);
+}
+
+TEST(DistRun, invalid_options_on_one_rank_fail_every_rank_instead_of_hanging) {
+  const boost::mpi::communicator world;
+  const WeightedSum kernel{{10}};
+  const bool is_last = world.rank() == world.size() - 1;
+  EXPECT_THROW(
+      dist::run(world, kernel, {.threads = is_last ? 0 : 1, .repeat = 1, .warmup = 0, .progress = {}}),
+      Error);
+  // And the communicator is still usable afterwards: nobody is left inside a collective.
+  const auto run = dist::run(world, kernel, {.threads = 1, .repeat = 1, .warmup = 0, .progress = {}});
+  if (world.rank() == 0) {
+    EXPECT_EQ(run.partials, (std::vector<std::uint64_t>{10 * 11 / 2}));
+  }
+}
+
 TEST(DistRun, rejects_invalid_options_on_every_rank) {
   const boost::mpi::communicator world;
   const WeightedSum kernel{{10}};

@@ -4,8 +4,10 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "parakit/error.hpp"
@@ -22,7 +24,7 @@ Record sample_record() {
   stats.times_s = {0.4, 0.1, 0.2};
   stats.phases = {{0.0, 0.01, 0.3, 0.09, 0.4}, {0.0, 0.01, 0.05, 0.04, 0.1}, {0.0, 0.02, 0.1, 0.08, 0.2}};
   stats.imbalance = {1.0, 1.5, 1.2};
-  stats.per_rank = {{0, "a", 10, 2, "0-1", {}, 0.1}, {1, "b", 11, 2, "2-3", {}, 0.1}};
+  stats.per_rank = {{0, "a", 10, 2, "0-1", {}, 4, 0.1}, {1, "b", 11, 2, "2-3", {}, 4, 0.1}};
   Record r = {{"schema", kSchema}, {"kernel", "test"}, {"ranks", 2}, {"threads_per_rank", 2}, {"seed", 1}};
   r["result"] = {
       {"value", 3.5},
@@ -57,17 +59,36 @@ TEST(RunReport, summarises_repeats_with_the_median_and_derives_throughput_from_i
 
 TEST(LayoutWarnings, name_each_host_whose_ranks_run_more_threads_than_their_cpus) {
   parakit::dist::RunStats stats;
-  // host a: two ranks of 2 threads bound to one CPU each -> 4 threads on CPUs 0-1: oversubscribed.
-  // host b: one rank of 2 threads on CPUs 0-3: fine.
-  stats.per_rank = {
-      {0, "a", 1, 2, "0", {0}, 0.0}, {1, "a", 2, 2, "1", {1}, 0.0}, {2, "b", 3, 2, "0-3", {0, 1, 2, 3}, 0.0}};
-  const auto warnings = layout_warnings(stats);
+  // host a (4 CPUs): two ranks of 2 threads bound to one CPU each -> 4 threads on CPUs 0-1.
+  // host b (4 CPUs): one rank of 2 threads on CPUs 0-3: fine.
+  stats.per_rank = {{0, "a", 1, 2, "0", {0}, 4, 0.0},
+                    {1, "a", 2, 2, "1", {1}, 4, 0.0},
+                    {2, "b", 3, 2, "0-3", {0, 1, 2, 3}, 4, 0.0}};
+  auto warnings = layout_warnings(stats);
   ASSERT_EQ(warnings.size(), 1U);
-  EXPECT_TRUE(warnings[0].starts_with("oversubscribed: on a 2 ranks run 4 threads on 2 CPUs (0-1)"))
-      << warnings[0];
-  stats.per_rank[1].cpu_ids = {0, 1, 2, 3};  // rank 1 may now use CPUs 0-3: 4 threads on 4 CPUs
+  EXPECT_EQ(
+      warnings[0],
+      "oversubscribed: on a 2 ranks run 4 threads on 2 CPUs (0-1), so timings measure sharing, not scaling "
+      "(use fewer threads, or let the ranks use more of the host's 4 CPUs: mpirun --bind-to none or "
+      "--map-by slot:PE=N)");
+  // One rank with 8 threads on all 4 CPUs of host b: no binding helps, the advice says so.
+  stats.per_rank = {{0, "b", 3, 8, "0-3", {0, 1, 2, 3}, 4, 0.0}};
+  warnings = layout_warnings(stats);
+  ASSERT_EQ(warnings.size(), 1U);
+  EXPECT_EQ(
+      warnings[0],
+      "oversubscribed: on b 1 rank runs 8 threads on 4 CPUs (0-3), so timings measure sharing, not scaling "
+      "(use fewer threads or ranks)");
+  stats.per_rank[0].threads = 4;  // 4 threads on 4 CPUs
   EXPECT_TRUE(layout_warnings(stats).empty());
   EXPECT_TRUE(sample_record()["warnings"].empty()) << "no CPU lists known, nothing claimed";
+}
+
+TEST(CsvReporter, quotes_a_list_cell_once) {
+  Record r = {{"kernel", "k"}, {"warnings", {"a, b", "c"}}};
+  std::ostringstream out;
+  CsvReporter{}.write(r, out);
+  EXPECT_EQ(out.str(), "kernel,warnings\nk,\"a, b;c\"\n");
 }
 
 TEST(JsonReporter, writes_one_object_on_one_line_that_parses_back) {
@@ -114,6 +135,35 @@ TEST(TableReporter, shows_the_result_timing_and_ranks) {
   EXPECT_NE(text.find("throughput  4000 units/s"), std::string::npos) << text;
 }
 
+TEST(WriteFileAtomically, follows_links_keeps_modes_writes_fifos_in_place_and_refuses_read_only_files) {
+  const fs::path dir = fs::temp_directory_path() / ("parakit_reporter_kinds_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  // A link to a file: the target gets the content, the link stays a link.
+  std::ofstream(dir / "target") << "old";
+  fs::permissions(dir / "target", fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+  fs::create_symlink("target", dir / "link");
+  write_file_atomically((dir / "link").string(), "new");
+  EXPECT_TRUE(fs::is_symlink(dir / "link"));
+  EXPECT_EQ(read_file(dir / "target"), "new");
+  EXPECT_EQ(fs::status(dir / "target").permissions(),
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read)
+      << "an existing file keeps its permissions";
+  // A FIFO is written in place, not replaced by a regular file.
+  const fs::path fifo = dir / "fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string received;
+  std::thread reader([&] { received = read_file(fifo); });
+  write_file_atomically(fifo.string(), "through the pipe");
+  reader.join();
+  EXPECT_EQ(received, "through the pipe");
+  EXPECT_TRUE(fs::is_fifo(fifo));
+  // A file without write permission is refused up front, even for root.
+  std::ofstream(dir / "protected") << "keep";
+  fs::permissions(dir / "protected", fs::perms::owner_read);
+  EXPECT_THROW(check_writable((dir / "protected").string()), parakit::UsageError);
+  fs::remove_all(dir);
+}
+
 TEST(ParseFormat, accepts_the_three_formats_only) {
   EXPECT_EQ(parse_format("csv"), Format::kCsv);
   EXPECT_THROW(parse_format("xml"), parakit::UsageError);
@@ -141,6 +191,7 @@ TEST(WriteFileAtomically, a_failed_rename_leaves_the_target_as_it_was_and_no_tem
   EXPECT_THROW(write_file_atomically(target.string(), "new"), parakit::Error);
   EXPECT_EQ(read_file(target / "keep"), "old");
   EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 1) << "no temporary left";
-  EXPECT_THROW(write_file_atomically((dir / "missing" / "x").string(), "new"), parakit::UsageError);
+  // After a run, an output that vanished is a runtime failure (exit 1), not a usage error.
+  EXPECT_THROW(write_file_atomically((dir / "missing" / "x").string(), "new"), parakit::Error);
   fs::remove_all(dir);
 }

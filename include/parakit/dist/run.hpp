@@ -79,17 +79,21 @@ template <kernels::Kernel K>
 RunResult<typename K::Partial> run(const boost::mpi::communicator& comm, const K& kernel,
                                    const RunOptions& options) {
   using Partial = typename K::Partial;
-  PARAKIT_REQUIRE(options.threads >= 1 && options.repeat >= 1 && options.warmup >= 0 &&
-                      options.repeat <= kMaxRuns && options.warmup <= kMaxRuns,
-                  "threads >= 1, 1 <= repeat <= kMaxRuns, 0 <= warmup <= kMaxRuns");
+  // Every rank checks its own arguments, then all ranks agree before anyone throws: a rank that
+  // threw alone would leave the others waiting in the first collective.
   const auto task_count = static_cast<std::uint64_t>(kernel.task_count());
-  PARAKIT_REQUIRE(task_count > 0 && task_count <= static_cast<std::uint64_t>(INT32_MAX), "1 to 2^31-1 tasks");
+  const bool is_valid = options.threads >= 1 && options.repeat >= 1 && options.repeat <= kMaxRuns &&
+                        options.warmup >= 0 && options.warmup <= kMaxRuns && task_count > 0 &&
+                        task_count <= static_cast<std::uint64_t>(INT32_MAX);
   const auto whole = kernels::whole_tasks(kernel);
   std::uint64_t total = 0;
   for (const auto& c : whole)
     total += c.size();
-  detail::check_same_on_all_ranks(comm, {task_count, total, static_cast<std::uint64_t>(options.repeat),
-                                         static_cast<std::uint64_t>(options.warmup)});
+  detail::check_same_on_all_ranks(
+      comm, {is_valid ? 1U : 0U, task_count, total, static_cast<std::uint64_t>(options.repeat),
+             static_cast<std::uint64_t>(options.warmup)});
+  PARAKIT_REQUIRE(is_valid,
+                  "threads >= 1, 1 <= repeat <= kMaxRuns, 0 <= warmup <= kMaxRuns, 1 to 2^31-1 tasks");
 
   const bool is_root = comm.rank() == 0;
   const int n = static_cast<int>(task_count);

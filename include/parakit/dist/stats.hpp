@@ -24,10 +24,11 @@ struct RankInfo {
   int threads = 0;
   std::string cpus;          ///< the CPUs the rank may run on, e.g. "0-3"
   std::vector<int> cpu_ids;  ///< the same CPUs, as numbers
+  int host_cpus = 0;         ///< CPUs online on the rank's host
   double compute_s = 0.0;    ///< median compute time over the repeats
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive& rank& host& pid& threads& cpus& cpu_ids& compute_s;
+    archive& rank& host& pid& threads& cpus& cpu_ids& host_cpus& compute_s;
   }
 };
 

@@ -81,14 +81,16 @@ class CsvReporter final : public Reporter {
 std::unique_ptr<Reporter> make_reporter(Format format);
 
 /// @brief Writes @p content to @p path whole or not at all: a temporary file in the same directory,
-/// then an atomic rename; an existing file keeps its old content if anything fails.
-/// @throws parakit::UsageError if no temporary file can be created beside @p path; parakit::Error if
-/// writing or renaming fails (a runtime failure: the run itself was fine).
+/// then an atomic rename; an existing file keeps its old content if anything fails, and its
+/// permissions otherwise. A symbolic link to a file is followed (the link stays); an existing device
+/// or FIFO (`/dev/null`, `/dev/stdout`) is written in place.
+/// @throws parakit::Error naming the path and the system's reason (a runtime failure: the run itself
+/// was fine).
 void write_file_atomically(const std::string& path, std::string_view content);
 
 /// @brief Checks now that @p path can be written later (creates and removes a temporary file beside
 /// it), so that a long run does not end in an unwritable output. @throws parakit::UsageError for a
-/// directory, a missing or unwritable directory, or an existing read-only file.
+/// directory, a missing or unwritable directory, or an existing file without write permission.
 void check_writable(const std::string& path);
 
 }  // namespace parakit::report
