@@ -69,11 +69,7 @@ std::vector<std::pair<std::uint64_t, std::uint64_t>> covered(const std::vector<s
 TEST(SplitChunks, covers_every_index_of_every_task_once_in_order_for_all_part_counts) {
   // The seed's 1:32 imbalance, plus an empty chunk and a task that starts mid-way.
   const std::vector<Chunk> tasks = {{0, 0, 5}, {1, 0, 0}, {2, 0, 160}, {3, 7, 19}};
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> expected;
-  for (const auto& c : tasks) {
-    for (std::uint64_t i = c.first; i < c.last; ++i)
-      expected.emplace_back(c.task, i);
-  }
+  const auto expected = covered({tasks});  // the indices of the unsplit list
   for (std::uint64_t parts = 1; parts <= 40; ++parts) {
     const auto blocks = split_chunks(tasks, parts);
     ASSERT_EQ(blocks.size(), parts);
@@ -98,11 +94,7 @@ TEST(SplitChunks, every_list_of_three_small_tasks_against_every_part_count) {
       for (std::uint64_t c = 0; c <= 9; ++c) {
         // The middle chunk starts mid-task, as a rank's share does when threads split it again.
         const std::vector<Chunk> tasks = {{0, 0, a}, {1, 3, 3 + b}, {2, 0, c}};
-        std::vector<std::pair<std::uint64_t, std::uint64_t>> expected;
-        for (const auto& t : tasks) {
-          for (std::uint64_t i = t.first; i < t.last; ++i)
-            expected.emplace_back(t.task, i);
-        }
+        const auto expected = covered({tasks});
         for (std::uint64_t parts = 1; parts <= 12; ++parts) {
           const auto blocks = split_chunks(tasks, parts);
           ASSERT_EQ(blocks.size(), parts);
