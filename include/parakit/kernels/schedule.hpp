@@ -1,0 +1,58 @@
+#pragma once
+/// @file
+/// @brief Task-farm schedules on a simulated clock: which worker runs which piece of which task, and
+/// when. Pure: no MPI, no threads, no real time. The basis of `parakit map` (issue #6), testable here
+/// without launching anything.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace parakit::kernels {
+
+/// @brief How tasks are handed to workers.
+enum class Schedule {
+  kStatic,   ///< contiguous blocks of tasks, equal in count (block_range over the task list)
+  kCyclic,   ///< task i to worker i mod W
+  kDynamic,  ///< `chunk` whole tasks at a time to whichever worker is free first
+  kSplit,    ///< tasks cut into pieces of at most `chunk` units, one piece at a time to the first free worker
+};
+
+/// @brief Parses "static", "cyclic", "dynamic" or "split". @throws parakit::UsageError otherwise.
+Schedule parse_schedule(std::string_view name);
+
+/// @brief One piece of work as scheduled: units [first, last) of task `task` on `worker`, from
+/// `start` to `end` on the simulated clock.
+struct ScheduledPiece {
+  std::size_t worker = 0;
+  std::uint64_t task = 0;
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  double start = 0.0;
+  double end = 0.0;
+};
+
+/// @brief A simulated schedule and its figures, in the clock's unit (seconds when @p unit_cost is
+/// seconds per unit).
+struct ScheduleResult {
+  std::vector<ScheduledPiece> pieces;  ///< in the order they were handed out
+  double makespan = 0.0;               ///< when the last worker finishes
+  /// max(total / workers, largest indivisible piece): no schedule of these pieces can be faster. The
+  /// indivisible piece is a whole task, except under kSplit, where it is the largest piece.
+  double lower_bound = 0.0;
+  std::vector<double> busy;  ///< per worker: time spent computing
+  std::vector<double> idle;  ///< per worker: makespan - busy
+  double imbalance = 1.0;    ///< max busy / mean busy (1 when nothing ran)
+};
+
+/// @brief Simulates running tasks of @p sizes units, each unit costing @p unit_cost, on @p workers
+/// workers under @p schedule. Ties go to the lowest-numbered free worker, so the result is
+/// deterministic. Every unit of every task appears in exactly one piece.
+/// @param chunk kDynamic: tasks per request; kSplit: units per piece; ignored otherwise.
+/// @throws parakit::Error if workers == 0, unit_cost < 0, or chunk == 0 for kDynamic or kSplit.
+ScheduleResult simulate_schedule(std::span<const std::uint64_t> sizes, std::size_t workers, Schedule schedule,
+                                 std::uint64_t chunk = 1, double unit_cost = 1.0);
+
+}  // namespace parakit::kernels

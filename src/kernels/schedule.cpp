@@ -1,0 +1,98 @@
+#include "parakit/kernels/schedule.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "parakit/error.hpp"
+#include "parakit/kernels/partition.hpp"
+
+namespace parakit::kernels {
+namespace {
+
+// The lowest-numbered worker among those free first.
+std::size_t first_free(const std::vector<double>& free_at) {
+  return static_cast<std::size_t>(std::min_element(free_at.begin(), free_at.end()) - free_at.begin());
+}
+
+}  // namespace
+
+Schedule parse_schedule(std::string_view name) {
+  if (name == "static") return Schedule::kStatic;
+  if (name == "cyclic") return Schedule::kCyclic;
+  if (name == "dynamic") return Schedule::kDynamic;
+  if (name == "split") return Schedule::kSplit;
+  throw UsageError("--schedule: '" + std::string(name) +
+                   "' is not a schedule (accepted: static, cyclic, dynamic, split)");
+}
+
+ScheduleResult simulate_schedule(std::span<const std::uint64_t> sizes, std::size_t workers, Schedule schedule,
+                                 std::uint64_t chunk, double unit_cost) {
+  PARAKIT_REQUIRE(workers > 0, "at least one worker");
+  PARAKIT_REQUIRE(unit_cost >= 0.0, "unit_cost = " + std::to_string(unit_cost));
+  const bool uses_chunk = schedule == Schedule::kDynamic || schedule == Schedule::kSplit;
+  PARAKIT_REQUIRE(!uses_chunk || chunk > 0, "chunk must be at least 1 for dynamic and split");
+
+  ScheduleResult result;
+  std::vector<double> free_at(workers, 0.0);
+  const auto run = [&](std::size_t worker, std::uint64_t task, std::uint64_t first, std::uint64_t last) {
+    const double start = free_at[worker];
+    const double end = start + static_cast<double>(last - first) * unit_cost;
+    result.pieces.push_back({worker, task, first, last, start, end});
+    free_at[worker] = end;
+  };
+
+  const std::uint64_t n = sizes.size();
+  std::uint64_t largest = 0;
+  switch (schedule) {
+    case Schedule::kStatic:
+      for (std::size_t w = 0; w < workers; ++w) {
+        const Range mine = block_range(n, w, workers);
+        for (std::uint64_t t = mine.first; t < mine.last; ++t)
+          run(w, t, 0, sizes[t]);
+      }
+      break;
+    case Schedule::kCyclic:
+      for (std::uint64_t t = 0; t < n; ++t)
+        run(static_cast<std::size_t>(t % workers), t, 0, sizes[t]);
+      break;
+    case Schedule::kDynamic:
+      for (std::uint64_t t = 0; t < n;) {
+        const std::size_t w = first_free(free_at);
+        for (const std::uint64_t end = std::min(n, t + chunk); t < end; ++t)
+          run(w, t, 0, sizes[t]);
+      }
+      break;
+    case Schedule::kSplit:
+      for (std::uint64_t t = 0; t < n; ++t) {
+        for (std::uint64_t first = 0; first < sizes[t];) {
+          const std::uint64_t last = first + std::min(chunk, sizes[t] - first);
+          run(first_free(free_at), t, first, last);
+          largest = std::max(largest, last - first);
+          first = last;
+        }
+      }
+      break;
+  }
+  if (schedule != Schedule::kSplit) {
+    for (const std::uint64_t s : sizes)
+      largest = std::max(largest, s);
+  }
+
+  double total = 0.0;
+  result.busy.assign(workers, 0.0);
+  for (const auto& p : result.pieces) {
+    result.busy[p.worker] += p.end - p.start;
+    result.makespan = std::max(result.makespan, p.end);
+    total += p.end - p.start;
+  }
+  result.lower_bound =
+      std::max(total / static_cast<double>(workers), static_cast<double>(largest) * unit_cost);
+  result.idle.reserve(workers);
+  for (const double b : result.busy)
+    result.idle.push_back(result.makespan - b);
+  const double mean = total / static_cast<double>(workers);
+  if (mean > 0.0) result.imbalance = *std::max_element(result.busy.begin(), result.busy.end()) / mean;
+  return result;
+}
+
+}  // namespace parakit::kernels
