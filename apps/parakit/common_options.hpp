@@ -37,7 +37,7 @@ bool parse_args(const boost::mpi::communicator& comm, const std::vector<std::str
 CommonOptions read_common_options(const boost::mpi::communicator& comm,
                                   const boost::program_options::variables_map& values);
 
-/// The run options for dist::run, with a progress bar on rank 0 when stderr is a terminal.
+/// The run options for dist::run, with a progress bar on rank 0 when --progress asks for one.
 dist::RunOptions run_options(const boost::mpi::communicator& comm, const CommonOptions& common);
 
 /// Prints @p record on rank 0 in the chosen format, to stdout or whole into --output; its warnings go

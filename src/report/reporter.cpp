@@ -151,13 +151,22 @@ Format parse_format(std::string_view name) {
   throw UsageError("--format: '" + std::string(name) + "' is not a format (accepted: text, json, csv)");
 }
 
-std::vector<std::string> layout_warnings(const dist::RunStats& stats) {
-  std::vector<std::string> warnings;
+namespace {
+
+// The ranks' hosts, each once, in rank order.
+std::vector<std::string> distinct_hosts(const dist::RunStats& stats) {
   std::vector<std::string> hosts;
   for (const auto& r : stats.per_rank) {
     if (std::find(hosts.begin(), hosts.end(), r.host) == hosts.end()) hosts.push_back(r.host);
   }
-  for (const auto& host : hosts) {
+  return hosts;
+}
+
+}  // namespace
+
+std::vector<std::string> layout_warnings(const dist::RunStats& stats) {
+  std::vector<std::string> warnings;
+  for (const auto& host : distinct_hosts(stats)) {
     long threads = 0;
     int ranks = 0, host_cpus = 0;
     std::vector<int> cpus;
@@ -205,7 +214,6 @@ void add_run_report(Record& record, const dist::RunStats& stats, double work_uni
                       {"reduce_s", median_of(stats.phases, &dist::PhaseTimes::reduce_s)},
                       {"imbalance", summarize(stats.imbalance).median}};
   Record ranks = Record::array();
-  std::vector<std::string> hosts;
   for (const auto& r : stats.per_rank) {
     ranks.push_back({{"rank", r.rank},
                      {"host", r.host},
@@ -213,7 +221,6 @@ void add_run_report(Record& record, const dist::RunStats& stats, double work_uni
                      {"threads", r.threads},
                      {"cpus", r.cpus},
                      {"compute_s", r.compute_s}});
-    if (std::find(hosts.begin(), hosts.end(), r.host) == hosts.end()) hosts.push_back(r.host);
   }
   record["per_rank"] = ranks;
   record["warnings"] = layout_warnings(stats);
@@ -243,7 +250,7 @@ void add_run_report(Record& record, const dist::RunStats& stats, double work_uni
                          {"dynamic", omp.dynamic},
                          {"proc_bind", omp.proc_bind},
                          {"num_places", omp.num_places}}},
-                       {"hosts", hosts},
+                       {"hosts", distinct_hosts(stats)},
                        {"timestamp_utc", sys::utc_timestamp()}};
 }
 
