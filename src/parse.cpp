@@ -1,6 +1,11 @@
 #include "parakit/parse.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <string>
+
+#include <sys/stat.h>
 
 #include "parakit/error.hpp"
 
@@ -93,6 +98,33 @@ std::vector<std::uint64_t> parse_count_list(std::string_view text, std::string_v
     start = comma + 1;
   }
   return values;
+}
+
+}  // namespace parakit
+
+namespace parakit {
+
+std::vector<TaskLine> read_task_file(const std::string& path, std::string_view option) {
+  const std::string where = std::string(option) + " @" + path;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw UsageError(where + ": " + std::strerror(errno) + " (accepted: a readable file, one task per line)");
+  }
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode) && !S_ISCHR(st.st_mode)) {
+    throw UsageError(where + ": not a regular file (accepted: a readable file, one task per line)");
+  }
+  std::ifstream in(path);
+  if (!in) throw UsageError(where + ": cannot be read (accepted: a readable file, one task per line)");
+  std::vector<TaskLine> tasks;
+  std::string line;
+  for (std::size_t n = 1; std::getline(in, line); ++n) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    tasks.push_back({n, line});
+  }
+  if (in.bad()) throw UsageError(where + ": read error");
+  if (tasks.empty()) throw UsageError(where + ": no tasks in the file (accepted: one task per line)");
+  return tasks;
 }
 
 }  // namespace parakit

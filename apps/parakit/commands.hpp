@@ -13,4 +13,9 @@ namespace parakit::cli {
 int run_pi(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
            const std::vector<std::string>& argv);
 
+/// `parakit map pi|exec`: a task farm over ranks x threads. Returns the exit code (for exec: the
+/// number of failed tasks, at most 101).
+int run_map(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
+            const std::vector<std::string>& argv);
+
 }  // namespace parakit::cli

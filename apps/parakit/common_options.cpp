@@ -50,20 +50,34 @@ int bounded_int(const po::variables_map& values, const char* name, int minimum, 
   return v;
 }
 
+CommonOptions read_output_options(const boost::mpi::communicator& comm, const po::variables_map& values,
+                                  CommonOptions common) {
+  common.format = report::parse_format(values["format"].as<std::string>());
+  if (values.count("output") != 0) {
+    common.output = values["output"].as<std::string>();
+    dist::check_on_root(comm, [&] { report::check_writable(common.output); });
+  }
+  return common;
+}
+
 }  // namespace
 
-void add_common_options(po::options_description& options) {
+void add_common_options(po::options_description& options, bool repeats) {
   // clang-format off
   options.add_options()
     ("seed", po::value<std::string>()->default_value("42"), "random seed, 0 to 2^64-1")
-    ("threads", po::value<int>(), "OpenMP threads per rank (default: OMP_NUM_THREADS, else the rank's CPUs)")
-    ("repeat", po::value<int>()->default_value(5), "timed repetitions (1 to 1000000)")
-    ("warmup", po::value<int>()->default_value(1), "untimed runs before them (0 to 1000000)")
+    ("threads", po::value<int>(), "threads per rank (default: OMP_NUM_THREADS, else the rank's CPUs)");
+  if (repeats) {
+    options.add_options()
+      ("repeat", po::value<int>()->default_value(5), "timed repetitions (1 to 1000000)")
+      ("warmup", po::value<int>()->default_value(1), "untimed runs before them (0 to 1000000)")
+      ("progress", po::value<std::string>()->default_value("auto"),
+       "progress bar on stderr for runs over a second: auto (when stderr is a terminal; under mpirun it "
+       "is a pipe, so say always), always, never");
+  }
+  options.add_options()
     ("format", po::value<std::string>()->default_value("text"), "text, json or csv")
     ("output", po::value<std::string>(), "write the report to FILE (whole or not at all) instead of stdout")
-    ("progress", po::value<std::string>()->default_value("auto"),
-     "progress bar on stderr for runs over a second: auto (when stderr is a terminal; under mpirun it "
-     "is a pipe, so say always), always, never")
     ("help,h", "show this help");
   // clang-format on
 }
@@ -98,6 +112,7 @@ CommonOptions read_common_options(const boost::mpi::communicator& comm, const po
   }
   common.threads = values.count("threads") != 0 ? bounded_int(values, "threads", 1, sys::kMaxThreads)
                                                 : sys::default_threads();
+  if (values.count("repeat") == 0) return read_output_options(comm, values, common);  // no repeats
   common.repeat = bounded_int(values, "repeat", 1, dist::kMaxRuns);
   common.warmup = bounded_int(values, "warmup", 0, dist::kMaxRuns);
   const std::string progress = values["progress"].as<std::string>();
@@ -108,12 +123,7 @@ CommonOptions read_common_options(const boost::mpi::communicator& comm, const po
   } else if (progress != "never") {
     throw UsageError("--progress: '" + progress + "' is not a choice (accepted: auto, always, never)");
   }
-  common.format = report::parse_format(values["format"].as<std::string>());
-  if (values.count("output") != 0) {
-    common.output = values["output"].as<std::string>();
-    dist::check_on_root(comm, [&] { report::check_writable(common.output); });
-  }
-  return common;
+  return read_output_options(comm, values, common);
 }
 
 dist::RunOptions run_options(const boost::mpi::communicator& comm, const CommonOptions& common) {

@@ -16,15 +16,16 @@ namespace parakit::cli {
 struct CommonOptions {
   std::uint64_t seed = 0;
   int threads = 0;
-  int repeat = 0;
+  int repeat = 1;
   int warmup = 0;
   report::Format format = report::Format::kText;
   std::string output;     // empty: stdout
   bool progress = false;  // draw a progress bar on stderr (rank 0)
 };
 
-/// Adds --seed, --threads, --repeat, --warmup, --format, --output, --progress to @p options.
-void add_common_options(boost::program_options::options_description& options);
+/// Adds --seed, --threads, --format, --output and, when @p repeats, --repeat, --warmup, --progress
+/// to @p options.
+void add_common_options(boost::program_options::options_description& options, bool repeats = true);
 
 /// Parses @p args against @p options; returns false (after printing help on rank 0) for --help.
 /// Throws UsageError for anything wrong, on every rank alike.
@@ -33,7 +34,8 @@ bool parse_args(const boost::mpi::communicator& comm, const std::vector<std::str
                 const boost::program_options::options_description& options,
                 boost::program_options::variables_map& values);
 
-/// Validates the common options; checks on rank 0 that --output can be written (collective).
+/// Validates the common options (repeat 1 and warmup 0 when they were not offered); checks on rank 0 that
+/// --output can be written (collective).
 CommonOptions read_common_options(const boost::mpi::communicator& comm,
                                   const boost::program_options::variables_map& values);
 

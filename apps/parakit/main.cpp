@@ -21,6 +21,8 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"pi", "Monte Carlo estimate of pi, split over ranks and threads", parakit::cli::run_pi},
+    {"map", "task farm: 'map pi' tasks or 'map exec' shell commands over ranks x threads",
+     parakit::cli::run_map},
 };
 
 void print_usage(std::ostream& out) {
@@ -35,28 +37,35 @@ void print_usage(std::ostream& out) {
 
 int main(int argc, char** argv) {
   const std::vector<std::string> all(argv, argv + argc);
-  return parakit::dist::guarded_main(argc, argv, "parakit", [&](const boost::mpi::communicator& comm) {
-    const bool is_root = comm.rank() == 0;
-    std::string names;
-    for (const auto& c : kCommands)
-      names += (names.empty() ? "" : ", ") + std::string(c.name);
-    if (all.size() < 2) {
-      throw parakit::UsageError("no command given (accepted: " + names + "; see 'parakit --help')");
-    }
-    if (all[1] == "--help" || all[1] == "-h" || all[1] == "help") {
-      if (is_root) print_usage(std::cout);
-      return int{parakit::kExitOk};
-    }
-    if (all[1] == "--version") {
-      const auto& b = parakit::build_info();
-      if (is_root)
-        std::cout << "parakit " << b.version << " (" << b.git_commit << ", " << b.build_type << ")\n";
-      return int{parakit::kExitOk};
-    }
-    for (const auto& c : kCommands) {
-      if (all[1] == c.name) return c.run(comm, {all.begin() + 2, all.end()}, all);
-    }
-    throw parakit::UsageError("unknown command '" + all[1] + "' (accepted: " + names +
-                              "; see 'parakit --help')");
-  });
+  // `map exec` exits with the number of failed tasks, as GNU parallel does; its own errors then use 255.
+  parakit::dist::ErrorExitCodes codes;
+  if (all.size() > 2 && all[1] == "map" && all[2] == "exec")
+    codes = {.usage = 255, .runtime = 255, .wrong_answer = 255};
+  return parakit::dist::guarded_main(
+      argc, argv, "parakit",
+      [&](const boost::mpi::communicator& comm) {
+        const bool is_root = comm.rank() == 0;
+        std::string names;
+        for (const auto& c : kCommands)
+          names += (names.empty() ? "" : ", ") + std::string(c.name);
+        if (all.size() < 2) {
+          throw parakit::UsageError("no command given (accepted: " + names + "; see 'parakit --help')");
+        }
+        if (all[1] == "--help" || all[1] == "-h" || all[1] == "help") {
+          if (is_root) print_usage(std::cout);
+          return int{parakit::kExitOk};
+        }
+        if (all[1] == "--version") {
+          const auto& b = parakit::build_info();
+          if (is_root)
+            std::cout << "parakit " << b.version << " (" << b.git_commit << ", " << b.build_type << ")\n";
+          return int{parakit::kExitOk};
+        }
+        for (const auto& c : kCommands) {
+          if (all[1] == c.name) return c.run(comm, {all.begin() + 2, all.end()}, all);
+        }
+        throw parakit::UsageError("unknown command '" + all[1] + "' (accepted: " + names +
+                                  "; see 'parakit --help')");
+      },
+      codes);
 }

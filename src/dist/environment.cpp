@@ -26,12 +26,13 @@ void report(const std::string& program, int rank, int size, const char* what) {
 }  // namespace
 
 int guarded_main(int argc, char** argv, const std::string& program,
-                 const std::function<int(const boost::mpi::communicator&)>& body) {
+                 const std::function<int(const boost::mpi::communicator&)>& body,
+                 const ErrorExitCodes& codes) {
   // abort_on_exception=false: exceptions are handled here, where we know whether aborting is needed.
   boost::mpi::environment env(argc, argv, boost::mpi::threading::funneled, false);
   const boost::mpi::communicator world;
   const int rank = world.rank(), size = world.size();
-  int code = kExitRuntime;
+  int code = codes.runtime;
   try {
     if (env.thread_level() < boost::mpi::threading::funneled) {
       throw Error("the MPI library does not grant MPI_THREAD_FUNNELED, which OpenMP threads need");
@@ -39,10 +40,10 @@ int guarded_main(int argc, char** argv, const std::string& program,
     return body(world);
   } catch (const UsageError& e) {
     if (rank == 0) std::cerr << program << ": error: " << e.what() << "\n" << std::flush;
-    return kExitUsage;
+    return codes.usage;
   } catch (const WrongAnswer& e) {
     report(program, rank, size, e.what());
-    code = kExitWrongAnswer;
+    code = codes.wrong_answer;
   } catch (const std::exception& e) {
     report(program, rank, size, e.what());
   } catch (...) {

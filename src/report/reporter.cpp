@@ -270,6 +270,9 @@ void TableReporter::write(const Record& record, std::ostream& out) const {
     const Record& result = record["result"];
     if (result.contains("tasks")) write_table(result["tasks"], out, "  ");
     write_fields("result", result, out);
+    for (const char* table : {"failed_tasks", "workers"}) {
+      if (result.contains(table) && !result[table].empty()) write_table(result[table], out, "  ");
+    }
   }
   if (record.contains("timing")) write_fields("timing", record["timing"], out);
   if (record.contains("throughput_per_s")) {

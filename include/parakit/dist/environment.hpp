@@ -10,6 +10,14 @@
 
 namespace parakit::dist {
 
+/// @brief The exit codes guarded_main uses for errors; a command whose own codes mean something else
+/// (`map exec`: the number of failed tasks) moves them out of the way.
+struct ErrorExitCodes {
+  int usage = 2;         ///< parakit::UsageError
+  int runtime = 1;       ///< any other exception
+  int wrong_answer = 3;  ///< parakit::WrongAnswer
+};
+
 /// @brief Runs @p body between MPI_Init_thread (MPI_THREAD_FUNNELED) and MPI_Finalize and returns the
 /// process exit code.
 ///
@@ -20,7 +28,8 @@ namespace parakit::dist {
 ///   (3 for WrongAnswer, 1 otherwise).
 /// @param program Name used in the messages, e.g. "parakit".
 int guarded_main(int argc, char** argv, const std::string& program,
-                 const std::function<int(const boost::mpi::communicator&)>& body);
+                 const std::function<int(const boost::mpi::communicator&)>& body,
+                 const ErrorExitCodes& codes = {});
 
 /// @brief The MPI library's own version line, e.g. "Open MPI v4.1.4, package: Debian OpenMPI, ...".
 std::string mpi_library_version();

@@ -55,6 +55,13 @@ class MonteCarloPi {
   std::uint64_t seed_;
 };
 
+/// @brief The seed of task @p task's own stream under `parakit map`: there every task draws from a stream
+/// of its own, so its count depends on (seed, task, its sample count) alone, not on the other tasks,
+/// the schedule, the chunks or the layout. Sample i of the task is splitmix64(task_stream_seed(s, t), i).
+constexpr std::uint64_t task_stream_seed(std::uint64_t seed, std::uint64_t task) {
+  return splitmix64(seed, task);
+}
+
 /// @brief One estimate with its standard error.
 struct PiEstimate {
   std::uint64_t samples = 0;

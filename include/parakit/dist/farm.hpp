@@ -1,0 +1,105 @@
+#pragma once
+/// @file
+/// @brief The task farm behind `parakit map`: pieces of work handed to every thread of every rank
+/// under a schedule, each piece's record streamed to rank 0 as it ends.
+///
+/// Each rank runs `threads` worker threads and uses its main thread to talk MPI (so
+/// MPI_THREAD_FUNNELED is enough): rank 0's main thread is the coordinator. It hands out pieces on
+/// request (dynamic and split), receives every record and passes it to the sink, in arrival order.
+/// Rank 0's own workers take pieces from the same counter, so the coordinator never costs a worker.
+/// The other ranks keep one request in flight while their threads work, so a piece is waiting when a
+/// thread becomes free. Under static and cyclic every worker knows its pieces from its number alone.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <boost/mpi/communicator.hpp>
+
+#include "parakit/dist/stats.hpp"
+#include "parakit/kernels/schedule.hpp"
+
+namespace parakit::dist {
+
+/// @brief What happened to one attempt at a piece. Plain bytes: it travels as MPI_BYTE.
+struct FarmRecord {
+  std::uint64_t piece = 0;   ///< index of the piece
+  std::uint64_t value = 0;   ///< the work's result (for example points inside the quarter disc)
+  double start_s = 0.0;      ///< since the common start of the farm (a barrier)
+  double end_s = 0.0;        ///< since the common start
+  std::int32_t rank = 0;     ///< who ran it
+  std::int32_t thread = 0;   ///< worker thread within the rank, from 0
+  std::int32_t attempt = 1;  ///< 1 for the first try
+  std::int32_t status = 0;   ///< work-defined; 0 means success
+  std::int32_t exit_code = 0;
+  std::int32_t signal = 0;
+};
+static_assert(std::is_trivially_copyable_v<FarmRecord>);
+
+/// @brief A worker thread's view of the farm, passed to the work function.
+class FarmWorker {
+ public:
+  FarmWorker(int rank, int thread, std::function<double()> now, std::function<void(const FarmRecord&)> emit)
+      : rank_(rank), thread_(thread), now_(std::move(now)), emit_(std::move(emit)) {}
+  [[nodiscard]] int rank() const { return rank_; }
+  [[nodiscard]] int thread() const { return thread_; }
+  /// @brief Seconds since the common start.
+  [[nodiscard]] double now() const { return now_(); }
+  /// @brief Sends @p record to rank 0 (rank and thread are filled in). Call it once per attempt.
+  void emit(FarmRecord record) const {
+    record.rank = rank_;
+    record.thread = thread_;
+    emit_(record);
+  }
+
+ private:
+  int rank_;
+  int thread_;
+  std::function<double()> now_;
+  std::function<void(const FarmRecord&)> emit_;
+};
+
+/// @brief Runs piece @p piece on a worker; emits at least one record for it.
+using FarmWork = std::function<void(std::uint64_t piece, const FarmWorker& worker)>;
+
+struct FarmResult;
+
+/// @brief Called on rank 0's main thread for every record, as it arrives; @p farm holds the ranks
+/// and the start time (records arrive in it after the call).
+using FarmSink = std::function<void(const FarmRecord& record, const FarmResult& farm)>;
+
+/// @brief How the farm runs.
+struct FarmOptions {
+  kernels::Schedule schedule = kernels::Schedule::kDynamic;
+  /// Pieces per request under kDynamic (a rank's threads share them); 1 is used under kSplit, whose
+  /// pieces are already cut to size; ignored by kStatic and kCyclic.
+  std::uint64_t chunk = 1;
+  int threads = 1;  ///< worker threads per rank
+};
+
+/// @brief What the farm measured. Complete on rank 0 only.
+struct FarmResult {
+  std::vector<FarmRecord> records;  ///< every record, in arrival order
+  std::vector<RankInfo> per_rank;   ///< host, pid, threads and CPUs of each rank (compute_s unset)
+  double start_unix_s = 0.0;        ///< the common start as Unix time (rank 0's clock)
+  double elapsed_s = 0.0;           ///< from the common start until rank 0 had every record
+};
+
+/// @brief Runs pieces 0 .. @p pieces - 1 over all ranks and threads of @p comm under @p options.
+/// Every piece is given to exactly one worker once; the work function decides how many attempts it
+/// makes and emits a record for each.
+/// @note Collective: every rank passes the same @p pieces and options (checked). An exception in a
+/// worker stops that rank's workers and is rethrown on that rank after they have been joined (the
+/// caller's guarded_main then aborts the job).
+/// @throws parakit::Error for invalid options or ranks that disagree.
+FarmResult run_farm(const boost::mpi::communicator& comm, std::uint64_t pieces, const FarmOptions& options,
+                    const FarmWork& work, const FarmSink& sink);
+
+/// @brief The pieces worker @p worker of @p workers runs under kStatic (a contiguous block) or
+/// kCyclic (every workers-th piece), in order.
+std::vector<std::uint64_t> assigned_pieces(kernels::Schedule schedule, std::uint64_t pieces,
+                                           std::uint64_t worker, std::uint64_t workers);
+
+}  // namespace parakit::dist

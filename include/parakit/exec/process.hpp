@@ -1,0 +1,60 @@
+#pragma once
+/// @file
+/// @brief Running one external program or shell command with a time limit, its output captured or sent
+/// to files. Used by `parakit map exec` for every task and to call gnuplot. No MPI.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace parakit::exec {
+
+/// @brief How a child ended.
+enum class Status : int {
+  kOk = 0,         ///< exit code 0
+  kFailed = 1,     ///< a non-zero exit code or killed by a signal
+  kTimedOut = 2,   ///< still running at the time limit: killed
+  kNotStarted = 3  ///< could not be started (for example no /bin/sh)
+};
+
+/// @brief The name used in joblogs and reports: "ok", "failed", "timeout", "not-started".
+std::string_view status_name(Status status);
+
+/// @brief Where the child's output goes and how long it may run.
+struct ProcessOptions {
+  double timeout_s = 0.0;   ///< 0: no limit. At the limit the child's process group gets SIGTERM,
+                            ///< then SIGKILL one second later.
+  std::string stdout_path;  ///< empty: capture into ProcessOutcome::out
+  std::string stderr_path;  ///< empty: capture into ProcessOutcome::err
+};
+
+/// @brief What happened.
+struct ProcessOutcome {
+  Status status = Status::kNotStarted;
+  int exit_code = -1;  ///< the exit code, or 128 + signal when a signal ended it (as a shell reports it)
+  int signal = 0;      ///< the signal that ended it, else 0
+  std::string out;     ///< captured standard output (when not sent to a file)
+  std::string err;     ///< captured standard error, or why it could not start
+};
+
+/// @brief Runs @p argv (argv[0] a path, or a name looked up in PATH) with standard input from
+/// /dev/null, in its own process group, and waits for it. The child gets SIGKILL if the calling thread
+/// dies first (a killed rank leaves no orphans behind). Thread-safe.
+ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+
+/// @brief Runs @p command with `/bin/sh -c`.
+ProcessOutcome run_shell(const std::string& command, const ProcessOptions& options = {});
+
+/// @brief @p text quoted for a POSIX shell: as is when it holds only safe characters, else in single
+/// quotes (a ' inside becomes '\'').
+std::string shell_quote(std::string_view text);
+
+/// @brief The command of one task, as GNU parallel builds it: each `{}` in @p words is replaced by
+/// the task, quoted for the shell; without `{}` the quoted task is appended as a last word. The words
+/// themselves are joined with spaces as given (so that `sh -c` sees what the user typed).
+std::string expand_command(const std::vector<std::string>& words, std::string_view task);
+
+/// @brief True when @p name is an executable file, or a name found as one in PATH.
+bool find_executable(const std::string& name);
+
+}  // namespace parakit::exec

@@ -1,0 +1,105 @@
+#include "parakit/exec/joblog.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "parakit/error.hpp"
+
+namespace parakit::exec {
+namespace {
+
+std::vector<std::string_view> split_tabs(std::string_view line, std::size_t fields) {
+  std::vector<std::string_view> parts;
+  while (parts.size() + 1 < fields) {
+    const std::size_t tab = line.find('\t');
+    if (tab == std::string_view::npos) break;
+    parts.push_back(line.substr(0, tab));
+    line.remove_prefix(tab + 1);
+  }
+  parts.push_back(line);  // the command keeps any tabs of its own
+  return parts;
+}
+
+template <class T>
+bool parse_number(std::string_view text, T& value) {
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  return ec == std::errc() && ptr == end && !text.empty();
+}
+
+}  // namespace
+
+std::string joblog_header() {
+  std::string header(kJoblogMagic);
+  header += '\n';
+  for (std::size_t i = 0; i < kJoblogColumns.size(); ++i) {
+    if (i > 0) header += '\t';
+    header += kJoblogColumns[i];
+  }
+  return header + '\n';
+}
+
+std::string format_joblog_line(const JoblogEntry& e) {
+  return fmt::format("{}\t{}\t{}\t{}\t{:.3f}\t{:.3f}\t{}\t{}\t{}\t{}\t{}\n", e.task, e.rank, e.thread, e.host,
+                     e.start, e.duration_s, e.exit_code, e.signal, e.attempt, e.status, e.command);
+}
+
+Joblog read_joblog(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError("--resume: cannot read the joblog " + path);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto fail = [&](std::size_t line, const std::string& what) {
+    throw UsageError(
+        fmt::format("--resume: {}:{}: {} (accepted: a joblog written by parakit map exec; "
+                    "nothing was changed)",
+                    path, line, what));
+  };
+  Joblog log;
+  std::size_t line_no = 0, pos = 0;
+  const std::string header = joblog_header();
+  if (text.compare(0, header.size(), header) != 0) {
+    const std::string first = text.substr(0, text.find('\n'));
+    fail(1, first.empty() ? "empty file, no joblog header"
+                          : "not a parakit joblog (the first lines are not '" + std::string(kJoblogMagic) +
+                                "' and the column names)");
+  }
+  pos = header.size();
+  line_no = 2;
+  log.complete_bytes = pos;
+  while (pos < text.size()) {
+    ++line_no;
+    const std::size_t newline = text.find('\n', pos);
+    if (newline == std::string::npos) {
+      log.torn_tail = true;  // a write cut short: the attempt counts as not done
+      break;
+    }
+    const std::string_view line(text.data() + pos, newline - pos);
+    pos = newline + 1;
+    const auto f = split_tabs(line, kJoblogColumns.size());
+    if (f.size() != kJoblogColumns.size()) {
+      fail(line_no, fmt::format("{} fields where {} are expected", f.size(), kJoblogColumns.size()));
+    }
+    JoblogEntry e;
+    if (!parse_number(f[0], e.task)) fail(line_no, "task '" + std::string(f[0]) + "' is not a number");
+    if (!parse_number(f[1], e.rank) || !parse_number(f[2], e.thread) || !parse_number(f[4], e.start) ||
+        !parse_number(f[5], e.duration_s) || !parse_number(f[6], e.exit_code) ||
+        !parse_number(f[7], e.signal) || !parse_number(f[8], e.attempt)) {
+      fail(line_no, "a number field does not parse");
+    }
+    e.host = std::string(f[3]);
+    e.status = std::string(f[9]);
+    if (e.status != "ok" && e.status != "failed" && e.status != "timeout" && e.status != "not-started") {
+      fail(line_no, "unknown status '" + e.status + "'");
+    }
+    e.command = std::string(f[10]);
+    log.entries.push_back(std::move(e));
+    log.complete_bytes = pos;
+  }
+  return log;
+}
+
+}  // namespace parakit::exec

@@ -1,0 +1,292 @@
+#include "parakit/exec/process.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;
+
+namespace parakit::exec {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A file descriptor closed when it goes out of scope.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd(Fd&& other) noexcept : fd_(other.release()) {}
+  Fd& operator=(Fd&& other) noexcept {
+    reset(other.release());
+    return *this;
+  }
+  ~Fd() { reset(); }
+  [[nodiscard]] int get() const { return fd_; }
+  int release() {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+std::string system_error(const std::string& what) {
+  std::string text = what;
+  text += ": ";
+  text += std::strerror(errno);
+  return text;
+}
+
+// The child's end of one output stream: a pipe we read, or a file opened for it.
+struct Sink {
+  Fd read_end;   // ours, when capturing
+  Fd child_end;  // the child's
+  std::string* text = nullptr;
+};
+
+bool open_sink(const std::string& path, std::string* text, Sink& sink, std::string& error) {
+  sink.text = text;
+  if (!path.empty()) {
+    sink.child_end.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (sink.child_end.get() < 0) {
+      error = system_error(std::string("cannot open ").append(path));
+      return false;
+    }
+    return true;
+  }
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    error = system_error("pipe");
+    return false;
+  }
+  sink.read_end.reset(fds[0]);
+  sink.child_end.reset(fds[1]);
+  return true;
+}
+
+void kill_group(pid_t pid, int sig) {
+  ::kill(-pid, sig);
+}
+
+}  // namespace
+
+std::string_view status_name(Status status) {
+  switch (status) {
+    case Status::kOk:
+      return "ok";
+    case Status::kFailed:
+      return "failed";
+    case Status::kTimedOut:
+      return "timeout";
+    case Status::kNotStarted:
+      return "not-started";
+  }
+  return "unknown";
+}
+
+ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
+  ProcessOutcome outcome;
+  if (argv.empty()) {
+    outcome.err = "no program given";
+    return outcome;
+  }
+  Fd null_in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  Sink out, err;
+  if (null_in.get() < 0) {
+    outcome.err = system_error("cannot open /dev/null");
+    return outcome;
+  }
+  if (!open_sink(options.stdout_path, &outcome.out, out, outcome.err) ||
+      !open_sink(options.stderr_path, &outcome.err, err, outcome.err)) {
+    return outcome;
+  }
+  // Everything the child needs is prepared before fork: after it, in a threaded process, only
+  // async-signal-safe calls are allowed.
+  std::vector<char*> args;
+  args.reserve(argv.size() + 1);
+  for (const std::string& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t parent = ::getpid();
+  const int in_fd = null_in.get(), out_fd = out.child_end.get(), err_fd = err.child_end.get();
+
+  const pid_t pid = ::fork();
+  if (pid < 0) {
+    outcome.err = system_error("fork");
+    return outcome;
+  }
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
+    ::signal(SIGPIPE, SIG_DFL);
+    if (::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) ::_exit(127);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);  // also here, so that a kill of the group cannot race the child's own call
+  null_in.reset();
+  out.child_end.reset();
+  err.child_end.reset();
+
+  const auto start = Clock::now();
+  const bool limited = options.timeout_s > 0.0;
+  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
+                                    std::chrono::duration<double>(limited ? options.timeout_s : 0.0));
+  bool timed_out = false, exited = false;
+  Clock::time_point kill_at{};
+  int wait_status = 0;
+  char buffer[65536];
+  for (;;) {
+    pollfd fds[2];
+    nfds_t n = 0;
+    Sink* sinks[2];
+    for (Sink* s : {&out, &err}) {
+      if (s->read_end.get() >= 0) {
+        fds[n] = {s->read_end.get(), POLLIN, 0};
+        sinks[n++] = s;
+      }
+    }
+    if (n == 0 && !exited) {
+      if (::waitpid(pid, &wait_status, limited ? WNOHANG : 0) == pid) exited = true;
+    }
+    if (exited && n == 0) break;
+    int wait_ms = 10;  // check the child now and then: a background grandchild may hold the pipes
+    if (n > 0 || limited) {
+      if (limited && !timed_out) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+        wait_ms = static_cast<int>(std::clamp<long long>(left, 0, 10));
+      }
+      const int ready = ::poll(fds, n, wait_ms);
+      if (ready < 0 && errno != EINTR) break;
+      for (nfds_t i = 0; i < n && ready > 0; ++i) {
+        if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+        const ssize_t got = ::read(fds[i].fd, buffer, sizeof buffer);
+        if (got > 0) {
+          sinks[i]->text->append(buffer, static_cast<std::size_t>(got));
+        } else if (got == 0 || errno != EINTR) {
+          sinks[i]->read_end.reset();
+        }
+      }
+    }
+    if (!exited && ::waitpid(pid, &wait_status, WNOHANG) == pid) {
+      exited = true;
+      // The child is gone; whatever is still in the pipes is read, then we stop waiting for others
+      // that may have inherited them.
+      for (Sink* s : {&out, &err}) {
+        if (s->read_end.get() < 0) continue;
+        ::fcntl(s->read_end.get(), F_SETFL, O_NONBLOCK);
+        for (ssize_t got; (got = ::read(s->read_end.get(), buffer, sizeof buffer)) > 0;)
+          s->text->append(buffer, static_cast<std::size_t>(got));
+        s->read_end.reset();
+      }
+    }
+    if (limited && !exited) {
+      const auto t = Clock::now();
+      if (!timed_out && t >= deadline) {
+        timed_out = true;
+        kill_group(pid, SIGTERM);
+        kill_at = t + std::chrono::seconds(1);
+      } else if (timed_out && kill_at != Clock::time_point{} && t >= kill_at) {
+        kill_group(pid, SIGKILL);
+        kill_at = {};
+      }
+    }
+  }
+  if (timed_out) kill_group(pid, SIGKILL);  // leave nothing of the group behind
+
+  if (WIFEXITED(wait_status)) {
+    outcome.exit_code = WEXITSTATUS(wait_status);
+  } else if (WIFSIGNALED(wait_status)) {
+    outcome.signal = WTERMSIG(wait_status);
+    outcome.exit_code = 128 + outcome.signal;
+  }
+  outcome.status = timed_out ? Status::kTimedOut : outcome.exit_code == 0 ? Status::kOk : Status::kFailed;
+  return outcome;
+}
+
+ProcessOutcome run_shell(const std::string& command, const ProcessOptions& options) {
+  return run_process({"/bin/sh", "-c", command}, options);
+}
+
+std::string shell_quote(std::string_view text) {
+  const auto safe = [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) != 0 || std::strchr("@%+=:,./-_", ch) != nullptr;
+  };
+  if (!text.empty() && std::all_of(text.begin(), text.end(), safe)) return std::string(text);
+  std::string quoted = "'";
+  for (const char ch : text) {
+    if (ch == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += ch;
+    }
+  }
+  quoted += '\'';
+  return quoted;
+}
+
+std::string expand_command(const std::vector<std::string>& words, std::string_view task) {
+  const std::string quoted = shell_quote(task);
+  std::string command;
+  bool replaced = false;
+  for (const std::string& word : words) {
+    if (!command.empty()) command += ' ';
+    for (std::size_t i = 0; i < word.size(); ++i) {
+      if (word.compare(i, 2, "{}") == 0) {
+        command += quoted;
+        replaced = true;
+        ++i;
+      } else {
+        command += word[i];
+      }
+    }
+  }
+  if (!replaced) {
+    if (!command.empty()) command += ' ';
+    command += quoted;
+  }
+  return command;
+}
+
+bool find_executable(const std::string& name) {
+  if (name.empty()) return false;
+  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0;
+  const char* path = std::getenv("PATH");
+  std::string_view rest = path != nullptr ? path : "/usr/bin:/bin";
+  while (true) {
+    const std::size_t colon = rest.find(':');
+    std::string candidate(rest.substr(0, colon));
+    if (candidate.empty()) candidate.push_back('.');
+    candidate += '/';
+    candidate += name;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
+      return true;
+    if (colon == std::string_view::npos) return false;
+    rest.remove_prefix(colon + 1);
+  }
+}
+
+}  // namespace parakit::exec
