@@ -1,17 +1,21 @@
 #include "parakit/parse.hpp"
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "parakit/error.hpp"
 
 using parakit::parse_count;
 using parakit::parse_count_list;
 using parakit::UsageError;
+namespace fs = std::filesystem;
 
 namespace {
 constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
@@ -63,4 +67,32 @@ TEST(ParseCountList, reads_one_task_per_entry) {
   EXPECT_THROW(parse_count_list("1e5,", "--samples", kMax), UsageError);
   EXPECT_THROW(parse_count_list(",1", "--samples", kMax), UsageError);
   EXPECT_THROW(parse_count_list("1,,2", "--samples", kMax), UsageError);
+}
+
+TEST(ReadTaskFile, one_task_per_line_blank_lines_skipped_line_numbers_kept) {
+  const auto path = fs::temp_directory_path() / ("parakit_tasks_" + std::to_string(::getpid()));
+  std::ofstream(path) << "first task\r\n\n   \nsecond\tone\nlast";
+  const auto tasks = parakit::read_task_file(path.string(), "--tasks");
+  ASSERT_EQ(tasks.size(), 3U);
+  EXPECT_EQ(tasks[0].text, "first task");
+  EXPECT_EQ(tasks[0].line, 1U);
+  EXPECT_EQ(tasks[1].text, "second\tone");
+  EXPECT_EQ(tasks[1].line, 4U);
+  EXPECT_EQ(tasks[2].text, "last");
+  EXPECT_EQ(tasks[2].line, 5U);
+
+  const auto message = [](const std::string& p) {
+    try {
+      parakit::read_task_file(p, "--tasks");
+    } catch (const UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  std::ofstream(path) << "\n  \n";
+  EXPECT_NE(message(path.string()).find("no tasks in the file"), std::string::npos);
+  fs::remove(path);
+  EXPECT_NE(message(path.string()).find("--tasks @" + path.string() + ": No such file"), std::string::npos)
+      << message(path.string());
+  EXPECT_NE(message(fs::temp_directory_path().string()).find("not a regular file"), std::string::npos);
 }

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/collectives/gather.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
@@ -136,7 +137,16 @@ FarmResult run_farm(const boost::mpi::communicator& comm, std::uint64_t pieces, 
   Shared shared;
   shared.running = threads;
   comm.barrier();
-  const Clock::time_point t0 = Clock::now();
+  // One time axis: the ranks on rank 0's host share its monotonic clock, so they take rank 0's start;
+  // ranks on other hosts start their own at the barrier (skew: the barrier's, microseconds).
+  Clock::time_point t0 = Clock::now();
+  {
+    std::int64_t root_start = t0.time_since_epoch().count();
+    std::string root_host = rank == 0 ? sys::hostname() : std::string();
+    boost::mpi::broadcast(comm, root_start, 0);
+    boost::mpi::broadcast(comm, root_host, 0);
+    if (root_host == sys::hostname()) t0 = Clock::time_point(Clock::duration(root_start));
+  }
   result.start_unix_s =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   const auto now = [t0] { return std::chrono::duration<double>(Clock::now() - t0).count(); };

@@ -17,44 +17,12 @@
 using nlohmann::json;
 using parakit::test::count_lines_starting_with;
 using parakit::test::mpiexec;
+using parakit::test::parakit_cmd;
 using parakit::test::ProcessResult;
+using parakit::test::run_json;
 using parakit::test::run_process;
+using parakit::test::TempDir;
 namespace fs = std::filesystem;
-
-namespace {
-
-std::vector<std::string> parakit_cmd(std::vector<std::string> args, int ranks = 0) {
-  std::vector<std::string> cmd = ranks > 0 ? mpiexec(ranks) : std::vector<std::string>{};
-  cmd.push_back(PARAKIT_EXE);
-  cmd.insert(cmd.end(), args.begin(), args.end());
-  return cmd;
-}
-
-json run_json(std::vector<std::string> args, int ranks = 0) {
-  args.insert(args.end(), {"--format", "json"});
-  const ProcessResult r = run_process(parakit_cmd(args, ranks));
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "one JSON object and nothing else: " << r.out;
-  // stderr carries diagnostics only: a good run has none but warnings (an oversubscribed layout).
-  EXPECT_EQ(count_lines_starting_with(r.err, "parakit: warning: "),
-            std::count(r.err.begin(), r.err.end(), '\n'))
-      << r.err;
-  return json::parse(r.out);
-}
-
-class TempDir {
- public:
-  TempDir() : path_(fs::temp_directory_path() / ("parakit_e2e_" + std::to_string(::getpid()))) {
-    fs::create_directories(path_);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-}  // namespace
 
 TEST(PiCommand, json_record_carries_the_contract_fields) {
   const json r = run_json(
@@ -234,7 +202,7 @@ TEST(Driver, help_and_version) {
   const ProcessResult none = run_process(parakit_cmd({}));
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_EQ(none.out, "");
-  EXPECT_EQ(none.err, "parakit: error: no command given (accepted: pi; see 'parakit --help')\n");
+  EXPECT_EQ(none.err, "parakit: error: no command given (accepted: pi, map; see 'parakit --help')\n");
   const ProcessResult version = run_process(parakit_cmd({"--version"}));
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_TRUE(version.out.starts_with("parakit 0.")) << version.out;

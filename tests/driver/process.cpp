@@ -1,5 +1,6 @@
 #include "process.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -9,6 +10,7 @@
 #include <thread>
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -17,23 +19,15 @@
 extern char** environ;
 
 namespace parakit::test {
-namespace {
-
 std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
 }
 
-}  // namespace
-
-ProcessResult run_process(const std::vector<std::string>& argv, double timeout_s) {
-  static int counter = 0;
-  const auto base = std::filesystem::temp_directory_path() /
-                    ("parakit_driver_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
-  const std::string out_path = base.string() + ".out", err_path = base.string() + ".err";
-
+pid_t start_process(const std::vector<std::string>& argv, const std::string& out_path,
+                    const std::string& err_path) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -48,29 +42,41 @@ ProcessResult run_process(const std::vector<std::string>& argv, double timeout_s
   for (const auto& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-
-  ProcessResult result;
-  const auto start = std::chrono::steady_clock::now();
   pid_t pid = 0;
   const int spawned = posix_spawnp(&pid, args[0], &actions, &attributes, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (spawned != 0) throw std::runtime_error("cannot start " + argv[0]);
+  return pid;
+}
 
+int wait_process(pid_t pid, double timeout_s) {
+  const auto start = std::chrono::steady_clock::now();
   int status = 0;
-  while (true) {
-    const pid_t done = ::waitpid(pid, &status, WNOHANG);
-    if (done == pid) break;
+  while (::waitpid(pid, &status, WNOHANG) != pid) {
     if (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() > timeout_s) {
       ::kill(-pid, SIGKILL);  // the child's own process group: mpiexec and its ranks
       ::waitpid(pid, &status, 0);
-      result.timed_out = true;
-      break;
+      return kStillRunning;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return WIFSIGNALED(status) ? -WTERMSIG(status) : kStillRunning;
+}
+
+ProcessResult run_process(const std::vector<std::string>& argv, double timeout_s) {
+  static int counter = 0;
+  const auto base = std::filesystem::temp_directory_path() /
+                    ("parakit_driver_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  const std::string out_path = base.string() + ".out", err_path = base.string() + ".err";
+  ProcessResult result;
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t pid = start_process(argv, out_path, err_path);
+  const int code = wait_process(pid, timeout_s);
   result.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!result.timed_out && WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
+  result.timed_out = code == kStillRunning;
+  result.exit_code = code >= 0 ? code : -1;
   result.out = slurp(out_path);
   result.err = slurp(err_path);
   std::remove(out_path.c_str());
@@ -92,6 +98,37 @@ int count_lines_starting_with(const std::string& text, const std::string& prefix
   for (std::string line; std::getline(lines, line);)
     count += line.starts_with(prefix) ? 1 : 0;
   return count;
+}
+
+std::vector<std::string> parakit_cmd(std::vector<std::string> args, int ranks) {
+  std::vector<std::string> cmd = ranks > 0 ? mpiexec(ranks) : std::vector<std::string>{};
+  cmd.push_back(PARAKIT_EXE);
+  cmd.insert(cmd.end(), args.begin(), args.end());
+  return cmd;
+}
+
+nlohmann::json run_json(std::vector<std::string> args, int ranks) {
+  args.insert(args.end(), {"--format", "json"});
+  const ProcessResult r = run_process(parakit_cmd(args, ranks));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "one JSON object and nothing else: " << r.out;
+  // stderr carries diagnostics only: a good run has none but warnings (an oversubscribed layout).
+  EXPECT_EQ(count_lines_starting_with(r.err, "parakit: warning: "),
+            std::count(r.err.begin(), r.err.end(), '\n'))
+      << r.err;
+  return nlohmann::json::parse(r.out);
+}
+
+TempDir::TempDir() {
+  static int counter = 0;
+  path_ = std::filesystem::temp_directory_path() /
+          ("parakit_e2e_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  std::filesystem::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
 }
 
 }  // namespace parakit::test

@@ -1,0 +1,148 @@
+// The task farm under mpiexec at 1 to 4 ranks: every piece runs exactly once under every schedule,
+// records reach rank 0 intact, and the per-piece results do not depend on the schedule or layout.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include <boost/mpi/collectives/all_reduce.hpp>
+#include <boost/mpi/communicator.hpp>
+#include <gtest/gtest.h>
+
+#include "parakit/dist/farm.hpp"
+#include "parakit/error.hpp"
+#include "parakit/kernels/monte_carlo_pi.hpp"
+
+using namespace parakit;
+using kernels::Schedule;
+
+namespace {
+
+constexpr Schedule kSchedules[] = {Schedule::kStatic, Schedule::kCyclic, Schedule::kDynamic,
+                                   Schedule::kSplit};
+
+// Uneven pieces: piece p costs (p mod 7) * 100 us of sleep, so dynamic and static hand out differently.
+std::uint64_t piece_value(std::uint64_t p) {
+  return kernels::count_inside(kernels::task_stream_seed(7, p), 0, 1000 + p);
+}
+
+}  // namespace
+
+TEST(Farm, every_piece_runs_exactly_once_under_every_schedule_and_layout) {
+  const boost::mpi::communicator world;
+  for (const Schedule schedule : kSchedules) {
+    for (const int threads : {1, 3}) {
+      for (const std::uint64_t pieces : {0U, 1U, 5U, 97U}) {
+        for (const std::uint64_t chunk : {1U, 4U}) {
+          std::atomic<std::uint64_t> local_runs{0};
+          std::vector<std::uint64_t> sink_order;
+          const auto work = [&](std::uint64_t p, const dist::FarmWorker& w) {
+            dist::FarmRecord r;
+            r.piece = p;
+            r.start_s = w.now();
+            std::this_thread::sleep_for(std::chrono::microseconds(100 * (p % 7)));
+            r.value = piece_value(p);
+            r.end_s = w.now();
+            ++local_runs;
+            w.emit(r);
+          };
+          const auto sink = [&](const dist::FarmRecord& r, const dist::FarmResult&) {
+            sink_order.push_back(r.piece);
+          };
+          const auto result = dist::run_farm(
+              world, pieces, {.schedule = schedule, .chunk = chunk, .threads = threads}, work, sink);
+          const std::uint64_t runs =
+              boost::mpi::all_reduce(world, local_runs.load(), std::plus<std::uint64_t>());
+          EXPECT_EQ(runs, pieces) << "pieces run on all ranks together";
+          if (world.rank() != 0) {
+            EXPECT_TRUE(result.records.empty());
+            continue;
+          }
+          ASSERT_EQ(result.records.size(), pieces);
+          ASSERT_EQ(sink_order.size(), pieces) << "the sink sees every record once";
+          ASSERT_EQ(result.per_rank.size(), static_cast<std::size_t>(world.size()));
+          std::vector<int> seen(pieces, 0);
+          for (std::size_t i = 0; i < result.records.size(); ++i) {
+            const auto& r = result.records[i];
+            ASSERT_LT(r.piece, pieces);
+            ++seen[r.piece];
+            EXPECT_EQ(sink_order[i], r.piece);
+            EXPECT_EQ(r.value, piece_value(r.piece));
+            EXPECT_GE(r.rank, 0);
+            EXPECT_LT(r.rank, world.size());
+            EXPECT_GE(r.thread, 0);
+            EXPECT_LT(r.thread, threads);
+            EXPECT_LE(r.start_s, r.end_s);
+            EXPECT_LE(r.end_s, result.elapsed_s);
+            if (schedule == Schedule::kStatic || schedule == Schedule::kCyclic) {
+              const auto w = static_cast<std::uint64_t>(r.rank * threads + r.thread);
+              const auto mine = dist::assigned_pieces(schedule, pieces, w,
+                                                      static_cast<std::uint64_t>(world.size() * threads));
+              EXPECT_TRUE(std::find(mine.begin(), mine.end(), r.piece) != mine.end())
+                  << "piece " << r.piece << " ran on worker " << w << " against the static plan";
+            }
+          }
+          EXPECT_TRUE(std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; }))
+              << "schedule " << static_cast<int>(schedule) << ", " << threads << " threads, " << pieces
+              << " pieces, chunk " << chunk;
+        }
+      }
+    }
+  }
+}
+
+TEST(Farm, dynamic_keeps_every_rank_busy_when_pieces_are_plenty) {
+  const boost::mpi::communicator world;
+  const std::uint64_t pieces = 200;
+  const auto work = [](std::uint64_t p, const dist::FarmWorker& w) {
+    dist::FarmRecord r;
+    r.piece = p;
+    r.start_s = w.now();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    r.end_s = w.now();
+    w.emit(r);
+  };
+  const auto result =
+      dist::run_farm(world, pieces, {.schedule = Schedule::kDynamic, .chunk = 1, .threads = 1}, work,
+                     [](const dist::FarmRecord&, const dist::FarmResult&) {});
+  if (world.rank() != 0) return;
+  std::vector<int> per_rank(static_cast<std::size_t>(world.size()), 0);
+  for (const auto& r : result.records)
+    ++per_rank[static_cast<std::size_t>(r.rank)];
+  for (std::size_t rank = 0; rank < per_rank.size(); ++rank) {
+    EXPECT_GT(per_rank[rank], 0) << "rank " << rank << " got no piece: the coordinator starved it";
+  }
+}
+
+TEST(Farm, multiple_attempts_are_all_recorded) {
+  const boost::mpi::communicator world;
+  const auto work = [](std::uint64_t p, const dist::FarmWorker& w) {
+    for (int attempt = 1; attempt <= 3; ++attempt) {
+      dist::FarmRecord r;
+      r.piece = p;
+      r.attempt = attempt;
+      r.status = attempt < 3 ? 1 : 0;
+      w.emit(r);
+    }
+  };
+  const auto result = dist::run_farm(world, 10, {.schedule = Schedule::kDynamic, .chunk = 2, .threads = 2},
+                                     work, [](const dist::FarmRecord&, const dist::FarmResult&) {});
+  if (world.rank() == 0) {
+    EXPECT_EQ(result.records.size(), 30U);
+  }
+}
+
+TEST(Farm, ranks_that_disagree_are_refused_on_every_rank) {
+  const boost::mpi::communicator world;
+  if (world.size() == 1) GTEST_SKIP() << "needs two ranks to disagree";
+  const auto work = [](std::uint64_t, const dist::FarmWorker&) {};
+  EXPECT_THROW(dist::run_farm(world, world.rank() == 0 ? 5 : 6, {}, work,
+                              [](const dist::FarmRecord&, const dist::FarmResult&) {}),
+               Error);
+  EXPECT_THROW(dist::run_farm(world, 5, {.schedule = Schedule::kDynamic, .chunk = 1, .threads = 0}, work,
+                              [](const dist::FarmRecord&, const dist::FarmResult&) {}),
+               Error);
+}

@@ -1,0 +1,405 @@
+// End-to-end tests of `parakit map`: the real binary, alone and under mpiexec, with real files,
+// exit codes and messages.
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+#include <unistd.h>
+
+#include "parakit/kernels/monte_carlo_pi.hpp"
+
+#include "process.hpp"
+
+using nlohmann::json;
+using parakit::test::count_lines_starting_with;
+using parakit::test::parakit_cmd;
+using parakit::test::ProcessResult;
+using parakit::test::run_json;
+using parakit::test::run_process;
+using parakit::test::slurp;
+using parakit::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::string numbers_file(const fs::path& path, int count) {
+  std::string text;
+  for (int i = 1; i <= count; ++i)
+    text += std::to_string(i) + "\n";
+  write_file(path, text);
+  return std::string("@").append(path.string());
+}
+
+// The joblog's entries as maps from column name to value.
+std::vector<std::map<std::string, std::string>> read_joblog(const fs::path& path) {
+  std::istringstream in(slurp(path));
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "# parakit joblog 1");
+  std::getline(in, line);
+  std::vector<std::string> columns;
+  std::istringstream header(line);
+  for (std::string c; std::getline(header, c, '\t');)
+    columns.push_back(c);
+  EXPECT_EQ(columns.size(), 11U) << line;
+  std::vector<std::map<std::string, std::string>> entries;
+  while (std::getline(in, line)) {
+    std::map<std::string, std::string> e;
+    std::size_t pos = 0;
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      const std::size_t tab = c + 1 < columns.size() ? line.find('\t', pos) : std::string::npos;
+      e[columns[c]] = line.substr(pos, tab == std::string::npos ? std::string::npos : tab - pos);
+      pos = tab + 1;
+    }
+    entries.push_back(e);
+  }
+  return entries;
+}
+
+}  // namespace
+
+TEST(MapPi, task_results_do_not_depend_on_the_schedule_or_the_layout) {
+  const std::vector<std::uint64_t> samples = {100000, 3200000, 7, 250000};
+  std::vector<std::uint64_t> expected;
+  for (std::uint64_t t = 0; t < samples.size(); ++t)
+    expected.push_back(
+        parakit::kernels::count_inside(parakit::kernels::task_stream_seed(42, t), 0, samples[t]));
+  const std::vector<std::pair<int, int>> layouts = {{0, 1}, {0, 3}, {2, 1}, {3, 2}, {4, 1}};
+  for (const auto& [ranks, threads] : layouts) {
+    for (const std::string schedule : {"static", "cyclic", "dynamic", "split"}) {
+      std::vector<std::string> args = {
+          "map", "pi",         "--tasks", "1e5,3.2e6,7,250000", "--seed",
+          "42",  "--schedule", schedule,  "--threads",          std::to_string(threads)};
+      if (schedule == "split") args.insert(args.end(), {"--chunk", "100000"});
+      const json r = run_json(args, ranks);
+      const std::string where =
+          schedule + " on " + std::to_string(std::max(ranks, 1)) + "x" + std::to_string(threads);
+      ASSERT_EQ(r["result"]["tasks"].size(), samples.size()) << where;
+      for (std::size_t t = 0; t < samples.size(); ++t) {
+        EXPECT_EQ(r["result"]["tasks"][t]["inside"].get<std::uint64_t>(), expected[t])
+            << where << ", task " << t;
+      }
+      const auto& result = r["result"];
+      const int workers = std::max(ranks, 1) * threads;
+      EXPECT_EQ(r["workers"], workers);
+      ASSERT_EQ(result["workers"].size(), static_cast<std::size_t>(workers)) << where;
+      std::uint64_t runs = 0;
+      for (const auto& w : result["workers"]) {
+        runs += w["runs"].get<std::uint64_t>();
+        EXPECT_GE(w["busy_s"].get<double>(), 0.0);
+        EXPECT_GE(w["idle_s"].get<double>(), -1e-9);
+        EXPECT_NEAR(w["busy_s"].get<double>() + w["idle_s"].get<double>(), result["makespan_s"].get<double>(),
+                    1e-9);
+      }
+      EXPECT_EQ(runs, r["pieces"].get<std::uint64_t>()) << where;
+      EXPECT_EQ(r["pieces"], schedule == "split" ? 1 + 32 + 1 + 3 : 4) << where;
+      EXPECT_LE(result["lower_bound_s"].get<double>(), result["makespan_s"].get<double>() * (1 + 1e-9))
+          << where;
+      EXPECT_GT(result["efficiency"].get<double>(), 0.0);
+      EXPECT_LE(result["efficiency"].get<double>(), 1.0 + 1e-9);
+    }
+  }
+}
+
+TEST(MapPi, static_keeps_a_big_task_whole_and_split_shares_it_among_workers) {
+  const json whole = run_json({"map", "pi", "--tasks", "1e5,2e8", "--schedule", "static", "--threads", "2"});
+  EXPECT_EQ(whole["result"]["tasks"][1]["pieces"], 1);
+  // The bound is the big task itself: no schedule of whole tasks can beat it.
+  EXPECT_GE(whole["result"]["lower_bound_s"].get<double>(),
+            whole["result"]["tasks"][1]["busy_s"].get<double>() * (1 - 1e-9));
+
+  const json split = run_json({"map", "pi", "--tasks", "1e5,2e8", "--schedule", "split", "--threads", "2"});
+  EXPECT_EQ(split["chunk"], (200100000 + 63) / 64) << "default chunk: 32 pieces per worker";
+  EXPECT_GE(split["result"]["tasks"][1]["pieces"].get<int>(), 60);
+  for (const auto& w : split["result"]["workers"])
+    EXPECT_GE(w["runs"].get<int>(), 20) << "both workers take pieces of the big task";
+  EXPECT_EQ(split["result"]["tasks"][1]["inside"], whole["result"]["tasks"][1]["inside"]);
+}
+
+TEST(MapPi, trace_and_gantt_show_one_box_per_piece_in_rank_by_thread_lanes) {
+  TempDir dir;
+  const auto trace = dir.path() / "trace.json", gantt = dir.path() / "gantt.png";
+  const json r = run_json({"map", "pi", "--tasks", "1e6,2e6,3e6,4e6,5e6", "--threads", "2", "--trace",
+                           trace.string(), "--gantt", gantt.string()},
+                          2);
+  const json t = json::parse(slurp(trace));
+  int boxes = 0;
+  std::set<std::pair<int, int>> lanes;
+  for (const auto& e : t["traceEvents"]) {
+    if (e["ph"] != "X") continue;
+    ++boxes;
+    lanes.insert({e["pid"].get<int>(), e["tid"].get<int>()});
+    EXPECT_GE(e["dur"].get<double>(), 0.0);
+  }
+  EXPECT_EQ(boxes, 5);
+  for (const auto& [rank, thread] : lanes) {
+    EXPECT_TRUE(rank >= 0 && rank < 2 && thread >= 0 && thread < 2) << rank << "," << thread;
+  }
+  const std::string png = slurp(gantt);
+  ASSERT_GT(png.size(), 1000U);
+  EXPECT_EQ(png.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+}
+
+struct MapBadInput {
+  std::vector<std::string> args;
+  std::string message;
+  int exit_code;
+};
+
+class MapBadInputs : public ::testing::TestWithParam<std::tuple<MapBadInput, int>> {};
+
+TEST_P(MapBadInputs, one_clear_line_printed_once_and_the_documented_exit_code) {
+  const auto& [bad, ranks] = GetParam();
+  TempDir dir;
+  write_file(dir.path() / "empty.txt", "\n\n");
+  write_file(dir.path() / "bad.txt", "1000\n2e6\n\nthree\n");
+  std::vector<std::string> args;
+  for (std::string a : bad.args) {
+    if (a.starts_with("@DIR/")) a = std::string("@").append((dir.path() / a.substr(5)).string());
+    args.push_back(a);
+  }
+  const ProcessResult r = run_process(parakit_cmd(args, ranks), 30.0);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, bad.exit_code) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(count_lines_starting_with(r.err, "parakit: error: "), 1) << r.err;
+  EXPECT_EQ(count_lines_starting_with(r.err, "parakit"), 1) << "printed once, not once per rank: " << r.err;
+  EXPECT_NE(r.err.find(bad.message), std::string::npos) << r.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Driver, MapBadInputs,
+    ::testing::Combine(
+        ::testing::Values(
+            MapBadInput{{"map"}, "map: no kernel given (accepted: pi, exec", 2},
+            MapBadInput{{"map", "sort"}, "map: 'sort' is not a kernel (accepted: pi, exec", 2},
+            MapBadInput{{"map", "pi"}, "map pi: --tasks is required", 2},
+            MapBadInput{{"map", "pi", "--tasks", "1e5", "--chunk", "0"}, "--chunk: 0 is not a chunk", 2},
+            MapBadInput{{"map", "pi", "--tasks", "1e5", "--schedule", "guided"},
+                        "--schedule: 'guided' is not a schedule (accepted: static, cyclic, dynamic, split)",
+                        2},
+            MapBadInput{{"map", "pi", "--tasks", "1e5", "--schedule", "static", "--chunk", "4"},
+                        "the static schedule has no chunk",
+                        2},
+            MapBadInput{
+                {"map", "pi", "--tasks", "@DIR/missing.txt"}, "missing.txt: No such file or directory", 2},
+            MapBadInput{{"map", "pi", "--tasks", "@DIR/empty.txt"}, "no tasks in the file", 2},
+            MapBadInput{{"map", "pi", "--tasks", "@DIR/bad.txt"}, "bad.txt:4: 'three' is not a number", 2},
+            MapBadInput{{"map", "pi", "--tasks", "2e7", "--schedule", "split", "--chunk", "1"},
+                        "pieces (accepted: at most",
+                        2},
+            MapBadInput{{"map", "exec", "--tasks", "@DIR/empty.txt"}, "map exec: no command after '--'", 255},
+            MapBadInput{
+                {"map", "exec", "--tasks", "a,b", "--", "echo"}, "map exec: --tasks @FILE is required", 255},
+            MapBadInput{{"map", "exec", "--tasks", "@DIR/missing.txt", "--", "echo"}, "No such file", 255},
+            MapBadInput{
+                {"map", "exec", "--tasks", "@DIR/empty.txt", "--", "echo"}, "no tasks in the file", 255},
+            MapBadInput{{"map", "exec", "--tasks", "@DIR/bad.txt", "--schedule", "split", "--", "echo"},
+                        "commands cannot be cut",
+                        255},
+            MapBadInput{
+                {"map", "exec", "--tasks", "@DIR/bad.txt", "--chunk", "0", "--", "echo"}, "--chunk: 0", 255},
+            MapBadInput{{"map", "exec", "--tasks", "@DIR/bad.txt", "--retries", "-1", "--", "echo"},
+                        "--retries: -1",
+                        255},
+            MapBadInput{{"map", "exec", "--tasks", "@DIR/bad.txt", "--timeout", "0", "--", "echo"},
+                        "--timeout: 0",
+                        255},
+            MapBadInput{{"map", "exec", "--tasks", "@DIR/bad.txt", "--resume", "--", "echo"},
+                        "--resume needs --joblog",
+                        255}),
+        ::testing::Values(0, 2)));
+
+TEST(MapExec, joblog_has_a_line_per_task_and_the_exit_code_counts_failures) {
+  TempDir dir;
+  const auto joblog = dir.path() / "jobs.tsv";
+  const ProcessResult r = run_process(parakit_cmd(
+      {"map", "exec", "--tasks", numbers_file(dir.path() / "t.txt", 6), "--threads", "2", "--joblog",
+       joblog.string(), "--format", "json", "--", "test {} -ne 3 && test {} -ne 5 && echo did {}"},
+      2));
+  EXPECT_EQ(r.exit_code, 2) << "two tasks failed: " << r.err;
+  EXPECT_NE(r.err.find("parakit: 2 of 6 tasks failed; see " + joblog.string()), std::string::npos) << r.err;
+  for (int i : {1, 2, 4, 6})
+    EXPECT_NE(r.out.find(std::string("[")
+                             .append(std::to_string(i - 1))
+                             .append("] did ")
+                             .append(std::to_string(i))
+                             .append("\n")),
+              std::string::npos)
+        << r.out;
+  const json record = json::parse(r.out.substr(r.out.find("{\"schema\"")));
+  EXPECT_EQ(record["result"]["failed"], 2);
+  EXPECT_EQ(record["result"]["succeeded"], 4);
+  EXPECT_EQ(record["result"]["failed_tasks"][0]["task"].get<int>() +
+                record["result"]["failed_tasks"][1]["task"].get<int>(),
+            2 + 4);
+
+  const auto entries = read_joblog(joblog);
+  ASSERT_EQ(entries.size(), 6U);
+  std::set<std::string> tasks;
+  for (const auto& e : entries) {
+    tasks.insert(e.at("task"));
+    const bool fails = e.at("task") == "2" || e.at("task") == "4";
+    EXPECT_EQ(e.at("status"), fails ? "failed" : "ok");
+    EXPECT_EQ(e.at("exit"), fails ? "1" : "0");
+    EXPECT_TRUE(e.at("rank") == "0" || e.at("rank") == "1");
+    EXPECT_EQ(e.at("attempt"), "1");
+    EXPECT_GT(std::stod(e.at("start")), 1.7e9) << "Unix time";
+    EXPECT_GE(std::stod(e.at("duration_s")), 0.0);
+  }
+  EXPECT_EQ(tasks.size(), 6U);
+}
+
+TEST(MapExec, retries_run_a_failing_task_again_until_it_succeeds) {
+  TempDir dir;
+  const auto joblog = dir.path() / "jobs.tsv";
+  write_file(dir.path() / "t.txt", (dir.path() / "a").string() + "\n" + (dir.path() / "b").string() + "\n");
+  // Fails on the first attempt (and leaves a mark), succeeds on the second.
+  const ProcessResult r = run_process(parakit_cmd(
+      {"map", "exec", "--tasks", std::string("@").append((dir.path() / "t.txt").string()), "--retries", "3",
+       "--joblog", joblog.string(), "--", "test -e {}.seen || { touch {}.seen; exit 1; }"}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const auto entries = read_joblog(joblog);
+  ASSERT_EQ(entries.size(), 4U);
+  for (const auto& e : entries)
+    EXPECT_EQ(e.at("status"), e.at("attempt") == "1" ? "failed" : "ok");
+}
+
+TEST(MapExec, a_task_over_its_timeout_is_killed_and_the_others_go_on) {
+  TempDir dir;
+  const auto joblog = dir.path() / "jobs.tsv";
+  write_file(dir.path() / "t.txt", "slow\nfast\nquick\n");
+  const ProcessResult r = run_process(parakit_cmd(
+      {"map", "exec", "--tasks", std::string("@").append((dir.path() / "t.txt").string()), "--threads", "1",
+       "--timeout", "0.5", "--joblog", joblog.string(), "--", "test {} != slow || sleep 30"}));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_LT(r.elapsed_s, 15.0);
+  EXPECT_NE(r.err.find("1 of 3 tasks failed (1 timed out)"), std::string::npos) << r.err;
+  const auto entries = read_joblog(joblog);
+  ASSERT_EQ(entries.size(), 3U);
+  for (const auto& e : entries) {
+    EXPECT_EQ(e.at("status"), e.at("task") == "0" ? "timeout" : "ok");
+    if (e.at("task") == "0") {
+      EXPECT_EQ(e.at("signal"), "15");
+      EXPECT_NEAR(std::stod(e.at("duration_s")), 0.5, 0.4);
+    }
+  }
+}
+
+TEST(MapExec, a_missing_command_fails_every_task_and_ends_with_a_summary) {
+  TempDir dir;
+  const ProcessResult r = run_process(parakit_cmd(
+      {"map", "exec", "--tasks", numbers_file(dir.path() / "t.txt", 3), "--", "no-such-command-parakit"}, 2));
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_LT(r.elapsed_s, 20.0);
+  EXPECT_NE(r.err.find("parakit: 3 of 3 tasks failed"), std::string::npos) << r.err;
+  EXPECT_EQ(count_lines_starting_with(r.err, "["), 3) << "each task's own error, prefixed: " << r.err;
+}
+
+TEST(MapExec, results_dir_gets_each_tasks_output_in_its_own_files) {
+  TempDir dir;
+  const auto results = dir.path() / "out";
+  const ProcessResult r =
+      run_process(parakit_cmd({"map", "exec", "--tasks", numbers_file(dir.path() / "t.txt", 3), "--results",
+                               results.string(), "--", "echo out {}; echo err {} >&2"}));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("out 1"), std::string::npos) << "task output went to the files";
+  EXPECT_EQ(slurp(results / "2.out"), "out 3\n");
+  EXPECT_EQ(slurp(results / "0.err"), "err 1\n");
+}
+
+TEST(MapExec, an_existing_foreign_or_corrupt_joblog_is_refused_and_left_untouched) {
+  TempDir dir;
+  const auto joblog = dir.path() / "jobs.tsv";
+  const std::string tasks = numbers_file(dir.path() / "t.txt", 3);
+  const auto refused = [&](const std::vector<std::string>& extra, const std::string& message) {
+    const std::string before = slurp(joblog);
+    std::vector<std::string> args = {"map", "exec", "--tasks", tasks, "--joblog", joblog.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const ProcessResult r = run_process(parakit_cmd(args, 2));
+    EXPECT_EQ(r.exit_code, 255) << r.err;
+    EXPECT_EQ(count_lines_starting_with(r.err, "parakit: error: "), 1) << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+    EXPECT_EQ(slurp(joblog), before) << "the joblog was changed";
+  };
+  write_file(joblog, "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n");
+  refused({"--resume", "--", "echo"}, "not a parakit joblog");
+  refused({"--", "echo"}, "the file exists; add --resume");
+
+  fs::remove(joblog);
+  ASSERT_EQ(
+      run_process(parakit_cmd({"map", "exec", "--tasks", tasks, "--joblog", joblog.string(), "--", "echo"}))
+          .exit_code,
+      0);
+  refused({"--resume", "--", "printf"}, "the log is of another run");
+  write_file(joblog, slurp(joblog) + "0\t0\t0\thost\tsoon\t0.1\t0\t0\t1\tok\techo 1\n");
+  refused({"--resume", "--", "echo"}, "jobs.tsv:6: a number field does not parse");
+}
+
+// A rank killed by PID mid-run: the job ends within seconds; --resume runs exactly the tasks the joblog
+// does not show done, so none is logged done twice and none is missing.
+TEST(MapExec, resume_after_a_killed_rank_finishes_the_job_without_running_done_tasks_again) {
+  TempDir dir;
+  const auto joblog = dir.path() / "jobs.tsv", done = dir.path() / "done.txt", pids = dir.path() / "pids";
+  fs::create_directories(pids);
+  const std::string tasks = numbers_file(dir.path() / "t.txt", 40);
+  const std::string command = "echo $PPID > " + pids.string() + "/{}; sleep 0.1; echo {} >> " + done.string();
+  const auto out = dir.path() / "run1.out", err = dir.path() / "run1.err";
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t job = parakit::test::start_process(
+      parakit_cmd(
+          {"map", "exec", "--tasks", tasks, "--threads", "2", "--joblog", joblog.string(), "--", command}, 2),
+      out.string(), err.string());
+  // Wait until some tasks are done, then kill the rank that ran task 4.
+  const auto lines = [](const fs::path& p) {
+    const std::string text = slurp(p);
+    return std::count(text.begin(), text.end(), '\n');
+  };
+  while (lines(done) < 8 && std::chrono::steady_clock::now() - start < std::chrono::seconds(30))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_GE(lines(done), 8) << slurp(err);
+  const pid_t rank = std::stoi(slurp(pids / "4"));
+  ASSERT_GT(rank, 1);
+  ASSERT_EQ(::kill(rank, SIGKILL), 0);
+  const auto killed = std::chrono::steady_clock::now();
+  const int code = parakit::test::wait_process(job, 30.0);
+  EXPECT_NE(code, 0);
+  EXPECT_NE(code, parakit::test::kStillRunning) << "the job did not end";
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count(), 15.0);
+
+  std::set<std::string> done_before;
+  for (const auto& e : read_joblog(joblog)) {
+    if (e.at("status") == "ok") done_before.insert(e.at("task"));
+  }
+  ASSERT_LT(done_before.size(), 40U) << "the kill came too late to test anything";
+  const ProcessResult r =
+      run_process(parakit_cmd({"map", "exec", "--tasks", tasks, "--threads", "2", "--joblog", joblog.string(),
+                               "--resume", "--format", "json", "--", command},
+                              2));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json record = json::parse(r.out.substr(r.out.find("{\"schema\"")));
+  EXPECT_EQ(record["result"]["skipped_done"].get<std::size_t>(), done_before.size());
+  EXPECT_EQ(record["result"]["tasks_run"].get<std::size_t>(), 40 - done_before.size());
+
+  std::map<std::string, int> ok_count;
+  for (const auto& e : read_joblog(joblog)) {
+    if (e.at("status") == "ok") ++ok_count[e.at("task")];
+  }
+  EXPECT_EQ(ok_count.size(), 40U) << "every task done";
+  for (const auto& [task, n] : ok_count)
+    EXPECT_EQ(n, 1) << "task " << task << " logged done " << n << " times";
+}

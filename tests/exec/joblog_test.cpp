@@ -1,0 +1,87 @@
+#include "parakit/exec/joblog.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "parakit/error.hpp"
+
+using namespace parakit::exec;
+namespace fs = std::filesystem;
+
+namespace {
+
+class JoblogFile : public ::testing::Test {
+ protected:
+  fs::path path = fs::temp_directory_path() / ("parakit_joblog_" + std::to_string(::getpid()) + ".tsv");
+  void write(const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+  void TearDown() override { fs::remove(path); }
+};
+
+JoblogEntry entry(std::uint64_t task, const std::string& status, const std::string& command) {
+  return {.task = task,
+          .rank = 1,
+          .thread = 0,
+          .host = "node7",
+          .start = 1795600000.125,
+          .duration_s = 0.5,
+          .exit_code = status == "ok" ? 0 : 2,
+          .signal = 0,
+          .attempt = 1,
+          .status = status,
+          .command = command};
+}
+
+}  // namespace
+
+TEST_F(JoblogFile, round_trips_entries_with_tabs_in_the_command) {
+  write(joblog_header() + format_joblog_line(entry(0, "ok", "echo a")) +
+        format_joblog_line(entry(5, "failed", "printf 'x\ty'")));
+  const Joblog log = read_joblog(path.string());
+  ASSERT_EQ(log.entries.size(), 2U);
+  EXPECT_FALSE(log.torn_tail);
+  EXPECT_EQ(log.complete_bytes, fs::file_size(path));
+  EXPECT_EQ(log.entries[0].task, 0U);
+  EXPECT_EQ(log.entries[0].status, "ok");
+  EXPECT_EQ(log.entries[1].task, 5U);
+  EXPECT_EQ(log.entries[1].host, "node7");
+  EXPECT_EQ(log.entries[1].exit_code, 2);
+  EXPECT_DOUBLE_EQ(log.entries[1].start, 1795600000.125);
+  EXPECT_EQ(log.entries[1].command, "printf 'x\ty'");
+}
+
+TEST_F(JoblogFile, a_line_cut_short_is_not_an_entry) {
+  const std::string whole = joblog_header() + format_joblog_line(entry(0, "ok", "echo a"));
+  write(whole + "1\t0\t0\tnode7\t17956");
+  const Joblog log = read_joblog(path.string());
+  EXPECT_EQ(log.entries.size(), 1U);
+  EXPECT_TRUE(log.torn_tail);
+  EXPECT_EQ(log.complete_bytes, whole.size());
+}
+
+TEST_F(JoblogFile, foreign_or_corrupt_logs_are_refused_with_file_and_line) {
+  const auto message = [&] {
+    try {
+      read_joblog(path.string());
+    } catch (const parakit::UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  write(
+      "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n1\t:\t1.0\t0."
+      "1\t0\t0\t0\t0\techo\n");
+  EXPECT_NE(message().find(path.string() + ":1: not a parakit joblog"), std::string::npos) << message();
+  write("");
+  EXPECT_NE(message().find("empty file"), std::string::npos) << message();
+  write(joblog_header() + "0\t0\t0\tnode\tnot-a-time\t0.1\t0\t0\t1\tok\techo\n");
+  EXPECT_NE(message().find(":3: a number field does not parse"), std::string::npos) << message();
+  write(joblog_header() + format_joblog_line(entry(0, "ok", "a")) + "garbage line\n");
+  EXPECT_NE(message().find(":4: 1 fields where 11 are expected"), std::string::npos) << message();
+  write(joblog_header() + "0\t0\t0\tnode\t1.0\t0.1\t0\t0\t1\tdone\techo\n");
+  EXPECT_NE(message().find("unknown status 'done'"), std::string::npos) << message();
+  fs::remove(path);
+  EXPECT_NE(message().find("cannot read the joblog"), std::string::npos) << message();
+}

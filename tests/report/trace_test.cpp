@@ -1,0 +1,68 @@
+#include "parakit/report/trace.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+using namespace parakit::report;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<TraceBox> two_boxes() {
+  return {{.name = "task 0",
+           .rank = 0,
+           .thread = 1,
+           .start_s = 0.5,
+           .end_s = 1.25,
+           .failed = false,
+           .args = {{"task", 0}}},
+          {.name = "task 1",
+           .rank = 1,
+           .thread = 0,
+           .start_s = 0.0,
+           .end_s = 2.0,
+           .failed = true,
+           .args = nullptr}};
+}
+
+}  // namespace
+
+TEST(ChromeTrace, one_complete_event_per_box_in_microseconds_with_named_lanes) {
+  const auto trace = nlohmann::json::parse(chrome_trace(two_boxes(), {"a", "b"}, 2));
+  int boxes = 0, thread_names = 0;
+  for (const auto& e : trace["traceEvents"]) {
+    if (e["ph"] == "X") {
+      ++boxes;
+      if (e["name"] == "task 0") {
+        EXPECT_EQ(e["pid"], 0);
+        EXPECT_EQ(e["tid"], 1);
+        EXPECT_DOUBLE_EQ(e["ts"].get<double>(), 0.5e6);
+        EXPECT_DOUBLE_EQ(e["dur"].get<double>(), 0.75e6);
+        EXPECT_EQ(e["args"]["task"], 0);
+      } else {
+        EXPECT_EQ(e["cat"], "failed");
+      }
+    } else if (e["name"] == "thread_name") {
+      ++thread_names;
+    } else if (e["name"] == "process_name" && e["pid"] == 1) {
+      EXPECT_EQ(e["args"]["name"], "rank 1 (b)");
+    }
+  }
+  EXPECT_EQ(boxes, 2);
+  EXPECT_EQ(thread_names, 4) << "2 ranks x 2 threads";
+}
+
+TEST(GanttChart, gnuplot_draws_a_png) {
+  const auto path = fs::temp_directory_path() / ("parakit_gantt_" + std::to_string(::getpid()) + ".png");
+  write_gantt_png(path.string(), two_boxes(), 2, 2, "test's title");
+  std::ifstream in(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(bytes.size(), 1000U);
+  EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  fs::remove(path);
+}
