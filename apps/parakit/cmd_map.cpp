@@ -337,19 +337,18 @@ int map_pi(const boost::mpi::communicator& comm, const std::vector<std::string>&
   }
   const auto mean = kernels::mean_estimate(estimates);
   const ScheduleFigures figures = schedule_figures(farm, common.threads, pieces.size());
-  report::Record record = {
-      {"schema", report::kSchema},
-      {"kernel", "map pi"},
-      {"ranks", comm.size()},
-      {"threads_per_rank", common.threads},
-      {"schedule", schedule_name(m.schedule)},
-      {"chunk", m.schedule == Schedule::kSplit || m.schedule == Schedule::kDynamic ? report::Record(chunk)
-                                                                                   : report::Record(nullptr)},
-      {"workers", workers},
-      {"seed", seed},
-      {"samples", total},
-      {"tasks", samples.size()},
-      {"pieces", pieces.size()}};
+  report::Record record = {{"schema", report::kSchema},
+                           {"kernel", "map pi"},
+                           {"ranks", comm.size()},
+                           {"threads_per_rank", common.threads},
+                           {"schedule", schedule_name(m.schedule)},
+                           {"chunk", chunk},
+                           {"workers", workers},
+                           {"seed", seed},
+                           {"samples", total},
+                           {"tasks", samples.size()},
+                           {"pieces", pieces.size()}};
+  if (m.schedule == Schedule::kStatic || m.schedule == Schedule::kCyclic) record.erase("chunk");
   report::Record result = {
       {"inside", mean.inside}, {"estimate", mean.estimate}, {"std_error", mean.std_error}, {"tasks", tasks}};
   add_schedule_figures(result, figures);
@@ -622,19 +621,21 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
   if (comm.rank() != 0) return static_cast<int>(std::min<std::uint64_t>(failed, 101));
 
   const ScheduleFigures figures = schedule_figures(farm, common.threads, todo.size());
-  report::Record record = {
-      {"schema", report::kSchema},
-      {"kernel", "map exec"},
-      {"ranks", comm.size()},
-      {"threads_per_rank", common.threads},
-      {"schedule", schedule_name(m.schedule)},
-      {"chunk",
-       m.schedule == Schedule::kDynamic ? report::Record(farm_options.chunk) : report::Record(nullptr)},
-      {"workers", comm.size() * common.threads},
-      {"tasks", commands.size()},
-      {"retries", retries},
-      {"timeout_s", timeout_s > 0.0 ? report::Record(timeout_s) : report::Record(nullptr)},
-      {"joblog", joblog_path.empty() ? report::Record(nullptr) : report::Record(joblog_path)}};
+  report::Record record = {{"schema", report::kSchema},
+                           {"kernel", "map exec"},
+                           {"ranks", comm.size()},
+                           {"threads_per_rank", common.threads},
+                           {"schedule", schedule_name(m.schedule)},
+                           {"chunk", farm_options.chunk},
+                           {"workers", comm.size() * common.threads},
+                           {"tasks", commands.size()},
+                           {"retries", retries},
+                           {"timeout_s", timeout_s},
+                           {"joblog", joblog_path}};
+  // Only what applies: no chunk outside dynamic, no time limit or joblog unless given.
+  if (m.schedule != Schedule::kDynamic) record.erase("chunk");
+  if (timeout_s <= 0.0) record.erase("timeout_s");
+  if (joblog_path.empty()) record.erase("joblog");
   report::Record result = {
       {"tasks_run", todo.size()}, {"skipped_done", skipped}, {"succeeded", todo.size() - failed},
       {"failed", failed},         {"timed_out", timed_out},  {"attempts", attempts},
