@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include <boost/mpi/collectives/all_reduce.hpp>
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
@@ -87,18 +88,31 @@ MapOptions read_map_options(const boost::mpi::communicator& comm, const po::vari
   }
   if (values.count("trace") != 0) {
     m.trace = values["trace"].as<std::string>();
-    dist::check_on_root(comm, [&] { report::check_writable(m.trace); });
+    dist::check_on_root(comm, [&] { report::check_writable(m.trace, "--trace"); });
   }
   if (values.count("gantt") != 0) {
     m.gantt = values["gantt"].as<std::string>();
     dist::check_on_root(comm, [&] {
-      report::check_writable(m.gantt);
+      report::check_writable(m.gantt, "--gantt");
       if (!exec::find_executable("gnuplot")) {
         throw UsageError("--gantt needs gnuplot, which is not on PATH (Debian: apt-get install gnuplot-nox)");
       }
     });
   }
   return m;
+}
+
+// The farm hands out work by worker number, so every rank must run the same number of threads. Their
+// defaults differ when the ranks may use different numbers of CPUs: say so before anything is touched.
+void agree_on_threads(const boost::mpi::communicator& comm, int threads) {
+  const int least = boost::mpi::all_reduce(comm, threads, boost::mpi::minimum<int>());
+  const int most = boost::mpi::all_reduce(comm, threads, boost::mpi::maximum<int>());
+  if (least != most) {
+    throw UsageError(
+        fmt::format("--threads: the ranks would run {} to {} threads by default (their CPUs "
+                    "differ); map needs the same on every rank (accepted: --threads N)",
+                    least, most));
+  }
 }
 
 // Rank 0 reads FILE and every rank gets its lines, or every rank throws the same UsageError.
@@ -220,7 +234,7 @@ void write_pictures(const MapOptions& m, const std::vector<report::TraceBox>& bo
     std::vector<std::string> hosts;
     for (const auto& r : farm.per_rank)
       hosts.push_back(r.host);
-    report::write_file_atomically(m.trace, report::chrome_trace(boxes, hosts, threads));
+    report::write_file_atomically(m.trace, report::chrome_trace(boxes, hosts, threads), "--trace");
   }
   if (!m.gantt.empty()) {
     report::write_gantt_png(m.gantt, boxes, static_cast<int>(farm.per_rank.size()), threads, title);
@@ -263,6 +277,7 @@ int map_pi(const boost::mpi::communicator& comm, const std::vector<std::string>&
     total += n;
   }
   const CommonOptions common = read_common_options(comm, values);
+  agree_on_threads(comm, common.threads);
   const auto workers = static_cast<std::uint64_t>(comm.size()) * static_cast<std::uint64_t>(common.threads);
 
   std::vector<Piece> pieces;
@@ -301,7 +316,8 @@ int map_pi(const boost::mpi::communicator& comm, const std::vector<std::string>&
     r.end_s = worker.now();
     worker.emit(r);
   };
-  const dist::FarmOptions farm_options{.schedule = m.schedule, .chunk = chunk, .threads = common.threads};
+  const dist::FarmOptions farm_options{
+      .schedule = m.schedule, .chunk = chunk, .threads = common.threads, .interrupt = {}};
   const dist::FarmResult farm = dist::run_farm(comm, pieces.size(), farm_options, work,
                                                [](const dist::FarmRecord&, const dist::FarmResult&) {});
   if (comm.rank() != 0) return 0;
@@ -370,12 +386,12 @@ int map_pi(const boost::mpi::communicator& comm, const std::vector<std::string>&
            .args = {{"task", p.task}, {"first", p.first}, {"last", p.last}, {"inside", r.value}}});
     }
   }
+  emit(comm, record, common);  // the report first: a picture that fails must not cost it
   write_pictures(
       m, boxes, farm, common.threads,
       fmt::format("parakit map pi, {} schedule: {} ranks x {} threads, makespan {:.3f} s (bound {:.3f} s)",
                   schedule_name(m.schedule), comm.size(), common.threads, figures.makespan_s,
                   figures.lower_bound_s));
-  emit(comm, record, common);
   return 0;
 }
 
@@ -412,7 +428,10 @@ class JoblogWriter {
     fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) throw UsageError("--joblog " + path + ": " + std::strerror(errno));
     if (::ftruncate(fd_, static_cast<off_t>(keep_bytes)) != 0 || ::lseek(fd_, 0, SEEK_END) < 0) {
-      throw UsageError("--joblog " + path + ": " + std::strerror(errno));
+      const int error = errno;
+      ::close(fd_);
+      fd_ = -1;
+      throw UsageError("--joblog " + path + ": " + std::strerror(error));
     }
     if (fresh) write(exec::joblog_header());
   }
@@ -460,6 +479,13 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
   if (words.empty() || words.front().empty()) {
     throw UsageError("map exec: no command after '--' (usage: parakit map exec --tasks @FILE -- CMD {})");
   }
+  for (const std::string& w : words) {
+    if (w.find_first_of("\n\r") != std::string::npos) {
+      throw UsageError(
+          "map exec: the command has a line break, which a joblog line cannot hold (accepted: "
+          "one line; put longer commands in a script)");
+    }
+  }
   if (values.count("tasks") == 0 || values["tasks"].as<std::string>().rfind('@', 0) != 0) {
     throw UsageError("map exec: --tasks @FILE is required (accepted: a file with one task per line)");
   }
@@ -486,6 +512,7 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
     throw UsageError("--resume needs --joblog FILE: the log of the run to resume");
   const std::string results_dir = values.count("results") != 0 ? values["results"].as<std::string>() : "";
   const CommonOptions common = read_common_options(comm, values);
+  agree_on_threads(comm, common.threads);
   const std::string task_file = values["tasks"].as<std::string>().substr(1);
   const std::vector<TaskLine> lines = read_tasks_everywhere(comm, task_file);
   std::vector<std::string> commands;
@@ -498,15 +525,6 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
   std::unique_ptr<JoblogWriter> joblog;
   std::uint64_t torn = 0;
   dist::check_on_root(comm, [&] {
-    if (!results_dir.empty()) {
-      std::error_code ec;
-      std::filesystem::create_directories(results_dir, ec);
-      if (!std::filesystem::is_directory(results_dir)) {
-        throw UsageError("--results " + results_dir + ": not a directory that can be created");
-      }
-      if (::access(results_dir.c_str(), W_OK) != 0)
-        throw UsageError("--results " + results_dir + ": not writable");
-    }
     std::vector<bool> done(commands.size(), false);
     std::uint64_t keep = 0;
     bool fresh = true;
@@ -537,8 +555,18 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
         fresh = false;
         if (log.torn_tail) torn = 1;
       }
-      joblog = std::make_unique<JoblogWriter>(joblog_path, keep, fresh);
     }
+    // Everything checked: only now is anything created or changed.
+    if (!results_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(results_dir, ec);
+      if (!std::filesystem::is_directory(results_dir)) {
+        throw UsageError("--results " + results_dir + ": not a directory that can be created");
+      }
+      if (::access(results_dir.c_str(), W_OK) != 0)
+        throw UsageError("--results " + results_dir + ": not writable");
+    }
+    if (!joblog_path.empty()) joblog = std::make_unique<JoblogWriter>(joblog_path, keep, fresh);
     for (std::uint64_t t = 0; t < commands.size(); ++t) {
       if (!done[t]) todo.push_back(t);
     }
@@ -552,7 +580,12 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
 
   const dist::FarmWork work = [&](std::uint64_t p, const dist::FarmWorker& worker) {
     const std::uint64_t task = todo[p];
-    exec::ProcessOptions po_options{.timeout_s = timeout_s, .stdout_path = "", .stderr_path = ""};
+    exec::ProcessOptions po_options{
+        .timeout_s = timeout_s,
+        .stdout_path = "",
+        .stderr_path = "",
+        .environment = {fmt::format("PARAKIT_TASK={}", task), fmt::format("PARAKIT_RANK={}", worker.rank()),
+                        fmt::format("PARAKIT_THREAD={}", worker.thread())}};
     if (!results_dir.empty()) {
       po_options.stdout_path = fmt::format("{}/{}.out", results_dir, task);
       po_options.stderr_path = fmt::format("{}/{}.err", results_dir, task);
@@ -570,6 +603,8 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
       if (results_dir.empty()) {
         write_prefixed(1, task, outcome.out);
         write_prefixed(2, task, outcome.err);
+      } else if (outcome.status == exec::Status::kNotStarted) {
+        write_prefixed(2, task, outcome.err);  // why it could not start, e.g. its output file
       }
       worker.emit(r);
       if (outcome.status == exec::Status::kOk) break;
@@ -591,8 +626,10 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
                         .command = commands[task]};
     joblog->write(exec::format_joblog_line(e));
   };
-  const dist::FarmOptions farm_options{
-      .schedule = m.schedule, .chunk = m.chunk == 0 ? 1 : m.chunk, .threads = common.threads};
+  const dist::FarmOptions farm_options{.schedule = m.schedule,
+                                       .chunk = m.chunk == 0 ? 1 : m.chunk,
+                                       .threads = common.threads,
+                                       .interrupt = exec::kill_running_processes};
   const dist::FarmResult farm = dist::run_farm(comm, todo.size(), farm_options, work, sink);
 
   // The outcome of each task is its last attempt.
@@ -662,11 +699,11 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
                                 {"command", commands[task]}}});
     }
   }
+  emit(comm, record, common);  // the report first: a picture that fails must not cost it
   write_pictures(
       m, boxes, farm, common.threads,
       fmt::format("parakit map exec, {} schedule: {} ranks x {} threads, {} tasks, makespan {:.3f} s",
                   schedule_name(m.schedule), comm.size(), common.threads, todo.size(), figures.makespan_s));
-  emit(comm, record, common);
   if (failed > 0) {
     std::cerr << fmt::format("parakit: {} of {} tasks failed{}{}\n", failed, todo.size(),
                              timed_out > 0 ? fmt::format(" ({} timed out)", timed_out) : "",

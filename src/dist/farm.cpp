@@ -28,21 +28,27 @@ namespace {
 using kernels::Schedule;
 using Clock = std::chrono::steady_clock;
 
-// Tags of the farm's messages; the farm runs between two barriers, so nothing else is in flight.
+// Tags of the farm's messages, on a communicator of its own.
 enum Tag : int { kRequest = 7101, kGrant = 7102, kRecord = 7103, kFinished = 7104 };
 
-// Pieces [first, last) given to a rank; empty when none are left.
+// What a rank asks for: pieces for a thread that is waiting now, or pieces to keep in reserve.
+enum Need : std::int32_t { kForIdleThread = 1, kForReserve = 0 };
+
+// Pieces [first, last) given to a rank. Empty: none are left, unless `later` says that a reserve was
+// refused (few pieces are left; ask again when a thread is idle).
 struct Grant {
   std::uint64_t first = 0;
   std::uint64_t last = 0;
+  std::int32_t later = 0;
+  std::int32_t padding = 0;
 };
 
-// The main thread polls MPI and its workers; when a round found nothing to do it sleeps, 20 us after
+// The main thread polls MPI and its workers; when a round found nothing to do it sleeps, 100 us after
 // activity, twice as long after each idle round, up to 1 ms. Ranks are often bound to one core, which
 // the main thread then shares with a worker: polling every 20 us all the time halved the worker's
 // speed (measured), while 1000 wake-ups a second cost well under 1 %. Requests are made ahead of need
 // (see run_farm), so the longer sleeps do not leave workers waiting. The timer slack is lowered
-// meanwhile so that 20 us are not 70 (Linux's default slack is 50 us).
+// meanwhile so that 100 us are not 150 (Linux's default slack is 50 us).
 class Idler {
  public:
   Idler() : old_(prctl(PR_GET_TIMERSLACK, 0UL, 0UL, 0UL, 0UL)) {
@@ -74,6 +80,7 @@ struct Shared {
   std::condition_variable ready;       // queue has pieces, or none will come, or stop
   std::deque<std::uint64_t> queue;     // granted to this rank (dynamic, rank > 0), not yet taken
   bool exhausted = false;              // no more grants will come
+  std::atomic<int> waiting{0};         // threads waiting for a piece
   std::vector<FarmRecord> outbox;      // records the main thread has not handled yet
   std::atomic<std::uint64_t> next{0};  // rank 0, dynamic: the first piece not handed out
   std::atomic<int> running{0};         // workers still working
@@ -107,17 +114,20 @@ std::vector<std::uint64_t> assigned_pieces(Schedule schedule, std::uint64_t piec
   return mine;
 }
 
-FarmResult run_farm(const boost::mpi::communicator& comm, std::uint64_t pieces, const FarmOptions& options,
+FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces, const FarmOptions& options,
                     const FarmWork& work, const FarmSink& sink) {
   const bool is_valid = options.threads >= 1 && options.threads <= sys::kMaxThreads && options.chunk >= 1;
   const bool is_dynamic = options.schedule == Schedule::kDynamic || options.schedule == Schedule::kSplit;
   const std::uint64_t chunk =
       options.schedule == Schedule::kSplit ? 1 : std::min(options.chunk, std::max<std::uint64_t>(pieces, 1));
   detail::check_same_on_all_ranks(
-      comm, {is_valid ? 1U : 0U, pieces, static_cast<std::uint64_t>(options.schedule), chunk,
-             static_cast<std::uint64_t>(options.threads)});
+      world, {is_valid ? 1U : 0U, pieces, static_cast<std::uint64_t>(options.schedule), chunk,
+              static_cast<std::uint64_t>(options.threads)});
   PARAKIT_REQUIRE(is_valid, "1 to kMaxThreads threads and a chunk of at least 1");
 
+  // A communicator of its own: no message of the farm can meet another's, even after a farm that
+  // ended in an exception.
+  const boost::mpi::communicator comm(world, boost::mpi::comm_duplicate);
   const MPI_Comm c = comm;
   const int rank = comm.rank(), size = comm.size(), threads = options.threads;
   const auto workers = static_cast<std::uint64_t>(size) * static_cast<std::uint64_t>(threads);
@@ -174,7 +184,9 @@ FarmResult run_farm(const boost::mpi::communicator& comm, std::uint64_t pieces, 
       } else {
         for (;;) {
           std::unique_lock lock(shared.mutex);
+          ++shared.waiting;
           shared.ready.wait(lock, [&] { return !shared.queue.empty() || shared.exhausted || shared.stop; });
+          --shared.waiting;
           if (shared.queue.empty() || shared.stop) break;
           const std::uint64_t p = shared.queue.front();
           shared.queue.pop_front();
@@ -198,7 +210,8 @@ FarmResult run_farm(const boost::mpi::communicator& comm, std::uint64_t pieces, 
       shared.stop = true;
       shared.ready.notify_all();
     }
-    team.clear();  // joins
+    if (options.interrupt) options.interrupt();  // end the pieces still running
+    team.clear();                                // joins
   };
   try {
     team.reserve(static_cast<std::size_t>(threads));
@@ -230,8 +243,13 @@ FarmResult run_farm(const boost::mpi::communicator& comm, std::uint64_t pieces, 
           busy = true;
           const int from = status.MPI_SOURCE;
           if (status.MPI_TAG == kRequest) {
-            PARAKIT_MPI_CHECK(MPI_Recv(nullptr, 0, MPI_BYTE, from, kRequest, c, MPI_STATUS_IGNORE));
-            const Grant g = take(shared.next, chunk, pieces);
+            std::int32_t need = kForIdleThread;
+            PARAKIT_MPI_CHECK(MPI_Recv(&need, sizeof need, MPI_BYTE, from, kRequest, c, MPI_STATUS_IGNORE));
+            // Reserves only while pieces are plenty: near the end a reserve would sit on a rank while
+            // another rank's thread is free.
+            const std::uint64_t left = pieces - std::min(pieces, shared.next.load());
+            Grant g{pieces, pieces, 1, 0};
+            if (need == kForIdleThread || left > 2 * workers * chunk) g = take(shared.next, chunk, pieces);
             PARAKIT_MPI_CHECK(MPI_Send(&g, sizeof g, MPI_BYTE, from, kGrant, c));
           } else if (status.MPI_TAG == kRecord) {
             FarmRecord r;
@@ -260,7 +278,7 @@ FarmResult run_farm(const boost::mpi::communicator& comm, std::uint64_t pieces, 
     } else {
       Grant grant;
       MPI_Request pending = MPI_REQUEST_NULL;
-      bool exhausted = !is_dynamic;
+      bool exhausted = !is_dynamic, reserve_refused = false;
       const auto send_outbox = [&] {
         const bool any = take_outbox();
         for (const FarmRecord& r : batch)
@@ -275,7 +293,9 @@ FarmResult run_farm(const boost::mpi::communicator& comm, std::uint64_t pieces, 
           if (done != 0) {
             busy = true;
             const std::lock_guard lock(shared.mutex);
-            if (grant.first >= grant.last) {
+            if (grant.later != 0) {
+              reserve_refused = true;
+            } else if (grant.first >= grant.last) {
               exhausted = shared.exhausted = true;
             } else {
               for (std::uint64_t p = grant.first; p < grant.last; ++p)
@@ -290,14 +310,29 @@ FarmResult run_farm(const boost::mpi::communicator& comm, std::uint64_t pieces, 
             const std::lock_guard lock(shared.mutex);
             queued = shared.queue.size();
           }
-          // Keep two pieces ready for every thread: the answer then has a whole piece's time to come.
-          if (queued < 2 * static_cast<std::size_t>(threads)) {
+          // A waiting thread always asks. Otherwise keep two pieces ready for every thread, so that the
+          // answer has a whole piece's time to come, until rank 0 says pieces are too few for reserves.
+          std::int32_t need = kForReserve;
+          bool ask = false;
+          if (queued == 0 && shared.waiting > 0) {
+            need = kForIdleThread;
+            ask = true;
+          } else if (!reserve_refused && queued < 2 * static_cast<std::size_t>(threads)) {
+            ask = true;
+          }
+          if (ask) {
             PARAKIT_MPI_CHECK(MPI_Irecv(&grant, sizeof grant, MPI_BYTE, 0, kGrant, c, &pending));
-            PARAKIT_MPI_CHECK(MPI_Send(nullptr, 0, MPI_BYTE, 0, kRequest, c));
+            PARAKIT_MPI_CHECK(MPI_Send(&need, sizeof need, MPI_BYTE, 0, kRequest, c));
             busy = true;
           }
         }
-        if (shared.stop) break;
+        if (shared.stop) {
+          if (pending != MPI_REQUEST_NULL) {  // the buffer is ours: take it back before leaving
+            PARAKIT_MPI_CHECK(MPI_Cancel(&pending));
+            PARAKIT_MPI_CHECK(MPI_Wait(&pending, MPI_STATUS_IGNORE));
+          }
+          break;
+        }
         if (shared.running == 0) {
           send_outbox();
           PARAKIT_MPI_CHECK(MPI_Send(nullptr, 0, MPI_BYTE, 0, kFinished, c));
@@ -310,6 +345,7 @@ FarmResult run_farm(const boost::mpi::communicator& comm, std::uint64_t pieces, 
     stop_team();
     throw;
   }
+  if (shared.stop) stop_team();
   team.clear();
   if (shared.error) std::rethrow_exception(shared.error);
   comm.barrier();

@@ -6,9 +6,12 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <set>
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -104,10 +107,91 @@ std::string_view status_name(Status status) {
   return "unknown";
 }
 
+namespace {
+
+// The supervisors of the commands running now, so that an interrupted farm can end them.
+std::mutex running_mutex;
+std::set<pid_t> running;
+
+// Runs in the forked child, where only async-signal-safe calls are allowed. The child is the
+// supervisor: it leads the task's process group, runs the task as its own child, and when the rank
+// dies (PR_SET_PDEATHSIG sends SIGUSR1) it kills the whole group, itself included, so that no process
+// of the task outlives its rank. Otherwise it ends as its task did: same exit code, same signal.
+[[noreturn]] void supervise(pid_t parent, const sigset_t& signals, const sigset_t& task_mask,
+                            const char* program, char* const* args, char* const* env, int in_fd, int out_fd,
+                            int err_fd) {
+  ::setpgid(0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGUSR1);
+  if (::getppid() != parent) ::_exit(127);  // the rank died before prctl
+  // vfork: the supervisor is a copy of the rank, and copying it once more for every task halved the
+  // rate of short tasks. The child only changes its own kernel state, then execs or _exits.
+  const pid_t task = ::vfork();
+  if (task < 0) ::_exit(127);
+  if (task == 0) {
+    ::signal(SIGPIPE, SIG_DFL);
+    ::sigprocmask(SIG_SETMASK, &task_mask, nullptr);
+    if (::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) ::_exit(127);
+    ::close_range(3, ~0U, 0);  // nothing of the rank's (MPI's sockets, other tasks' pipes) leaks in
+    ::execve(program, args, env);
+    ::_exit(127);
+  }
+  for (;;) {
+    const int sig = ::sigwaitinfo(&signals, nullptr);
+    if (sig == SIGCHLD) {
+      int status = 0;
+      if (::waitpid(task, &status, WNOHANG) != task) continue;
+      if (WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
+      const int killer = WTERMSIG(status);
+      ::signal(killer, SIG_DFL);
+      sigset_t one;
+      ::sigemptyset(&one);
+      ::sigaddset(&one, killer);
+      ::sigprocmask(SIG_UNBLOCK, &one, nullptr);
+      ::kill(::getpid(), killer);
+      ::_exit(128 + killer);
+    }
+    if (sig == SIGUSR1 || sig == SIGHUP || sig == SIGINT) ::kill(0, SIGKILL);
+    // SIGTERM is the time limit: the task got it too; wait for it to end.
+  }
+}
+
+// The program's path: as given when it has a '/', else found in PATH ("" if nowhere).
+std::string resolve(const std::string& name) {
+  if (name.find('/') != std::string::npos) return name;
+  const char* path = std::getenv("PATH");
+  std::string_view rest = path != nullptr ? path : "/usr/bin:/bin";
+  while (true) {
+    const std::size_t colon = rest.find(':');
+    std::string candidate(rest.substr(0, colon));
+    if (candidate.empty()) candidate.push_back('.');
+    candidate += '/';
+    candidate += name;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
+      return candidate;
+    if (colon == std::string_view::npos) return "";
+    rest.remove_prefix(colon + 1);
+  }
+}
+
+}  // namespace
+
+void kill_running_processes() {
+  const std::lock_guard lock(running_mutex);
+  for (const pid_t pid : running)
+    ::kill(-pid, SIGKILL);
+}
+
 ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
   ProcessOutcome outcome;
   if (argv.empty()) {
     outcome.err = "no program given";
+    return outcome;
+  }
+  const std::string program = resolve(argv[0]);
+  if (program.empty()) {
+    outcome.exit_code = 127;
+    outcome.err = argv[0] + ": command not found";
     return outcome;
   }
   Fd null_in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
@@ -120,29 +204,48 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
       !open_sink(options.stderr_path, &outcome.err, err, outcome.err)) {
     return outcome;
   }
-  // Everything the child needs is prepared before fork: after it, in a threaded process, only
+  // Everything the children need is prepared before fork: after it, in a threaded process, only
   // async-signal-safe calls are allowed.
   std::vector<char*> args;
   args.reserve(argv.size() + 1);
   for (const std::string& a : argv)
     args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  // Our environment, with the caller's entries added or replacing ours.
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const auto same_name = [&](const std::string& extra) {
+      const std::size_t eq = extra.find('=');
+      return entry.size() > eq && entry.compare(0, eq + 1, extra, 0, eq + 1) == 0;
+    };
+    if (std::none_of(options.environment.begin(), options.environment.end(), same_name)) env.push_back(*e);
+  }
+  for (const std::string& extra : options.environment)
+    env.push_back(const_cast<char*>(extra.c_str()));
+  env.push_back(nullptr);
   const pid_t parent = ::getpid();
   const int in_fd = null_in.get(), out_fd = out.child_end.get(), err_fd = err.child_end.get();
+  // The supervisor's signals are blocked from its first instruction on (it waits for them with
+  // sigwaitinfo); this thread's mask is restored right after fork, and the task gets it back.
+  sigset_t signals, task_mask;
+  ::sigemptyset(&signals);
+  for (const int sig : {SIGCHLD, SIGUSR1, SIGTERM, SIGHUP, SIGINT})
+    ::sigaddset(&signals, sig);
+  ::pthread_sigmask(SIG_BLOCK, &signals, &task_mask);
 
-  const pid_t pid = ::fork();
+  pid_t pid = 0;
+  {
+    const std::lock_guard lock(running_mutex);  // registered before anybody can interrupt
+    pid = ::fork();
+    if (pid == 0)
+      supervise(parent, signals, task_mask, program.c_str(), args.data(), env.data(), in_fd, out_fd, err_fd);
+    if (pid > 0) running.insert(pid);
+  }
+  ::pthread_sigmask(SIG_SETMASK, &task_mask, nullptr);
   if (pid < 0) {
     outcome.err = system_error("fork");
     return outcome;
-  }
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
-    ::signal(SIGPIPE, SIG_DFL);
-    if (::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) ::_exit(127);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
   }
   ::setpgid(pid, pid);  // also here, so that a kill of the group cannot race the child's own call
   null_in.reset();
@@ -153,9 +256,17 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
   const bool limited = options.timeout_s > 0.0;
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
                                     std::chrono::duration<double>(limited ? options.timeout_s : 0.0));
-  bool timed_out = false, exited = false;
+  bool timed_out = false, exited = false, lost = false;
   Clock::time_point kill_at{};
   int wait_status = 0;
+  const auto reap = [&](int flags) {
+    const pid_t done = ::waitpid(pid, &wait_status, flags);
+    if (done == pid) {
+      exited = true;
+    } else if (done < 0 && errno != EINTR) {
+      exited = lost = true;  // not ours to wait for any more (SIGCHLD ignored?): give up on it
+    }
+  };
   char buffer[65536];
   for (;;) {
     pollfd fds[2];
@@ -167,9 +278,7 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
         sinks[n++] = s;
       }
     }
-    if (n == 0 && !exited) {
-      if (::waitpid(pid, &wait_status, limited ? WNOHANG : 0) == pid) exited = true;
-    }
+    if (n == 0 && !exited) reap(limited ? WNOHANG : 0);
     if (exited && n == 0) break;
     int wait_ms = 10;  // check the child now and then: a background grandchild may hold the pipes
     if (n > 0 || limited) {
@@ -179,7 +288,14 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
         wait_ms = static_cast<int>(std::clamp<long long>(left, 0, 10));
       }
       const int ready = ::poll(fds, n, wait_ms);
-      if (ready < 0 && errno != EINTR) break;
+      if (ready < 0 && errno != EINTR) {  // cannot watch the pipes: end the task rather than hang
+        kill_group(pid, SIGKILL);
+        for (Sink* s : {&out, &err})
+          s->read_end.reset();
+        reap(0);
+        lost = true;
+        break;
+      }
       for (nfds_t i = 0; i < n && ready > 0; ++i) {
         if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
         const ssize_t got = ::read(fds[i].fd, buffer, sizeof buffer);
@@ -190,8 +306,8 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
         }
       }
     }
-    if (!exited && ::waitpid(pid, &wait_status, WNOHANG) == pid) {
-      exited = true;
+    if (!exited) reap(WNOHANG);
+    if (exited) {
       // The child is gone; whatever is still in the pipes is read, then we stop waiting for others
       // that may have inherited them.
       for (Sink* s : {&out, &err}) {
@@ -214,8 +330,18 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
       }
     }
   }
-  if (timed_out) kill_group(pid, SIGKILL);  // leave nothing of the group behind
-
+  // Leave nothing of a timed-out group behind. The group id cannot have been reused: Linux keeps a
+  // pid while any process is in the group it names.
+  if (timed_out) kill_group(pid, SIGKILL);
+  {
+    const std::lock_guard lock(running_mutex);
+    running.erase(pid);
+  }
+  if (lost) {
+    outcome.status = Status::kFailed;
+    outcome.err += "parakit: lost track of the command's process\n";
+    return outcome;
+  }
   if (WIFEXITED(wait_status)) {
     outcome.exit_code = WEXITSTATUS(wait_status);
   } else if (WIFSIGNALED(wait_status)) {
@@ -271,22 +397,7 @@ std::string expand_command(const std::vector<std::string>& words, std::string_vi
 }
 
 bool find_executable(const std::string& name) {
-  if (name.empty()) return false;
-  if (name.find('/') != std::string::npos) return ::access(name.c_str(), X_OK) == 0;
-  const char* path = std::getenv("PATH");
-  std::string_view rest = path != nullptr ? path : "/usr/bin:/bin";
-  while (true) {
-    const std::size_t colon = rest.find(':');
-    std::string candidate(rest.substr(0, colon));
-    if (candidate.empty()) candidate.push_back('.');
-    candidate += '/';
-    candidate += name;
-    struct stat st {};
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
-      return true;
-    if (colon == std::string_view::npos) return false;
-    rest.remove_prefix(colon + 1);
-  }
+  return !name.empty() && ::access(resolve(name).c_str(), X_OK) == 0;
 }
 
 }  // namespace parakit::exec

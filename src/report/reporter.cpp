@@ -386,14 +386,15 @@ int write_all(int fd, std::string_view content) {
 
 }  // namespace
 
-void check_writable(const std::string& given) {
+void check_writable(const std::string& given, std::string_view option) {
+  const std::string o(option);
   const std::string path = resolve_output(given);
   if (std::filesystem::is_directory(path)) {
-    throw UsageError("--output: '" + given + "' is a directory" + kAcceptedOutput);
+    throw UsageError(o + ": '" + given + "' is a directory" + kAcceptedOutput);
   }
   if (is_special(path)) {
     if (::access(path.c_str(), W_OK) != 0) {
-      throw UsageError("--output: cannot write '" + given + "': " + std::strerror(errno) + kAcceptedOutput);
+      throw UsageError(o + ": cannot write '" + given + "': " + std::strerror(errno) + kAcceptedOutput);
     }
     return;
   }
@@ -402,20 +403,20 @@ void check_writable(const std::string& given) {
   // protected it expects.
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 0222) == 0) {
-    throw UsageError("--output: '" + given + "' is read-only" + kAcceptedOutput);
+    throw UsageError(o + ": '" + given + "' is read-only" + kAcceptedOutput);
   }
   std::string name = path + ".tmp.XXXXXX";
   const int fd = ::mkstemp(name.data());
   if (fd < 0)
-    throw UsageError("--output: cannot write '" + given + "': " + std::strerror(errno) + kAcceptedOutput);
+    throw UsageError(o + ": cannot write '" + given + "': " + std::strerror(errno) + kAcceptedOutput);
   ::close(fd);
   std::remove(name.c_str());
 }
 
-void write_file_atomically(const std::string& given, std::string_view content) {
+void write_file_atomically(const std::string& given, std::string_view content, std::string_view option) {
   const std::string path = resolve_output(given);
-  const auto fail = [&given](int error) {
-    throw Error("--output: cannot write '" + given + "': " + std::strerror(error));
+  const auto fail = [&given, option](int error) {
+    throw Error(std::string(option) + ": cannot write '" + given + "': " + std::strerror(error));
   };
   if (is_special(path)) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);

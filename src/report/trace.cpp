@@ -119,8 +119,8 @@ void write_gantt_png(const std::string& path, const std::vector<TraceBox>& boxes
            " with boxxyerror lc rgb variable\n";
     if (!out) throw Error("cannot write " + script);
   }
-  const exec::ProcessOutcome run =
-      exec::run_process({"gnuplot", script}, {.timeout_s = 120.0, .stdout_path = "", .stderr_path = ""});
+  const exec::ProcessOutcome run = exec::run_process(
+      {"gnuplot", script}, {.timeout_s = 120.0, .stdout_path = "", .stderr_path = "", .environment = {}});
   if (run.status != exec::Status::kOk) {
     std::string why = run.err.substr(0, run.err.find('\n'));
     throw Error("gnuplot could not draw " + path + (why.empty() ? "" : ": " + why));
@@ -128,7 +128,7 @@ void write_gantt_png(const std::string& path, const std::vector<TraceBox>& boxes
   std::ifstream in(png, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (bytes.size() < 8) throw Error("gnuplot wrote no picture for " + path);
-  write_file_atomically(path, bytes);
+  write_file_atomically(path, bytes, "--gantt");
 }
 
 }  // namespace parakit::report

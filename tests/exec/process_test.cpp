@@ -76,7 +76,7 @@ TEST(RunShell, a_timeout_kills_the_whole_process_group_promptly) {
   const auto start = std::chrono::steady_clock::now();
   // The grandchild would create the marker after 2 s if it survived its group's end.
   const auto r = run_shell("(sleep 2; touch " + marker.string() + ") & sleep 30",
-                           {.timeout_s = 0.3, .stdout_path = "", .stderr_path = ""});
+                           {.timeout_s = 0.3, .stdout_path = "", .stderr_path = "", .environment = {}});
   const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(r.status, Status::kTimedOut);
   EXPECT_EQ(r.signal, 15);
@@ -98,15 +98,17 @@ TEST(RunShell, a_background_child_holding_the_pipe_does_not_hold_us) {
 TEST(RunShell, output_can_go_to_files) {
   const auto dir = fs::temp_directory_path() / ("parakit_files_" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  const auto r =
-      run_shell("echo to-out; echo to-err >&2",
-                {.timeout_s = 0.0, .stdout_path = (dir / "o").string(), .stderr_path = (dir / "e").string()});
+  const auto r = run_shell("echo to-out; echo to-err >&2", {.timeout_s = 0.0,
+                                                            .stdout_path = (dir / "o").string(),
+                                                            .stderr_path = (dir / "e").string(),
+                                                            .environment = {}});
   EXPECT_EQ(r.status, Status::kOk);
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(slurp(dir / "o"), "to-out\n");
   EXPECT_EQ(slurp(dir / "e"), "to-err\n");
-  const auto bad =
-      run_shell("true", {.timeout_s = 0.0, .stdout_path = (dir / "no" / "o").string(), .stderr_path = ""});
+  const auto bad = run_shell(
+      "true",
+      {.timeout_s = 0.0, .stdout_path = (dir / "no" / "o").string(), .stderr_path = "", .environment = {}});
   EXPECT_EQ(bad.status, Status::kNotStarted);
   EXPECT_NE(bad.err.find("cannot open"), std::string::npos);
   fs::remove_all(dir);

@@ -7,8 +7,10 @@
 /// MPI_THREAD_FUNNELED is enough): rank 0's main thread is the coordinator. It hands out pieces on
 /// request (dynamic and split), receives every record and passes it to the sink, in arrival order.
 /// Rank 0's own workers take pieces from the same counter, so the coordinator never costs a worker.
-/// The other ranks keep one request in flight while their threads work, so a piece is waiting when a
-/// thread becomes free. Under static and cyclic every worker knows its pieces from its number alone.
+/// The other ranks ask ahead while their threads work, so a piece is waiting when a thread becomes
+/// free; near the end, when pieces are fewer than the reserves would hold, they ask only for threads
+/// that are idle, so no rank sits on pieces another could run. Under static and cyclic every worker knows its
+/// pieces from its number alone.
 
 #include <cstdint>
 #include <functional>
@@ -77,6 +79,9 @@ struct FarmOptions {
   /// pieces are already cut to size; ignored by kStatic and kCyclic.
   std::uint64_t chunk = 1;
   int threads = 1;  ///< worker threads per rank
+  /// Called when the farm stops early (a worker or the sink threw), before the workers are joined:
+  /// it should make the pieces still running end soon (`map exec` kills their commands).
+  std::function<void()> interrupt;
 };
 
 /// @brief What the farm measured. Complete on rank 0 only.
@@ -91,8 +96,9 @@ struct FarmResult {
 /// Every piece is given to exactly one worker once; the work function decides how many attempts it
 /// makes and emits a record for each.
 /// @note Collective: every rank passes the same @p pieces and options (checked). An exception in a
-/// worker stops that rank's workers and is rethrown on that rank after they have been joined (the
-/// caller's guarded_main then aborts the job).
+/// worker stops that rank's workers (options.interrupt ends the running pieces) and is rethrown on
+/// that rank after they have been joined (the caller's guarded_main then aborts the job). The farm
+/// talks on a duplicate of @p comm, so its messages never meet anybody else's.
 /// @throws parakit::Error for invalid options or ranks that disagree.
 FarmResult run_farm(const boost::mpi::communicator& comm, std::uint64_t pieces, const FarmOptions& options,
                     const FarmWork& work, const FarmSink& sink);

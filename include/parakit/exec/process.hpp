@@ -26,6 +26,7 @@ struct ProcessOptions {
                             ///< then SIGKILL one second later.
   std::string stdout_path;  ///< empty: capture into ProcessOutcome::out
   std::string stderr_path;  ///< empty: capture into ProcessOutcome::err
+  std::vector<std::string> environment;  ///< NAME=value entries added to (or replacing) ours
 };
 
 /// @brief What happened.
@@ -38,9 +39,14 @@ struct ProcessOutcome {
 };
 
 /// @brief Runs @p argv (argv[0] a path, or a name looked up in PATH) with standard input from
-/// /dev/null, in its own process group, and waits for it. The child gets SIGKILL if the calling thread
-/// dies first (a killed rank leaves no orphans behind). Thread-safe.
+/// /dev/null, in a process group of its own, and waits for it. A small supervisor process leads the
+/// group: if the calling thread's process dies (a rank killed by mpirun, or by hand), it kills the
+/// whole group, so no process of the command lives on. Thread-safe.
 ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+
+/// @brief Kills (SIGKILL) the process groups of every command run_process is running now, in every
+/// thread: run_process then returns their outcome at once. For a farm that must stop.
+void kill_running_processes();
 
 /// @brief Runs @p command with `/bin/sh -c`.
 ProcessOutcome run_shell(const std::string& command, const ProcessOptions& options = {});
