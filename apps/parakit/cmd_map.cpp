@@ -607,7 +607,8 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
         write_prefixed(2, task, outcome.err);  // why it could not start, e.g. its output file
       }
       worker.emit(r);
-      if (outcome.status == exec::Status::kOk) break;
+      // Success ends the attempts; so does a command that cannot be started (retrying cannot help).
+      if (outcome.status == exec::Status::kOk || outcome.status == exec::Status::kNotStarted) break;
     }
   };
   const dist::FarmSink sink = [&](const dist::FarmRecord& r, const dist::FarmResult& farm) {

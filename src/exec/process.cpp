@@ -8,6 +8,7 @@
 #include <cstring>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -15,6 +16,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -112,6 +114,7 @@ namespace {
 // The supervisors of the commands running now, so that an interrupted farm can end them.
 std::mutex running_mutex;
 std::set<pid_t> running;
+bool interrupted = false;  // kill_running_processes was called: start nothing new
 
 // Runs in the forked child, where only async-signal-safe calls are allowed. The child is the
 // supervisor: it leads the task's process group, runs the task as its own child, and when the rank
@@ -123,15 +126,20 @@ std::set<pid_t> running;
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGUSR1);
   if (::getppid() != parent) ::_exit(127);  // the rank died before prctl
+  ::signal(SIGCHLD, SIG_DFL);               // so that the task is ours to wait for, whatever the rank had
+  ::signal(SIGPIPE, SIG_DFL);
+  ::prctl(PR_SET_DUMPABLE, 0);  // a copy of the rank: it must not dump a core if its task crashed
+  // The task's streams, and nothing else of the rank's (MPI's sockets, other tasks' pipes), are held
+  // by the supervisor too, and passed on.
+  if (::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) ::_exit(127);
+  ::close_range(3, ~0U, 0);
   // vfork: the supervisor is a copy of the rank, and copying it once more for every task halved the
-  // rate of short tasks. The child only changes its own kernel state, then execs or _exits.
+  // rate of short tasks. The child only sets its own signal mask, then execs (which makes it
+  // dumpable again) or _exits.
   const pid_t task = ::vfork();
   if (task < 0) ::_exit(127);
   if (task == 0) {
-    ::signal(SIGPIPE, SIG_DFL);
     ::sigprocmask(SIG_SETMASK, &task_mask, nullptr);
-    if (::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) ::_exit(127);
-    ::close_range(3, ~0U, 0);  // nothing of the rank's (MPI's sockets, other tasks' pipes) leaks in
     ::execve(program, args, env);
     ::_exit(127);
   }
@@ -178,6 +186,7 @@ std::string resolve(const std::string& name) {
 
 void kill_running_processes() {
   const std::lock_guard lock(running_mutex);
+  interrupted = true;
   for (const pid_t pid : running)
     ::kill(-pid, SIGKILL);
 }
@@ -236,18 +245,25 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
 
   pid_t pid = 0;
   {
-    const std::lock_guard lock(running_mutex);  // registered before anybody can interrupt
-    pid = ::fork();
+    // Registered, with its group made here too, before anybody can interrupt.
+    const std::lock_guard lock(running_mutex);
+    pid = interrupted ? -2 : ::fork();
     if (pid == 0)
       supervise(parent, signals, task_mask, program.c_str(), args.data(), env.data(), in_fd, out_fd, err_fd);
-    if (pid > 0) running.insert(pid);
+    if (pid > 0) {
+      ::setpgid(pid, pid);
+      running.insert(pid);
+    }
   }
   ::pthread_sigmask(SIG_SETMASK, &task_mask, nullptr);
+  if (pid == -2) {
+    outcome.err = "not started: the run is being stopped\n";
+    return outcome;
+  }
   if (pid < 0) {
     outcome.err = system_error("fork");
     return outcome;
   }
-  ::setpgid(pid, pid);  // also here, so that a kill of the group cannot race the child's own call
   null_in.reset();
   out.child_end.reset();
   err.child_end.reset();
@@ -259,17 +275,23 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
   bool timed_out = false, exited = false, lost = false;
   Clock::time_point kill_at{};
   int wait_status = 0;
-  const auto reap = [&](int flags) {
-    const pid_t done = ::waitpid(pid, &wait_status, flags);
+  // Never blocks. Under the registry's lock, so that an interrupt cannot aim at a group id just freed.
+  const auto reap = [&] {
+    const std::lock_guard lock(running_mutex);
+    const pid_t done = ::waitpid(pid, &wait_status, WNOHANG);
     if (done == pid) {
       exited = true;
     } else if (done < 0 && errno != EINTR) {
       exited = lost = true;  // not ours to wait for any more (SIGCHLD ignored?): give up on it
     }
+    if (exited) running.erase(pid);
   };
+  // Readable when the supervisor has ended: poll() then wakes for output and for the end alike.
+  // (Without pidfd_open, Linux < 5.3, the loop looks every 10 ms.)
+  const Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   char buffer[65536];
   for (;;) {
-    pollfd fds[2];
+    pollfd fds[3];
     nfds_t n = 0;
     Sink* sinks[2];
     for (Sink* s : {&out, &err}) {
@@ -278,25 +300,33 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
         sinks[n++] = s;
       }
     }
-    if (n == 0 && !exited) reap(limited ? WNOHANG : 0);
-    if (exited && n == 0) break;
-    int wait_ms = 10;  // check the child now and then: a background grandchild may hold the pipes
-    if (n > 0 || limited) {
-      if (limited && !timed_out) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-        wait_ms = static_cast<int>(std::clamp<long long>(left, 0, 10));
-      }
-      const int ready = ::poll(fds, n, wait_ms);
+    const nfds_t pipes = n;
+    if (!exited) reap();
+    if (exited && pipes == 0) break;
+    if (!exited && pidfd.get() >= 0) fds[n++] = {pidfd.get(), POLLIN, 0};
+    long long wait_ms = exited ? 0 : pidfd.get() >= 0 ? -1 : 10;  // once it ended, only drain the pipes
+    if (limited && !exited) {
+      const auto until = timed_out ? kill_at : deadline;
+      const long long left =
+          until == Clock::time_point{}
+              ? 10
+              : std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count() + 1;
+      wait_ms = wait_ms < 0 ? std::max(0LL, left) : std::clamp(left, 0LL, wait_ms);
+    }
+    {
+      const int ready = ::poll(fds, n, static_cast<int>(std::min<long long>(wait_ms, 1 << 30)));
       if (ready < 0 && errno != EINTR) {  // cannot watch the pipes: end the task rather than hang
         kill_group(pid, SIGKILL);
         for (Sink* s : {&out, &err})
           s->read_end.reset();
-        reap(0);
+        while (!exited) {
+          reap();
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
         lost = true;
         break;
       }
-      for (nfds_t i = 0; i < n && ready > 0; ++i) {
+      for (nfds_t i = 0; i < pipes && ready > 0; ++i) {
         if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
         const ssize_t got = ::read(fds[i].fd, buffer, sizeof buffer);
         if (got > 0) {
@@ -306,7 +336,7 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
         }
       }
     }
-    if (!exited) reap(WNOHANG);
+    if (!exited) reap();
     if (exited) {
       // The child is gone; whatever is still in the pipes is read, then we stop waiting for others
       // that may have inherited them.
@@ -333,10 +363,6 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
   // Leave nothing of a timed-out group behind. The group id cannot have been reused: Linux keeps a
   // pid while any process is in the group it names.
   if (timed_out) kill_group(pid, SIGKILL);
-  {
-    const std::lock_guard lock(running_mutex);
-    running.erase(pid);
-  }
   if (lost) {
     outcome.status = Status::kFailed;
     outcome.err += "parakit: lost track of the command's process\n";

@@ -45,7 +45,8 @@ struct ProcessOutcome {
 ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
 
 /// @brief Kills (SIGKILL) the process groups of every command run_process is running now, in every
-/// thread: run_process then returns their outcome at once. For a farm that must stop.
+/// thread: run_process then returns their outcome at once; from then on it starts nothing (kNotStarted).
+/// For a farm that must stop.
 void kill_running_processes();
 
 /// @brief Runs @p command with `/bin/sh -c`.
