@@ -44,23 +44,38 @@ constexpr auto kMaxSamples = static_cast<std::uint64_t>(std::numeric_limits<std:
 const char* const kMapUsage =
     "Usage: mpirun -n P parakit map pi --tasks N[,N...]|@FILE [--schedule S] [--chunk K] [options]\n"
     "       mpirun -n P parakit map exec --tasks @FILE [--joblog FILE [--resume]] [options] -- CMD {}\n"
-    "A task farm over every thread of every rank. 'map pi' runs one Monte Carlo task per entry (each\n"
-    "with its own random stream, so results do not depend on the schedule or layout) and prints each\n"
-    "task's estimate, their mean, and how well the schedule kept the workers busy. 'map exec' runs a\n"
-    "shell command per line of FILE ({} is replaced by the line, quoted; without {} it is appended).\n"
-    "Schedules: static (equal blocks of tasks), cyclic (task i to worker i mod W), dynamic (--chunk\n"
-    "tasks at a time to whichever worker is free; the default), split (pi only: tasks cut into pieces of\n"
-    "--chunk samples, handed out dynamically).";
+    "A task farm over every thread of every rank: 'map pi' runs Monte Carlo tasks, 'map exec' runs a\n"
+    "shell command per line of a file.";
 
-// Options of both map kernels.
-void add_map_options(po::options_description& options) {
+const char* const kMapPiUsage =
+    "Usage: mpirun -n P parakit map pi --tasks N[,N...]|@FILE [--schedule S] [--chunk K] [options]\n"
+    "One Monte Carlo task per entry, each with its own random stream (so results do not depend on the\n"
+    "schedule or layout); prints each task's estimate, their mean, and how well the schedule kept the\n"
+    "workers busy. Schedules: static (equal blocks of tasks), cyclic (task i to worker i mod W),\n"
+    "dynamic (--chunk tasks at a time to whichever worker is free; the default), split (tasks cut into\n"
+    "pieces of --chunk samples, handed out dynamically).";
+
+const char* const kMapExecUsage =
+    "Usage: mpirun -n P parakit map exec --tasks @FILE [--joblog FILE [--resume]] [options] -- CMD {}\n"
+    "Runs CMD with /bin/sh -c once per non-blank line of FILE, over every thread of every rank: each {}\n"
+    "becomes the line, quoted for the shell (do not quote {} yourself); without {} the line is\n"
+    "appended. The words of CMD are joined with spaces and read by the shell, as GNU parallel does.\n"
+    "Exit code: the number of failed tasks (101: more than 100), 255 for errors of parakit itself.\n"
+    "Schedules: static (equal blocks of tasks), cyclic (task i to worker i mod W), dynamic (--chunk\n"
+    "tasks at a time to whichever worker is free; the default).";
+
+// Options of both map kernels; @p pi: the Monte Carlo kernel's wording and its split schedule.
+void add_map_options(po::options_description& options, bool pi) {
   // clang-format off
   options.add_options()
-    ("tasks", po::value<std::string>(), "the tasks: a list N[,N...] (pi) or @FILE, one task per line")
-    ("schedule", po::value<std::string>()->default_value("dynamic"), "static, cyclic, dynamic or split")
+    ("tasks", po::value<std::string>(), pi ? "the tasks: sample counts N[,N...], or @FILE with one per line"
+                                           : "@FILE: one task per line")
+    ("schedule", po::value<std::string>()->default_value("dynamic"),
+     pi ? "static, cyclic, dynamic or split" : "static, cyclic or dynamic")
     ("chunk", po::value<std::string>(),
-     "dynamic: tasks per request (default 1); split: samples per piece (default: the total over 32 "
-     "pieces per worker)")
+     pi ? "dynamic: tasks per request (default 1); split: samples per piece (default: the total over 32 "
+          "pieces per worker)"
+        : "dynamic: tasks per request (default 1)")
     ("trace", po::value<std::string>(), "write a Chrome trace (chrome://tracing, ui.perfetto.dev) to FILE")
     ("gantt", po::value<std::string>(), "draw a Gantt chart of the run into FILE.png (needs gnuplot)");
   // clang-format on
@@ -252,10 +267,10 @@ struct Piece {
 int map_pi(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
            const std::vector<std::string>& argv) {
   po::options_description options("Options");
-  add_map_options(options);
+  add_map_options(options, true);
   add_common_options(options, false);
   po::variables_map values;
-  if (!parse_args(comm, args, "parakit map pi", kMapUsage, options, values)) return 0;
+  if (!parse_args(comm, args, "parakit map pi", kMapPiUsage, options, values)) return 0;
   if (values.count("tasks") == 0) {
     throw UsageError(
         "map pi: --tasks is required (accepted: N[,N...] sample counts, or @FILE with one per line)");
@@ -265,8 +280,9 @@ int map_pi(const boost::mpi::communicator& comm, const std::vector<std::string>&
   std::vector<std::uint64_t> samples;
   if (!spec.empty() && spec[0] == '@') {
     for (const TaskLine& l : read_tasks_everywhere(comm, spec.substr(1))) {
-      samples.push_back(
-          parse_count(l.text, fmt::format("--tasks {}:{}", spec.substr(1), l.line), kMaxSamples));
+      const std::size_t first = l.text.find_first_not_of(" \t"), last = l.text.find_last_not_of(" \t");
+      samples.push_back(parse_count(std::string_view(l.text).substr(first, last + 1 - first),
+                                    fmt::format("--tasks {}:{}", spec.substr(1), l.line), kMaxSamples));
     }
   } else {
     samples = parse_count_list(spec, "--tasks", kMaxSamples);
@@ -462,7 +478,7 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
   const std::vector<std::string> words(dashes == all_args.end() ? dashes : dashes + 1, all_args.end());
 
   po::options_description options("Options");
-  add_map_options(options);
+  add_map_options(options, false);
   // clang-format off
   options.add_options()
     ("joblog", po::value<std::string>(), "append one line per attempt to FILE as it ends (task, rank, host, "
@@ -473,9 +489,17 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
     ("results", po::value<std::string>(), "write each task's output to DIR/<task>.out and DIR/<task>.err "
      "instead of to ours, prefixed with [task]");
   // clang-format on
-  add_common_options(options, false);
+  add_common_options(options, false, false);
   po::variables_map values;
-  if (!parse_args(comm, args, "parakit map exec", kMapUsage, options, values)) return 0;
+  if (dashes == all_args.end()) {
+    // Without '--' the command's words would be taken for parakit's: say what is missing.
+    if (std::find_if(args.begin(), args.end(),
+                     [](const std::string& a) { return a == "--help" || a == "-h"; }) == args.end()) {
+      throw UsageError(
+          "map exec: no '--' before the command (usage: parakit map exec --tasks @FILE -- CMD {})");
+    }
+  }
+  if (!parse_args(comm, args, "parakit map exec", kMapExecUsage, options, values)) return 0;
   if (words.empty() || words.front().empty()) {
     throw UsageError("map exec: no command after '--' (usage: parakit map exec --tasks @FILE -- CMD {})");
   }
@@ -487,7 +511,12 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
     }
   }
   if (values.count("tasks") == 0 || values["tasks"].as<std::string>().rfind('@', 0) != 0) {
-    throw UsageError("map exec: --tasks @FILE is required (accepted: a file with one task per line)");
+    std::string hint;
+    if (values.count("tasks") != 0 && std::filesystem::is_regular_file(values["tasks"].as<std::string>())) {
+      hint = "; did you mean @" + values["tasks"].as<std::string>() + "?";
+    }
+    throw UsageError("map exec: --tasks @FILE is required (accepted: a file with one task per line" + hint +
+                     ")");
   }
   const MapOptions m = read_map_options(comm, values);
   if (m.schedule == Schedule::kSplit) {
@@ -497,13 +526,15 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
   }
   const int retries = values["retries"].as<int>();
   if (retries < 0 || retries > 100) {
-    throw UsageError(fmt::format("--retries: {} (accepted: a whole number from 0 to 100)", retries));
+    throw UsageError(fmt::format("--retries: {} is too {} (accepted: a whole number from 0 to 100)", retries,
+                                 retries < 0 ? "small" : "large"));
   }
   double timeout_s = 0.0;
   if (values.count("timeout") != 0) {
     timeout_s = values["timeout"].as<double>();
     if (!(timeout_s > 0.0) || timeout_s > 1e7) {
-      throw UsageError(fmt::format("--timeout: {} (accepted: seconds, more than 0)", timeout_s));
+      throw UsageError(fmt::format("--timeout: {} is {} (accepted: seconds, more than 0 and at most 1e7)",
+                                   timeout_s, timeout_s > 1e7 ? "too long" : "not a time limit"));
     }
   }
   const bool resume = values.count("resume") != 0;
@@ -544,10 +575,15 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
         for (const exec::JoblogEntry& e : log.entries) {
           if (e.task >= commands.size() || e.command != commands[e.task]) {
             throw UsageError(
-                fmt::format("--resume: {}: task {} ran '{}', but {} makes it '{}': the log is of another run "
-                            "(nothing was changed)",
-                            joblog_path, e.task, e.command, task_file,
-                            e.task < commands.size() ? commands[e.task] : std::string("(no such task)")));
+                e.task < commands.size()
+                    ? fmt::format(
+                          "--resume: {}: task {} ran '{}', but {} makes it '{}': the log is of another "
+                          "run (nothing was changed)",
+                          joblog_path, e.task, e.command, task_file, commands[e.task])
+                    : fmt::format(
+                          "--resume: {}: task {} is logged, but {} has {} tasks: the log is of another "
+                          "run (nothing was changed)",
+                          joblog_path, e.task, task_file, commands.size()));
           }
           if (e.status == "ok") done[e.task] = true;
         }
@@ -578,6 +614,9 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
   }
   const std::uint64_t skipped = commands.size() - todo.size();
 
+  // Tasks' output goes to our stdout, unless stdout carries a JSON or CSV record: then to stderr, so
+  // that the record can be read by a program.
+  const int out_fd = common.output.empty() && common.format != report::Format::kText ? 2 : 1;
   const dist::FarmWork work = [&](std::uint64_t p, const dist::FarmWorker& worker) {
     const std::uint64_t task = todo[p];
     exec::ProcessOptions po_options{
@@ -601,7 +640,7 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
       r.exit_code = outcome.exit_code;
       r.signal = outcome.signal;
       if (results_dir.empty()) {
-        write_prefixed(1, task, outcome.out);
+        write_prefixed(out_fd, task, outcome.out);
         write_prefixed(2, task, outcome.err);
       } else if (outcome.status == exec::Status::kNotStarted) {
         write_prefixed(2, task, outcome.err);  // why it could not start, e.g. its output file
@@ -667,6 +706,7 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
                            {"chunk", farm_options.chunk},
                            {"workers", comm.size() * common.threads},
                            {"tasks", commands.size()},
+                           {"pieces", todo.size()},
                            {"retries", retries},
                            {"timeout_s", timeout_s},
                            {"joblog", joblog_path}};

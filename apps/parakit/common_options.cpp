@@ -62,10 +62,10 @@ CommonOptions read_output_options(const boost::mpi::communicator& comm, const po
 
 }  // namespace
 
-void add_common_options(po::options_description& options, bool repeats) {
+void add_common_options(po::options_description& options, bool repeats, bool seed) {
   // clang-format off
+  if (seed) options.add_options()("seed", po::value<std::string>()->default_value("42"), "random seed, 0 to 2^64-1");
   options.add_options()
-    ("seed", po::value<std::string>()->default_value("42"), "random seed, 0 to 2^64-1")
     ("threads", po::value<int>(), "threads per rank (default: OMP_NUM_THREADS, else the rank's CPUs)");
   if (repeats) {
     options.add_options()
@@ -86,7 +86,14 @@ bool parse_args(const boost::mpi::communicator& comm, const std::vector<std::str
                 const std::string& command, const std::string& usage, const po::options_description& options,
                 po::variables_map& values) {
   try {
-    po::store(po::command_line_parser(args).options(options).run(), values);
+    const po::parsed_options parsed = po::command_line_parser(args).options(options).run();
+    // Words that are not options would otherwise be ignored without a word: `pi 1e5` is a mistake.
+    const auto stray = po::collect_unrecognized(parsed.options, po::include_positional);
+    if (!stray.empty()) {
+      throw UsageError("unexpected argument '" + stray.front() + "': options start with -- (see '" + command +
+                       " --help')");
+    }
+    po::store(parsed, values);
     if (values.count("help") != 0) {
       if (comm.rank() == 0) std::cout << usage << "\n\n" << options << std::flush;
       return false;
@@ -100,7 +107,7 @@ bool parse_args(const boost::mpi::communicator& comm, const std::vector<std::str
 
 CommonOptions read_common_options(const boost::mpi::communicator& comm, const po::variables_map& values) {
   CommonOptions common;
-  const std::string seed = values["seed"].as<std::string>();
+  const std::string seed = values.count("seed") != 0 ? values["seed"].as<std::string>() : "0";
   try {
     std::size_t used = 0;
     if (seed.empty() || seed.find_first_not_of("0123456789") != std::string::npos)

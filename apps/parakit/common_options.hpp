@@ -23,12 +23,13 @@ struct CommonOptions {
   bool progress = false;  // draw a progress bar on stderr (rank 0)
 };
 
-/// Adds --seed, --threads, --format, --output and, when @p repeats, --repeat, --warmup, --progress
-/// to @p options.
-void add_common_options(boost::program_options::options_description& options, bool repeats = true);
+/// Adds --threads, --format, --output, --seed unless @p seed is false, and, when @p repeats, --repeat,
+/// --warmup, --progress to @p options.
+void add_common_options(boost::program_options::options_description& options, bool repeats = true,
+                        bool seed = true);
 
 /// Parses @p args against @p options; returns false (after printing help on rank 0) for --help.
-/// Throws UsageError for anything wrong, on every rank alike.
+/// Throws UsageError for anything wrong (a word that is not an option included), on every rank alike.
 bool parse_args(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
                 const std::string& command, const std::string& usage,
                 const boost::program_options::options_description& options,

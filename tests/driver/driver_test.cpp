@@ -176,6 +176,7 @@ INSTANTIATE_TEST_SUITE_P(
                           BadInput{{"pi", "--threads", "100000"}, "--threads: 100000 is too large"},
                           BadInput{{"pi", "--progress", "sometimes"},
                                    "--progress: 'sometimes' is not a choice"},
+                          BadInput{{"pi", "1e5"}, "unexpected argument '1e5': options start with --"},
                           BadInput{{"frobnicate"}, "unknown command 'frobnicate' (accepted: pi"}),
         ::testing::Values(0, 2)));
 

@@ -202,7 +202,19 @@ INSTANTIATE_TEST_SUITE_P(
             MapBadInput{{"map", "pi", "--tasks", "2e7", "--schedule", "split", "--chunk", "1"},
                         "pieces (accepted: at most",
                         2},
-            MapBadInput{{"map", "exec", "--tasks", "@DIR/empty.txt"}, "map exec: no command after '--'", 255},
+            MapBadInput{
+                {"map", "exec", "--tasks", "@DIR/empty.txt"}, "map exec: no '--' before the command", 255},
+            MapBadInput{
+                {"map", "exec", "--tasks", "@DIR/empty.txt", "--"}, "map exec: no command after '--'", 255},
+            MapBadInput{{"map", "pi", "--tasks", "1e5", "1e6"},
+                        "unexpected argument '1e6': options start with --",
+                        2},
+            MapBadInput{{"map", "exec", "--tasks", "@DIR/bad.txt", "--seed", "1", "--", "echo"},
+                        "unrecognised option '--seed'",
+                        255},
+            MapBadInput{{"map", "exec", "--tasks", "@DIR/bad.txt", "--timeout", "1e8", "--", "echo"},
+                        "--timeout: 100000000 is too long",
+                        255},
             MapBadInput{
                 {"map", "exec", "--tasks", "a,b", "--", "echo"}, "map exec: --tasks @FILE is required", 255},
             MapBadInput{{"map", "exec", "--tasks", "@DIR/missing.txt", "--", "echo"}, "No such file", 255},
@@ -233,15 +245,16 @@ TEST(MapExec, joblog_has_a_line_per_task_and_the_exit_code_counts_failures) {
       2));
   EXPECT_EQ(r.exit_code, 2) << "two tasks failed: " << r.err;
   EXPECT_NE(r.err.find("parakit: 2 of 6 tasks failed; see " + joblog.string()), std::string::npos) << r.err;
+  // With a JSON record on stdout, the tasks' output goes to stderr, prefixed.
   for (int i : {1, 2, 4, 6})
-    EXPECT_NE(r.out.find(std::string("[")
+    EXPECT_NE(r.err.find(std::string("[")
                              .append(std::to_string(i - 1))
                              .append("] did ")
                              .append(std::to_string(i))
                              .append("\n")),
               std::string::npos)
-        << r.out;
-  const json record = json::parse(r.out.substr(r.out.find("{\"schema\"")));
+        << r.err;
+  const json record = json::parse(r.out);  // stdout is the record and nothing else
   EXPECT_EQ(record["result"]["failed"], 2);
   EXPECT_EQ(record["result"]["succeeded"], 4);
   EXPECT_EQ(record["result"]["failed_tasks"][0]["task"].get<int>() +
@@ -422,7 +435,7 @@ TEST(MapExec, resume_after_a_killed_rank_finishes_the_job_without_running_done_t
                                "--resume", "--format", "json", "--", command},
                               2));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const json record = json::parse(r.out.substr(r.out.find("{\"schema\"")));
+  const json record = json::parse(r.out);
   EXPECT_EQ(record["result"]["skipped_done"].get<std::size_t>(), done_before.size());
   EXPECT_EQ(record["result"]["tasks_run"].get<std::size_t>(), 40 - done_before.size());
 
