@@ -8,6 +8,7 @@ packages=(
   openmpi-bin libopenmpi-dev openssh-client         # Open MPI (its launcher wants an rsh agent)
   libboost-mpi-dev libboost-program-options-dev libboost-serialization-dev
   nlohmann-json3-dev libfmt-dev libgtest-dev googletest
+  libhwloc-dev                                      # parakit info: the machine's topology
   gnuplot-nox                                       # map --gantt (and its tests)
   parallel                                          # GNU parallel: the baseline of scripts/bench/map.sh
   python3

@@ -18,4 +18,8 @@ int run_pi(const boost::mpi::communicator& comm, const std::vector<std::string>&
 int run_map(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
             const std::vector<std::string>& argv);
 
+/// `parakit info`: where every rank and thread runs, on what machine, with which MPI and OpenMP.
+int run_info(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
+             const std::vector<std::string>& argv);
+
 }  // namespace parakit::cli

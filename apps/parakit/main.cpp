@@ -23,6 +23,8 @@ constexpr Command kCommands[] = {
     {"pi", "Monte Carlo estimate of pi, split over ranks and threads", parakit::cli::run_pi},
     {"map", "task farm: 'map pi' tasks or 'map exec' shell commands over ranks x threads",
      parakit::cli::run_map},
+    {"info", "where every rank and thread runs, on what machine (hwloc), with which MPI and OpenMP",
+     parakit::cli::run_info},
 };
 
 void print_usage(std::ostream& out) {

@@ -101,7 +101,7 @@ void write_fields(const char* title, const Record& object, std::ostream& out) {
   for (const auto& [key, value] : object.items()) {
     if (value.is_primitive()) line += fmt::format("  {} {}", key, value_text(key, value));
   }
-  out << line << '\n';
+  if (line != title) out << line << '\n';  // a title alone says nothing
 }
 
 // --- csv ----------------------------------------------------------------------------------------
@@ -225,6 +225,10 @@ void add_run_report(Record& record, const dist::RunStats& stats, double work_uni
   record["per_rank"] = ranks;
   record["warnings"] = layout_warnings(stats);
 
+  record["context"] = context_record(context, distinct_hosts(stats));
+}
+
+Record context_record(const Context& context, const std::vector<std::string>& hosts) {
   std::string command_line;
   for (const auto& arg : context.argv)
     append(command_line, quote_argument(arg), ' ');
@@ -233,25 +237,25 @@ void add_run_report(Record& record, const dist::RunStats& stats, double work_uni
     omp_env[name] = value;
   const sys::OpenMpSettings omp = sys::openmp_settings();
   const BuildInfo& build = build_info();
-  record["context"] = {{"command_line", command_line},
-                       {"version", build.version},
-                       {"git_commit", build.git_commit},
-                       {"build_type", build.build_type},
-                       {"compiler", build.compiler},
-                       {"arch_flags", build.arch_flags},
-                       {"mpi_library", context.mpi_library},
-                       {"mpi_version", context.mpi_version},
-                       {"mpi_thread_level", context.mpi_thread_level},
-                       {"openmp_version", sys::openmp_version()},
-                       {"omp_env", omp_env},
-                       {"openmp_runtime",
-                        {{"max_threads", omp.max_threads},
-                         {"thread_limit", omp.thread_limit},
-                         {"dynamic", omp.dynamic},
-                         {"proc_bind", omp.proc_bind},
-                         {"num_places", omp.num_places}}},
-                       {"hosts", distinct_hosts(stats)},
-                       {"timestamp_utc", sys::utc_timestamp()}};
+  return {{"command_line", command_line},
+          {"version", build.version},
+          {"git_commit", build.git_commit},
+          {"build_type", build.build_type},
+          {"compiler", build.compiler},
+          {"arch_flags", build.arch_flags},
+          {"mpi_library", context.mpi_library},
+          {"mpi_version", context.mpi_version},
+          {"mpi_thread_level", context.mpi_thread_level},
+          {"openmp_version", sys::openmp_version()},
+          {"omp_env", omp_env},
+          {"openmp_runtime",
+           {{"max_threads", omp.max_threads},
+            {"thread_limit", omp.thread_limit},
+            {"dynamic", omp.dynamic},
+            {"proc_bind", omp.proc_bind},
+            {"num_places", omp.num_places}}},
+          {"hosts", hosts},
+          {"timestamp_utc", sys::utc_timestamp()}};
 }
 
 void TableReporter::write(const Record& record, std::ostream& out) const {
@@ -268,12 +272,15 @@ void TableReporter::write(const Record& record, std::ostream& out) const {
   out << header << '\n';
   if (record.contains("result")) {
     const Record& result = record["result"];
-    if (result.contains("tasks")) write_table(result["tasks"], out, "  ");
+    for (const char* rows : {"tasks", "threads"}) {
+      if (result.contains(rows)) write_table(result[rows], out, "  ");
+    }
     write_fields("result", result, out);
     for (const char* table : {"failed_tasks", "workers"}) {
       if (result.contains(table) && !result[table].empty()) write_table(result[table], out, "  ");
     }
   }
+  if (record.contains("machine")) write_fields("machine", record["machine"], out);
   if (record.contains("timing")) write_fields("timing", record["timing"], out);
   if (record.contains("throughput_per_s")) {
     out << fmt::format("throughput  {:.4g} {}/s  ({:.4g} per core)\n",
@@ -299,7 +306,10 @@ void CsvReporter::write(const Record& record, std::ostream& out) const {
   std::vector<std::pair<std::string, Record>> common;
   flatten(record, "", common);
   const Record* tasks = nullptr;
-  if (record.contains("result") && record["result"].contains("tasks")) tasks = &record["result"]["tasks"];
+  for (const char* rows : {"tasks", "threads"}) {
+    if (tasks == nullptr && record.contains("result") && record["result"].contains(rows))
+      tasks = &record["result"][rows];
+  }
   std::vector<std::string> task_keys;
   if (tasks != nullptr && !tasks->empty()) {
     for (const auto& [key, _] : tasks->front().items())

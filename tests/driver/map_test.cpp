@@ -447,3 +447,38 @@ TEST(MapExec, resume_after_a_killed_rank_finishes_the_job_without_running_done_t
   for (const auto& [task, n] : ok_count)
     EXPECT_EQ(n, 1) << "task " << task << " logged done " << n << " times";
 }
+
+// parakit info: one entry per rank x thread, each on a CPU it may run on.
+TEST(Info, one_line_per_rank_and_thread_with_valid_cpus) {
+  const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
+  for (const int ranks : {0, 1, 2, 3}) {
+    for (const int threads : {1, 2}) {
+      const json r = run_json({"info", "--threads", std::to_string(threads)}, ranks);
+      const int n = std::max(ranks, 1) * threads;
+      const std::string where = std::to_string(std::max(ranks, 1)) + "x" + std::to_string(threads);
+      ASSERT_EQ(r["result"]["threads"].size(), static_cast<std::size_t>(n)) << where;
+      std::set<std::pair<int, int>> seen;
+      for (const auto& t : r["result"]["threads"]) {
+        seen.insert({t["rank"].get<int>(), t["thread"].get<int>()});
+        const int cpu = t["cpu"].get<int>();
+        EXPECT_GE(cpu, 0) << where;
+        EXPECT_LT(cpu, online) << where;
+        EXPECT_GT(t["pid"].get<long>(), 0);
+        EXPECT_FALSE(t["host"].get<std::string>().empty());
+        // cpu must lie in the cpuset, e.g. "0-1,3"
+        bool inside = false;
+        std::istringstream ranges(t["cpuset"].get<std::string>());
+        for (std::string range; std::getline(ranges, range, ',');) {
+          const auto dash = range.find('-');
+          const int lo = std::stoi(range.substr(0, dash));
+          const int hi = dash == std::string::npos ? lo : std::stoi(range.substr(dash + 1));
+          inside = inside || (cpu >= lo && cpu <= hi);
+        }
+        EXPECT_TRUE(inside) << "cpu " << cpu << " outside its cpuset " << t["cpuset"] << " in " << where;
+      }
+      EXPECT_EQ(seen.size(), static_cast<std::size_t>(n)) << "every rank x thread once, " << where;
+      EXPECT_GE(r["machine"]["cores"].get<int>(), 1);
+      EXPECT_GE(r["machine"]["hardware_threads"].get<int>(), r["machine"]["cores"].get<int>());
+    }
+  }
+}

@@ -45,6 +45,9 @@ struct Context {
 void add_run_report(Record& record, const dist::RunStats& stats, double work_units, std::string_view unit,
                     const Context& context);
 
+/// @brief The record's `context`: command line, build, MPI, OpenMP, @p hosts, time.
+Record context_record(const Context& context, const std::vector<std::string>& hosts);
+
 /// @brief Warnings about the layout, one sentence each: every host where the ranks run more threads
 /// than the CPUs they may use together (their timings then measure sharing, not scaling).
 std::vector<std::string> layout_warnings(const dist::RunStats& stats);
@@ -69,7 +72,7 @@ class JsonReporter final : public Reporter {
   void write(const Record& record, std::ostream& out) const override;
 };
 
-/// @brief One header row, then one row per entry of `result.tasks` (or one row): every scalar field of
+/// @brief One header row, then one row per entry of `result.tasks` or `result.threads` (or one row): every scalar field of
 /// the record as a column named by its dotted path (`timing.median_s`), the task's own fields as
 /// `task.<name>`. Context columns repeat on every row.
 class CsvReporter final : public Reporter {
