@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include "parakit/dist/ceilings.hpp"
 #include "parakit/dist/environment.hpp"
 #include "parakit/error.hpp"
 #include "parakit/sys.hpp"
@@ -121,10 +122,13 @@ std::vector<std::string> placement_warnings(const std::vector<Placement>& all,
 int run_info(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
              const std::vector<std::string>& argv) {
   po::options_description options("Options");
+  options.add_options()("bench",
+                        "also measure the machine's ceilings (about a second): memory read bandwidth "
+                        "and the pi kernel's samples per second per core");
   add_common_options(options, false, false);
   po::variables_map values;
   const std::string usage =
-      "Usage: mpirun -n P parakit info [--threads T] [--format text|json|csv] [--output FILE]\n"
+      "Usage: mpirun -n P parakit info [--bench] [--threads T] [--format text|json|csv] [--output FILE]\n"
       "Where every thread of every rank runs (host, pid, CPU, allowed CPUs), on what machine (hwloc),\n"
       "with which MPI and OpenMP, and warnings about the layout.";
   if (!parse_args(comm, args, "parakit info", usage, options, values)) return 0;
@@ -148,8 +152,11 @@ int run_info(const boost::mpi::communicator& comm, const std::vector<std::string
     boost::mpi::gather(comm, mine, all_ranks, 0);
   } else {
     boost::mpi::gather(comm, mine, 0);
-    return 0;
   }
+  const bool bench = values.count("bench") != 0;
+  dist::Ceilings ceilings;
+  if (bench) ceilings = dist::measure_ceilings(comm, common.threads);
+  if (comm.rank() != 0) return 0;
 
   std::vector<Placement> all;
   std::vector<std::string> hosts;
@@ -190,6 +197,15 @@ int run_info(const boost::mpi::communicator& comm, const std::vector<std::string
                        {"cache_summary", cache_summary},
                        {"caches", caches},
                        {"hwloc_api_version", machine.hwloc_api_version}};
+  if (bench) {
+    const int cores = comm.size() * common.threads;
+    record["ceilings"] = {{"memory_read_bytes_per_s", ceilings.memory_read_bytes_per_s},
+                          {"memory_read_bytes_per_core_per_s", ceilings.memory_read_bytes_per_s / cores},
+                          {"memory_bytes", ceilings.memory_bytes},
+                          {"pi_samples_per_core_per_s", ceilings.pi_samples_per_s_per_core},
+                          {"pi_slowest_core_samples_per_s", ceilings.pi_samples_per_s_per_core_min},
+                          {"measured_in_s", ceilings.seconds}};
+  }
   record["warnings"] = placement_warnings(all, machine, common.threads);
   record["context"] = report::context_record(context, hosts);
   emit(comm, record, common);

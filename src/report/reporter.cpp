@@ -281,6 +281,7 @@ void TableReporter::write(const Record& record, std::ostream& out) const {
     }
   }
   if (record.contains("machine")) write_fields("machine", record["machine"], out);
+  if (record.contains("ceilings")) write_fields("ceilings", record["ceilings"], out);
   if (record.contains("timing")) write_fields("timing", record["timing"], out);
   if (record.contains("throughput_per_s")) {
     out << fmt::format("throughput  {:.4g} {}/s  ({:.4g} per core)\n",

@@ -482,3 +482,14 @@ TEST(Info, one_line_per_rank_and_thread_with_valid_cpus) {
     }
   }
 }
+
+TEST(Info, bench_measures_the_machines_ceilings_on_every_rank) {
+  const json r = run_json({"info", "--bench", "--threads", "1"}, 2);
+  const auto& c = r["ceilings"];
+  EXPECT_EQ(c["memory_bytes"].get<double>(), 2.0 * 64 * 1024 * 1024) << "64 MiB per thread, 2 ranks";
+  EXPECT_GT(c["memory_read_bytes_per_s"].get<double>(), 1e8);
+  EXPECT_NEAR(c["memory_read_bytes_per_core_per_s"].get<double>() * 2,
+              c["memory_read_bytes_per_s"].get<double>(), 1.0);
+  EXPECT_GT(c["pi_samples_per_core_per_s"].get<double>(), 1e6);
+  EXPECT_LE(c["pi_slowest_core_samples_per_s"].get<double>(), c["pi_samples_per_core_per_s"].get<double>());
+}

@@ -1,0 +1,84 @@
+#include "parakit/dist/ceilings.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include <boost/mpi/collectives/all_reduce.hpp>
+#include <boost/mpi/collectives/gather.hpp>
+#include <boost/serialization/vector.hpp>
+#include <omp.h>
+
+#include "parakit/error.hpp"
+#include "parakit/kernels/monte_carlo_pi.hpp"
+#include "parakit/kernels/stream.hpp"
+
+namespace parakit::dist {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+Ceilings measure_ceilings(const boost::mpi::communicator& comm, int threads) {
+  PARAKIT_REQUIRE(threads >= 1, "threads = " + std::to_string(threads));
+  const auto start = Clock::now();
+  constexpr std::size_t kPerThread = (std::size_t{64} << 20) / sizeof(double);
+  constexpr int kPasses = 5;
+  constexpr std::uint64_t kSamples = std::uint64_t{1} << 27;
+  const auto t_count = static_cast<std::size_t>(threads);
+  const std::unique_ptr<double[]> data(new double[kPerThread * t_count]);
+  volatile double sink = 0.0;  // keeps the sums from being optimised away
+
+#pragma omp parallel num_threads(threads)
+  {
+    const auto t = static_cast<std::size_t>(omp_get_thread_num());
+    std::fill_n(data.get() + t * kPerThread, kPerThread, 1.0);  // first touch by the thread that reads it
+  }
+  double best = std::numeric_limits<double>::infinity();
+  for (int pass = 0; pass < kPasses; ++pass) {
+    comm.barrier();
+    const auto t0 = Clock::now();
+    double total = 0.0;
+#pragma omp parallel num_threads(threads) reduction(+ : total)
+    {
+      const auto t = static_cast<std::size_t>(omp_get_thread_num());
+      total += kernels::read_sum(data.get() + t * kPerThread, kPerThread);
+    }
+    const double mine = seconds_since(t0);
+    sink = sink + total;
+    best = std::min(best, boost::mpi::all_reduce(comm, mine, boost::mpi::maximum<double>()));
+  }
+
+  std::vector<double> rates(t_count, 0.0);
+  comm.barrier();
+#pragma omp parallel num_threads(threads)
+  {
+    const auto t = static_cast<std::size_t>(omp_get_thread_num());
+    const auto t0 = Clock::now();
+    const std::uint64_t inside = kernels::count_inside(42 + t, 0, kSamples);
+    rates[t] = static_cast<double>(kSamples) / seconds_since(t0);
+    if (inside > kSamples) rates[t] = 0.0;  // never: uses the count
+  }
+  std::vector<double> all_rates;
+  boost::mpi::gather(comm, rates.data(), threads, all_rates, 0);
+
+  Ceilings c;
+  c.memory_bytes = static_cast<double>(kPerThread * t_count * sizeof(double)) * comm.size();
+  c.memory_read_bytes_per_s = c.memory_bytes / best;
+  if (comm.rank() == 0 && !all_rates.empty()) {
+    std::sort(all_rates.begin(), all_rates.end());
+    c.pi_samples_per_s_per_core = all_rates[all_rates.size() / 2];
+    c.pi_samples_per_s_per_core_min = all_rates.front();
+  }
+  c.seconds = seconds_since(start);
+  return c;
+}
+
+}  // namespace parakit::dist
