@@ -68,18 +68,25 @@ std::vector<std::string> placement_warnings(const std::vector<Placement>& all,
   std::map<std::string, std::vector<const Placement*>> by_host;
   for (const Placement& p : all)
     by_host[p.host].push_back(&p);
+  // A thread allowed on no more CPUs than a core has hardware threads counts as bound (to its core).
+  const std::size_t per_core = static_cast<std::size_t>(
+      std::max(1, root_machine.cores > 0 ? root_machine.hardware_threads / root_machine.cores : 1));
   for (const auto& [host, places] : by_host) {
-    const int host_cpus = places.front()->host_cpus;
-    if (static_cast<int>(places.size()) > host_cpus) {
+    // The CPUs these threads may use together: the allocation, not the whole host (cgroups, binding).
+    std::set<int> usable;
+    for (const Placement* p : places)
+      usable.insert(p->cpus.begin(), p->cpus.end());
+    if (!usable.empty() && places.size() > usable.size()) {
       warnings.push_back(
-          fmt::format("oversubscribed: {} threads on {} with {} CPUs; they take turns, so "
-                      "timings measure sharing, not scaling",
-                      places.size(), host, host_cpus));
+          fmt::format("oversubscribed: {} threads on {} may use {} CPU{} ({}) together; they take "
+                      "turns, so timings measure sharing, not scaling",
+                      places.size(), host, usable.size(), usable.size() == 1 ? "" : "s",
+                      sys::cpu_list({usable.begin(), usable.end()})));
     }
     std::size_t unbound = 0;
     std::map<int, int> single;  // CPU -> threads bound to it alone
     for (const Placement* p : places) {
-      if (p->cpus.size() > 1) ++unbound;
+      if (p->cpus.size() > per_core) ++unbound;
       if (p->cpus.size() == 1) ++single[p->cpus.front()];
     }
     if (unbound > 0 && places.size() > 1) {
@@ -113,7 +120,17 @@ std::vector<std::string> placement_warnings(const std::vector<Placement>& all,
       }
     }
   }
-  (void)root_machine;
+  std::map<int, int> team;  // rank -> threads that ran
+  for (const Placement& p : all)
+    ++team[p.rank];
+  for (const auto& [rank, n] : team) {
+    if (n < threads) {
+      warnings.push_back(
+          fmt::format("rank {} ran {} OpenMP threads, not the {} asked for (OMP_THREAD_LIMIT or "
+                      "OMP_DYNAMIC?)",
+                      rank, n, threads));
+    }
+  }
   return warnings;
 }
 
@@ -123,7 +140,7 @@ int run_info(const boost::mpi::communicator& comm, const std::vector<std::string
              const std::vector<std::string>& argv) {
   po::options_description options("Options");
   options.add_options()("bench",
-                        "also measure the machine's ceilings (about a second): memory read bandwidth "
+                        "also measure the machine's ceilings (a fraction of a second): memory read bandwidth "
                         "and the pi kernel's samples per second per core");
   add_common_options(options, false, false);
   po::variables_map values;
@@ -139,14 +156,18 @@ int run_info(const boost::mpi::communicator& comm, const std::vector<std::string
   const std::string host = sys::hostname();
   const long pid = sys::pid();
   const int host_cpus = sys::online_cpus();
+  int team = 0;
 #pragma omp parallel num_threads(common.threads)
   {
     const int t = omp_get_thread_num();
+#pragma omp single
+    team = omp_get_num_threads();  // the runtime may give fewer threads than asked
     if (t < common.threads) {
       mine[static_cast<std::size_t>(t)] = {comm.rank(),   t,        host, pid, sched_getcpu(),
                                            thread_cpus(), host_cpus};
     }
   }
+  mine.resize(static_cast<std::size_t>(std::min(team, common.threads)));
   std::vector<std::vector<Placement>> all_ranks;
   if (comm.rank() == 0) {
     boost::mpi::gather(comm, mine, all_ranks, 0);
@@ -198,7 +219,7 @@ int run_info(const boost::mpi::communicator& comm, const std::vector<std::string
                        {"caches", caches},
                        {"hwloc_api_version", machine.hwloc_api_version}};
   if (bench) {
-    const int cores = comm.size() * common.threads;
+    const int cores = std::max(1, ceilings.threads);  // the threads that ran
     record["ceilings"] = {{"memory_read_bytes_per_s", ceilings.memory_read_bytes_per_s},
                           {"memory_read_bytes_per_core_per_s", ceilings.memory_read_bytes_per_s / cores},
                           {"memory_bytes", ceilings.memory_bytes},

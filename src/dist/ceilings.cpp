@@ -32,6 +32,14 @@ Ceilings measure_ceilings(const boost::mpi::communicator& comm, int threads) {
   constexpr std::size_t kPerThread = (std::size_t{64} << 20) / sizeof(double);
   constexpr int kPasses = 5;
   constexpr std::uint64_t kSamples = std::uint64_t{1} << 27;
+  // The runtime may give fewer threads than asked (OMP_THREAD_LIMIT): measure with the team it gives.
+  int team = threads;
+#pragma omp parallel num_threads(threads)
+  {
+#pragma omp single
+    team = omp_get_num_threads();
+  }
+  threads = std::min(team, threads);
   const auto t_count = static_cast<std::size_t>(threads);
   const std::unique_ptr<double[]> data(new double[kPerThread * t_count]);
   volatile double sink = 0.0;  // keeps the sums from being optimised away
@@ -39,7 +47,7 @@ Ceilings measure_ceilings(const boost::mpi::communicator& comm, int threads) {
 #pragma omp parallel num_threads(threads)
   {
     const auto t = static_cast<std::size_t>(omp_get_thread_num());
-    std::fill_n(data.get() + t * kPerThread, kPerThread, 1.0);  // first touch by the thread that reads it
+    if (t < t_count) std::fill_n(data.get() + t * kPerThread, kPerThread, 1.0);  // first touch by its reader
   }
   double best = std::numeric_limits<double>::infinity();
   for (int pass = 0; pass < kPasses; ++pass) {
@@ -49,7 +57,7 @@ Ceilings measure_ceilings(const boost::mpi::communicator& comm, int threads) {
 #pragma omp parallel num_threads(threads) reduction(+ : total)
     {
       const auto t = static_cast<std::size_t>(omp_get_thread_num());
-      total += kernels::read_sum(data.get() + t * kPerThread, kPerThread);
+      if (t < t_count) total += kernels::read_sum(data.get() + t * kPerThread, kPerThread);
     }
     const double mine = seconds_since(t0);
     sink = sink + total;
@@ -61,16 +69,24 @@ Ceilings measure_ceilings(const boost::mpi::communicator& comm, int threads) {
 #pragma omp parallel num_threads(threads)
   {
     const auto t = static_cast<std::size_t>(omp_get_thread_num());
-    const auto t0 = Clock::now();
-    const std::uint64_t inside = kernels::count_inside(42 + t, 0, kSamples);
-    rates[t] = static_cast<double>(kSamples) / seconds_since(t0);
-    if (inside > kSamples) rates[t] = 0.0;  // never: uses the count
+    if (t < t_count) {
+      const auto t0 = Clock::now();
+      const std::uint64_t inside = kernels::count_inside(42 + t, 0, kSamples);
+      rates[t] = static_cast<double>(kSamples) / seconds_since(t0);
+      if (inside > kSamples) rates[t] = 0.0;  // never: uses the count
+    }
   }
+  std::erase(rates, 0.0);  // threads that did not run
+  std::vector<std::vector<double>> rank_rates;
   std::vector<double> all_rates;
-  boost::mpi::gather(comm, rates.data(), threads, all_rates, 0);
+  boost::mpi::gather(comm, rates, rank_rates, 0);
+  for (const auto& r : rank_rates)
+    all_rates.insert(all_rates.end(), r.begin(), r.end());
+  const double bytes = static_cast<double>(kPerThread * t_count * sizeof(double));
 
   Ceilings c;
-  c.memory_bytes = static_cast<double>(kPerThread * t_count * sizeof(double)) * comm.size();
+  c.memory_bytes = boost::mpi::all_reduce(comm, bytes, std::plus<double>());
+  c.threads = boost::mpi::all_reduce(comm, threads, std::plus<int>());
   c.memory_read_bytes_per_s = c.memory_bytes / best;
   if (comm.rank() == 0 && !all_rates.empty()) {
     std::sort(all_rates.begin(), all_rates.end());

@@ -450,7 +450,6 @@ TEST(MapExec, resume_after_a_killed_rank_finishes_the_job_without_running_done_t
 
 // parakit info: one entry per rank x thread, each on a CPU it may run on.
 TEST(Info, one_line_per_rank_and_thread_with_valid_cpus) {
-  const long online = ::sysconf(_SC_NPROCESSORS_ONLN);
   for (const int ranks : {0, 1, 2, 3}) {
     for (const int threads : {1, 2}) {
       const json r = run_json({"info", "--threads", std::to_string(threads)}, ranks);
@@ -462,7 +461,6 @@ TEST(Info, one_line_per_rank_and_thread_with_valid_cpus) {
         seen.insert({t["rank"].get<int>(), t["thread"].get<int>()});
         const int cpu = t["cpu"].get<int>();
         EXPECT_GE(cpu, 0) << where;
-        EXPECT_LT(cpu, online) << where;
         EXPECT_GT(t["pid"].get<long>(), 0);
         EXPECT_FALSE(t["host"].get<std::string>().empty());
         // cpu must lie in the cpuset, e.g. "0-1,3"
@@ -488,8 +486,15 @@ TEST(Info, bench_measures_the_machines_ceilings_on_every_rank) {
   const auto& c = r["ceilings"];
   EXPECT_EQ(c["memory_bytes"].get<double>(), 2.0 * 64 * 1024 * 1024) << "64 MiB per thread, 2 ranks";
   EXPECT_GT(c["memory_read_bytes_per_s"].get<double>(), 1e8);
-  EXPECT_NEAR(c["memory_read_bytes_per_core_per_s"].get<double>() * 2,
-              c["memory_read_bytes_per_s"].get<double>(), 1.0);
-  EXPECT_GT(c["pi_samples_per_core_per_s"].get<double>(), 1e6);
-  EXPECT_LE(c["pi_slowest_core_samples_per_s"].get<double>(), c["pi_samples_per_core_per_s"].get<double>());
+  EXPECT_GT(c["pi_slowest_core_samples_per_s"].get<double>(), 1e6) << "every thread measured";
+}
+
+// Two ranks, each bound to one core (Open MPI's default for 2 ranks), two threads each: every host
+// sees 4 threads on 2 CPUs, and two threads on each CPU.
+TEST(Info, warns_in_words_about_oversubscribed_and_overlapping_threads) {
+  const ProcessResult r = run_process(parakit_cmd({"info", "--threads", "2"}, 2));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("parakit: warning: oversubscribed: 4 threads on "), std::string::npos) << r.err;
+  EXPECT_EQ(count_lines_starting_with(r.err, "parakit: warning: overlapping: 2 threads on "), 2) << r.err;
+  EXPECT_EQ(count_lines_starting_with(r.out, "     "), 4) << "one line per rank x thread: " << r.out;
 }

@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// @brief The machine's own ceilings, measured in about a second on every rank and thread at once:
+/// @brief The machine's own ceilings, measured in a fraction of a second on every rank and thread at once:
 /// memory read bandwidth (a STREAM-like sum) and the per-core throughput of the pi kernel. Other runs
 /// can then be read as a fraction of what the hardware allows.
 
@@ -10,6 +10,7 @@ namespace parakit::dist {
 
 /// @brief What the ceilings are. Complete on rank 0 only.
 struct Ceilings {
+  int threads = 0;                         ///< that ran, all ranks together
   double memory_bytes = 0.0;               ///< read per timed pass, all ranks and threads together
   double memory_read_bytes_per_s = 0.0;    ///< best pass: bytes / the slowest rank's time
   double pi_samples_per_s_per_core = 0.0;  ///< median over all threads of each thread's own rate
@@ -19,7 +20,8 @@ struct Ceilings {
 
 /// @brief Measures the ceilings with @p threads OpenMP threads per rank: each thread sums its own
 /// 64 MiB array (first touched by itself, so on its NUMA node) 5 times after a barrier, and counts
-/// 2^27 pi samples. @note Collective over @p comm.
+/// 2^27 pi samples. With fewer threads than asked (OMP_THREAD_LIMIT), the team that ran is measured.
+/// @note Collective over @p comm.
 Ceilings measure_ceilings(const boost::mpi::communicator& comm, int threads);
 
 }  // namespace parakit::dist
