@@ -148,18 +148,17 @@ std::vector<TaskLine> read_tasks_everywhere(const boost::mpi::communicator& comm
   return lines;
 }
 
-std::string schedule_name(Schedule s) {
-  switch (s) {
-    case Schedule::kStatic:
-      return "static";
-    case Schedule::kCyclic:
-      return "cyclic";
-    case Schedule::kDynamic:
-      return "dynamic";
-    case Schedule::kSplit:
-      return "split";
-  }
-  return "?";
+// The fields every map record begins with; `chunk` only where the schedule has one.
+report::Record map_record(std::string_view kernel, int ranks, int threads, Schedule schedule,
+                          std::uint64_t chunk) {
+  report::Record record = {{"schema", report::kSchema},
+                           {"kernel", kernel},
+                           {"ranks", ranks},
+                           {"threads_per_rank", threads},
+                           {"schedule", kernels::schedule_name(schedule)}};
+  if (schedule == Schedule::kDynamic || schedule == Schedule::kSplit) record["chunk"] = chunk;
+  record["workers"] = ranks * threads;
+  return record;
 }
 
 // How well the schedule kept the workers busy, from the records: the figures of kernels::ScheduleResult,
@@ -369,18 +368,11 @@ int map_pi(const boost::mpi::communicator& comm, const std::vector<std::string>&
   }
   const auto mean = kernels::mean_estimate(estimates);
   const ScheduleFigures figures = schedule_figures(farm, common.threads, pieces.size());
-  report::Record record = {{"schema", report::kSchema},
-                           {"kernel", "map pi"},
-                           {"ranks", comm.size()},
-                           {"threads_per_rank", common.threads},
-                           {"schedule", schedule_name(m.schedule)},
-                           {"chunk", chunk},
-                           {"workers", workers},
-                           {"seed", seed},
-                           {"samples", total},
-                           {"tasks", samples.size()},
-                           {"pieces", pieces.size()}};
-  if (m.schedule == Schedule::kStatic || m.schedule == Schedule::kCyclic) record.erase("chunk");
+  report::Record record = map_record("map pi", comm.size(), common.threads, m.schedule, chunk);
+  record["seed"] = seed;
+  record["samples"] = total;
+  record["tasks"] = samples.size();
+  record["pieces"] = pieces.size();
   report::Record result = {
       {"inside", mean.inside}, {"estimate", mean.estimate}, {"std_error", mean.std_error}, {"tasks", tasks}};
   add_schedule_figures(result, figures);
@@ -406,7 +398,7 @@ int map_pi(const boost::mpi::communicator& comm, const std::vector<std::string>&
   write_pictures(
       m, boxes, farm, common.threads,
       fmt::format("parakit map pi, {} schedule: {} ranks x {} threads, makespan {:.3f} s (bound {:.3f} s)",
-                  schedule_name(m.schedule), comm.size(), common.threads, figures.makespan_s,
+                  kernels::schedule_name(m.schedule), comm.size(), common.threads, figures.makespan_s,
                   figures.lower_bound_s));
   return 0;
 }
@@ -698,22 +690,12 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
   if (comm.rank() != 0) return static_cast<int>(std::min<std::uint64_t>(failed, 101));
 
   const ScheduleFigures figures = schedule_figures(farm, common.threads, todo.size());
-  report::Record record = {{"schema", report::kSchema},
-                           {"kernel", "map exec"},
-                           {"ranks", comm.size()},
-                           {"threads_per_rank", common.threads},
-                           {"schedule", schedule_name(m.schedule)},
-                           {"chunk", farm_options.chunk},
-                           {"workers", comm.size() * common.threads},
-                           {"tasks", commands.size()},
-                           {"pieces", todo.size()},
-                           {"retries", retries},
-                           {"timeout_s", timeout_s},
-                           {"joblog", joblog_path}};
-  // Only what applies: no chunk outside dynamic, no time limit or joblog unless given.
-  if (m.schedule != Schedule::kDynamic) record.erase("chunk");
-  if (timeout_s <= 0.0) record.erase("timeout_s");
-  if (joblog_path.empty()) record.erase("joblog");
+  report::Record record = map_record("map exec", comm.size(), common.threads, m.schedule, farm_options.chunk);
+  record["tasks"] = commands.size();
+  record["pieces"] = todo.size();
+  record["retries"] = retries;
+  if (timeout_s > 0.0) record["timeout_s"] = timeout_s;  // only what was given
+  if (!joblog_path.empty()) record["joblog"] = joblog_path;
   report::Record result = {
       {"tasks_run", todo.size()}, {"skipped_done", skipped}, {"succeeded", todo.size() - failed},
       {"failed", failed},         {"timed_out", timed_out},  {"attempts", attempts},
@@ -744,7 +726,8 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
   write_pictures(
       m, boxes, farm, common.threads,
       fmt::format("parakit map exec, {} schedule: {} ranks x {} threads, {} tasks, makespan {:.3f} s",
-                  schedule_name(m.schedule), comm.size(), common.threads, todo.size(), figures.makespan_s));
+                  kernels::schedule_name(m.schedule), comm.size(), common.threads, todo.size(),
+                  figures.makespan_s));
   if (failed > 0) {
     std::cerr << fmt::format("parakit: {} of {} tasks failed{}{}\n", failed, todo.size(),
                              timed_out > 0 ? fmt::format(" ({} timed out)", timed_out) : "",

@@ -25,6 +25,20 @@ Schedule parse_schedule(std::string_view name) {
                    "' is not a schedule (accepted: static, cyclic, dynamic, split)");
 }
 
+std::string_view schedule_name(Schedule schedule) {
+  switch (schedule) {
+    case Schedule::kStatic:
+      return "static";
+    case Schedule::kCyclic:
+      return "cyclic";
+    case Schedule::kDynamic:
+      return "dynamic";
+    case Schedule::kSplit:
+      return "split";
+  }
+  return "unknown";
+}
+
 ScheduleResult simulate_schedule(std::span<const std::uint64_t> sizes, std::size_t workers, Schedule schedule,
                                  std::uint64_t chunk, double unit_cost) {
   PARAKIT_REQUIRE(workers > 0, "at least one worker");

@@ -116,3 +116,9 @@ TEST(Schedule, rejects_no_workers_and_a_zero_chunk) {
   EXPECT_EQ(parse_schedule("split"), Schedule::kSplit);
   EXPECT_THROW(parse_schedule("guided"), parakit::UsageError);
 }
+
+TEST(Schedule, names_round_trip_through_the_parser) {
+  using parakit::kernels::Schedule;
+  for (const Schedule s : {Schedule::kStatic, Schedule::kCyclic, Schedule::kDynamic, Schedule::kSplit})
+    EXPECT_EQ(parakit::kernels::parse_schedule(parakit::kernels::schedule_name(s)), s);
+}

@@ -23,6 +23,9 @@ enum class Schedule {
 /// @brief Parses "static", "cyclic", "dynamic" or "split". @throws parakit::UsageError otherwise.
 Schedule parse_schedule(std::string_view name);
 
+/// @brief The name parse_schedule accepts for @p schedule.
+std::string_view schedule_name(Schedule schedule);
+
 /// @brief One piece of work as scheduled: units [first, last) of task `task` on `worker`, from
 /// `start` to `end` on the simulated clock.
 struct ScheduledPiece {
