@@ -11,7 +11,6 @@
 #include <boost/serialization/vector.hpp>
 #include <fmt/format.h>
 #include <omp.h>
-#include <pthread.h>
 #include <sched.h>
 
 #include "parakit/dist/ceilings.hpp"
@@ -42,17 +41,6 @@ struct Placement {
     archive& rank& thread& host& pid& cpu& cpus& host_cpus;
   }
 };
-
-std::vector<int> thread_cpus() {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  std::vector<int> cpus;
-  if (pthread_getaffinity_np(pthread_self(), sizeof set, &set) != 0) return cpus;
-  for (std::size_t c = 0; c < CPU_SETSIZE; ++c) {
-    if (CPU_ISSET(c, &set)) cpus.push_back(static_cast<int>(c));
-  }
-  return cpus;
-}
 
 std::string size_text(std::uint64_t bytes) {
   if (bytes >= (1ULL << 20) && bytes % (1ULL << 20) == 0) return fmt::format("{} MiB", bytes >> 20);
@@ -163,8 +151,8 @@ int run_info(const boost::mpi::communicator& comm, const std::vector<std::string
 #pragma omp single
     team = omp_get_num_threads();  // the runtime may give fewer threads than asked
     if (t < common.threads) {
-      mine[static_cast<std::size_t>(t)] = {comm.rank(),   t,        host, pid, sched_getcpu(),
-                                           thread_cpus(), host_cpus};
+      mine[static_cast<std::size_t>(t)] = {comm.rank(),         t,        host, pid, sched_getcpu(),
+                                           sys::allowed_cpus(), host_cpus};
     }
   }
   mine.resize(static_cast<std::size_t>(std::min(team, common.threads)));

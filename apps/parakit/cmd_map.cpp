@@ -27,6 +27,7 @@
 #include "parakit/kernels/monte_carlo_pi.hpp"
 #include "parakit/parse.hpp"
 #include "parakit/report/trace.hpp"
+#include "parakit/sys.hpp"
 
 #include "commands.hpp"
 #include "common_options.hpp"
@@ -420,12 +421,7 @@ void write_prefixed(int fd, std::uint64_t task, const std::string& text) {
     pos = end == std::string::npos ? text.size() : end + 1;
   }
   const std::lock_guard lock(mutex);
-  for (std::size_t done = 0; done < block.size();) {
-    const ssize_t n = ::write(fd, block.data() + done, block.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;  // our own stdout is gone: the joblog still has the task
-    done += static_cast<std::size_t>(n);
-  }
+  sys::write_all(fd, block);  // if our own stdout is gone, the joblog still has the task
 }
 
 // Appends whole lines to the joblog with one write each, so a killed run leaves complete lines.
@@ -450,11 +446,8 @@ class JoblogWriter {
   }
   void write(const std::string& line) {
     if (fd_ < 0) return;
-    for (std::size_t done = 0; done < line.size();) {
-      const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) throw Error("--joblog " + path_ + ": cannot write: " + std::strerror(errno));
-      done += static_cast<std::size_t>(n);
+    if (const int error = sys::write_all(fd_, line); error != 0) {
+      throw Error("--joblog " + path_ + ": cannot write: " + std::strerror(error));
     }
   }
 

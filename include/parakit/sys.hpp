@@ -3,6 +3,7 @@
 /// @brief Facts about the calling process and its environment (no MPI): host, pid, CPUs, OMP_* settings.
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,7 +18,8 @@ long pid();
 /// @brief The number of CPUs online on this host.
 int online_cpus();
 
-/// @brief The CPUs this process may run on (its affinity mask), ascending.
+/// @brief The CPUs the calling thread may run on (its affinity mask; the process's before threads
+/// bind themselves), ascending.
 std::vector<int> allowed_cpus();
 
 /// @brief A CPU list in the kernel's compact form, e.g. "0-3,6".
@@ -53,5 +55,9 @@ std::string utc_timestamp();
 
 /// @brief True when file descriptor @p fd is a terminal.
 bool is_terminal(int fd);
+
+/// @brief Writes all of @p content to @p fd (again after EINTR and short writes); returns 0, or the
+/// errno of the failure (EIO when write wrote nothing).
+int write_all(int fd, std::string_view content);
 
 }  // namespace parakit::sys

@@ -133,15 +133,11 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
   const auto workers = static_cast<std::uint64_t>(size) * static_cast<std::uint64_t>(threads);
 
   FarmResult result;
-  {
-    const std::vector<int> cpus = sys::allowed_cpus();
-    const RankInfo me{rank, sys::hostname(),    sys::pid(), threads, sys::cpu_list(cpus),
-                      cpus, sys::online_cpus(), 0.0};
-    if (rank == 0) {
-      boost::mpi::gather(comm, me, result.per_rank, 0);
-    } else {
-      boost::mpi::gather(comm, me, 0);
-    }
+  const RankInfo self = detail::this_rank(comm, threads);
+  if (rank == 0) {
+    boost::mpi::gather(comm, self, result.per_rank, 0);
+  } else {
+    boost::mpi::gather(comm, self, 0);
   }
 
   Shared shared;
@@ -152,10 +148,10 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
   Clock::time_point t0 = Clock::now();
   {
     std::int64_t root_start = t0.time_since_epoch().count();
-    std::string root_host = rank == 0 ? sys::hostname() : std::string();
+    std::string root_host = self.host;
     boost::mpi::broadcast(comm, root_start, 0);
     boost::mpi::broadcast(comm, root_host, 0);
-    if (root_host == sys::hostname()) t0 = Clock::time_point(Clock::duration(root_start));
+    if (root_host == self.host) t0 = Clock::time_point(Clock::duration(root_start));
   }
   result.start_unix_s =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();

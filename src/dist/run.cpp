@@ -27,6 +27,12 @@ void check_same_on_all_ranks(const boost::mpi::communicator& comm, const std::ve
                       ranges + ")");
 }
 
+RankInfo this_rank(const boost::mpi::communicator& comm, int threads) {
+  const std::vector<int> cpus = sys::allowed_cpus();
+  return {comm.rank(), sys::hostname(),    sys::pid(), threads, sys::cpu_list(cpus),
+          cpus,        sys::online_cpus(), 0.0};
+}
+
 RunStats collect_stats(const boost::mpi::communicator& comm, const std::vector<PhaseTimes>& mine, int threads,
                        int warmup) {
   std::vector<double> compute;
@@ -35,11 +41,8 @@ RunStats collect_stats(const boost::mpi::communicator& comm, const std::vector<P
     compute.push_back(p.compute_s);
     flat.insert(flat.end(), {p.partition_s, p.scatter_s, p.compute_s, p.reduce_s, p.total_s});
   }
-  const std::vector<int> cpus = sys::allowed_cpus();
-  const RankInfo me{comm.rank(),         sys::hostname(),
-                    sys::pid(),          threads,
-                    sys::cpu_list(cpus), cpus,
-                    sys::online_cpus(),  report::summarize(compute).median};
+  RankInfo me = this_rank(comm, threads);
+  me.compute_s = report::summarize(compute).median;
 
   RunStats stats;
   stats.ranks = comm.size();

@@ -383,18 +383,6 @@ bool is_special(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
-// Writes all of `content` to `fd`; returns 0 or the errno of the failure.
-int write_all(int fd, std::string_view content) {
-  std::size_t written = 0;
-  while (written < content.size()) {
-    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return n < 0 ? errno : EIO;
-    written += static_cast<std::size_t>(n);
-  }
-  return 0;
-}
-
 }  // namespace
 
 void check_writable(const std::string& given, std::string_view option) {
@@ -432,7 +420,7 @@ void write_file_atomically(const std::string& given, std::string_view content, s
   if (is_special(path)) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (fd < 0) fail(errno);
-    const int error = write_all(fd, content);
+    const int error = sys::write_all(fd, content);
     ::close(fd);
     if (error != 0) fail(error);
     return;
@@ -451,7 +439,7 @@ void write_file_atomically(const std::string& given, std::string_view content, s
   std::string name = path + ".tmp.XXXXXX";
   const int fd = ::mkstemp(name.data());
   if (fd < 0) fail(errno);
-  int error = write_all(fd, content);
+  int error = sys::write_all(fd, content);
   if (error == 0 && ::fchmod(fd, mode) != 0) error = errno;
   if (error == 0 && ::fsync(fd) != 0) error = errno;
   if (::close(fd) != 0 && error == 0) error = errno;

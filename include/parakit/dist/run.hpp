@@ -45,6 +45,9 @@ namespace detail {
 /// run counts), so that ranks that disagree fail together instead of hanging in a collective.
 void check_same_on_all_ranks(const boost::mpi::communicator& comm, const std::vector<std::uint64_t>& values);
 
+/// @brief This rank's RankInfo (host, pid, @p threads, its CPUs), compute_s 0.
+RankInfo this_rank(const boost::mpi::communicator& comm, int threads);
+
 /// Gathers every rank's phase times and identity to rank 0 and summarises them there.
 RunStats collect_stats(const boost::mpi::communicator& comm, const std::vector<PhaseTimes>& mine, int threads,
                        int warmup);
