@@ -9,9 +9,10 @@ packages=(
   libboost-mpi-dev libboost-program-options-dev libboost-serialization-dev
   nlohmann-json3-dev libfmt-dev libgtest-dev googletest
   libhwloc-dev                                      # parakit info: the machine's topology
-  gnuplot-nox                                       # map --gantt (and its tests)
+  gnuplot-nox                                       # map --gantt, compare/scale plots (and tests)
   parallel                                          # GNU parallel: the baseline of scripts/bench/map.sh
   python3
+  python3-pandas python3-dask                       # compare --with-python: the seed's three versions
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

@@ -9,6 +9,7 @@
 
 #include <omp.h>
 #include <sched.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 extern char** environ;
@@ -23,6 +24,12 @@ std::string hostname() {
 
 long pid() {
   return static_cast<long>(getpid());
+}
+
+long long peak_rss_bytes() {
+  struct rusage usage {};
+  if (::getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<long long>(usage.ru_maxrss) * 1024;  // Linux reports KiB
 }
 
 int online_cpus() {

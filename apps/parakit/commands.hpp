@@ -22,4 +22,15 @@ int run_map(const boost::mpi::communicator& comm, const std::vector<std::string>
 int run_info(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
              const std::vector<std::string>& argv);
 
+/// `parakit empty`: MPI and an OpenMP team start and stop, nothing else (the fixed cost of a launch).
+int run_empty(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
+              const std::vector<std::string>& argv);
+
+/// `parakit compare KERNEL ... --cores C`: every ranks x threads layout of C cores, side by side. Runs
+/// no MPI itself: it launches parakit with mpirun or srun.
+int run_compare(const std::vector<std::string>& args, const std::vector<std::string>& argv);
+
+/// `parakit scale strong|weak KERNEL ... --cores 1,2,4`: a scaling study. Runs no MPI itself.
+int run_scale(const std::vector<std::string>& args, const std::vector<std::string>& argv);
+
 }  // namespace parakit::cli

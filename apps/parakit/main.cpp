@@ -1,5 +1,6 @@
 // parakit: hybrid MPI + OpenMP computations, measured. This file only dispatches to a command.
 
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -25,6 +26,23 @@ constexpr Command kCommands[] = {
      parakit::cli::run_map},
     {"info", "where every rank and thread runs, on what machine (hwloc), with which MPI and OpenMP",
      parakit::cli::run_info},
+    {"empty", "start and stop MPI and OpenMP, nothing else: timed from outside, the fixed cost of a launch",
+     parakit::cli::run_empty},
+};
+
+// Studies start parakit themselves with mpirun or srun, so they must not be MPI processes: they run
+// before (and without) MPI_Init.
+struct Study {
+  const char* name;
+  const char* summary;
+  int (*run)(const std::vector<std::string>&, const std::vector<std::string>&);
+};
+
+constexpr Study kStudies[] = {
+    {"compare", "every ranks x threads layout of C cores side by side (started directly, not under mpirun)",
+     parakit::cli::run_compare},
+    {"scale", "strong or weak scaling over core counts, with Amdahl/Gustafson fits and plots",
+     parakit::cli::run_scale},
 };
 
 void print_usage(std::ostream& out) {
@@ -32,13 +50,41 @@ void print_usage(std::ostream& out) {
          "options)\n\nCommands:\n";
   for (const auto& c : kCommands)
     out << "  " << c.name << "    " << c.summary << "\n";
+  out << "\nStudies (run them directly: they launch parakit with mpirun, or srun under Slurm):\n";
+  for (const auto& s : kStudies)
+    out << "  " << s.name << "    " << s.summary << "\n";
   out << "\nparakit --version prints the version and the git commit it was built from.\n";
+}
+
+// A study's errors: one line, printed once even when someone started it under mpirun anyway (the other
+// processes, whose rank is not 0, stay silent); the exit codes of guarded_main.
+int run_study(const Study& study, const std::vector<std::string>& all) {
+  bool is_root = true;
+  for (const char* name : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"}) {
+    if (const char* rank = std::getenv(name); rank != nullptr && std::atoi(rank) != 0) is_root = false;
+  }
+  const auto fail = [&](const char* what, int code) {
+    if (is_root) std::cerr << "parakit: error: " << what << "\n" << std::flush;
+    return code;
+  };
+  try {
+    return study.run({all.begin() + 2, all.end()}, all);
+  } catch (const parakit::UsageError& e) {
+    return fail(e.what(), parakit::kExitUsage);
+  } catch (const parakit::WrongAnswer& e) {
+    return fail(e.what(), parakit::kExitWrongAnswer);
+  } catch (const std::exception& e) {
+    return fail(e.what(), parakit::kExitRuntime);
+  }
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::vector<std::string> all(argv, argv + argc);
+  for (const auto& s : kStudies) {
+    if (all.size() > 1 && all[1] == s.name) return run_study(s, all);
+  }
   // `map exec` exits with the number of failed tasks, as GNU parallel does; its own errors then use 255.
   parakit::dist::ErrorExitCodes codes;
   if (all.size() > 2 && all[1] == "map" && all[2] == "exec")
@@ -50,6 +96,8 @@ int main(int argc, char** argv) {
         std::string names;
         for (const auto& c : kCommands)
           names += (names.empty() ? "" : ", ") + std::string(c.name);
+        for (const auto& c : kStudies)
+          names += ", " + std::string(c.name);
         if (all.size() < 2) {
           throw parakit::UsageError("no command given (accepted: " + names + "; see 'parakit --help')");
         }

@@ -15,6 +15,9 @@ std::string hostname();
 /// @brief This process's id.
 long pid();
 
+/// @brief The peak resident memory of this process so far (getrusage), in bytes.
+long long peak_rss_bytes();
+
 /// @brief The number of CPUs online on this host.
 int online_cpus();
 

@@ -59,6 +59,12 @@ std::string seconds_text(double s) {
 }
 
 std::string value_text(const std::string& key, const Record& v) {
+  if (v.is_null()) return "-";
+  if (v.is_number_float() &&
+      (key == "speedup" || key == "efficiency" || key == "karp_flatt" || key.ends_with("_share") ||
+       key.ends_with("_error") || key == "r_squared" || key == "serial_fraction" || key == "p_value"))
+    return fmt::format("{:.3f}", v.get<double>());
+  if (v.is_number() && key.ends_with("_bytes")) return fmt::format("{:.1f} MiB", v.get<double>() / (1 << 20));
   if (v.is_number_float()) {
     const double d = v.get<double>();
     if (key.ends_with("per_s")) return fmt::format("{:.4g}/s", d);
@@ -69,11 +75,13 @@ std::string value_text(const std::string& key, const Record& v) {
   return v.dump();
 }
 
-void write_table(const Record& rows, std::ostream& out, const std::string& indent) {
+void write_table(const Record& rows, std::ostream& out, const std::string& indent,
+                 std::vector<std::string> keys = {}) {
   if (!rows.is_array() || rows.empty() || !rows.front().is_object()) return;
-  std::vector<std::string> keys;
-  for (const auto& [key, _] : rows.front().items())
-    keys.push_back(key);
+  if (keys.empty()) {
+    for (const auto& [key, _] : rows.front().items())
+      keys.push_back(key);
+  }
   std::vector<std::vector<std::string>> cells{keys};
   for (const auto& row : rows) {
     std::vector<std::string> line;
@@ -202,6 +210,7 @@ void add_run_report(Record& record, const dist::RunStats& stats, double work_uni
   const int cores = stats.ranks * stats.threads_per_rank;
   const double throughput = timing.median > 0.0 ? work_units / timing.median : 0.0;
   Record run = summary_json(timing);
+  run["times_s"] = stats.times_s;
   run["repeat"] = stats.times_s.size();
   run["warmup"] = stats.warmup;
   record["timing"] = run;
@@ -220,7 +229,8 @@ void add_run_report(Record& record, const dist::RunStats& stats, double work_uni
                      {"pid", r.pid},
                      {"threads", r.threads},
                      {"cpus", r.cpus},
-                     {"compute_s", r.compute_s}});
+                     {"compute_s", r.compute_s},
+                     {"peak_rss_bytes", r.peak_rss_bytes}});
   }
   record["per_rank"] = ranks;
   record["warnings"] = layout_warnings(stats);
@@ -258,7 +268,73 @@ Record context_record(const Context& context, const std::vector<std::string>& ho
           {"timestamp_utc", sys::utc_timestamp()}};
 }
 
+namespace {
+
+// A study (compare, scale): its setup in one line, the table's main columns, then what the numbers
+// allow one to say: which layouts differ, the fit, the warnings' flags.
+void write_study(const Record& record, std::ostream& out) {
+  std::string header = fmt::format("parakit {} {}", record.value("study", "?"), record.value("scaling", ""));
+  while (header.ends_with(' '))
+    header.pop_back();
+  header += fmt::format(" {} {}", record.value("kernel", "?"), record.value("kernel_options", ""));
+  while (header.ends_with(' '))
+    header.pop_back();
+  out << header << '\n'
+      << fmt::format("  {} repeats after {} warm-up run(s) per point; {}\n", record.value("repeat", 0),
+                     record.value("warmup", 0), record.value("launcher", ""));
+  static const char* kColumns[] = {"layout",
+                                   "cores",
+                                   "ranks",
+                                   "threads_per_rank",
+                                   "threads",
+                                   "work",
+                                   "median_s",
+                                   "spread_s",
+                                   "speedup",
+                                   "efficiency",
+                                   "karp_flatt",
+                                   "launch_s",
+                                   "compute_s",
+                                   "comm_share",
+                                   "wall_s",
+                                   "wall_error",
+                                   "peak_rss_per_rank_bytes",
+                                   "peak_rss_total_bytes"};
+  Record rows = record["rows"];
+  std::vector<std::string> keys;
+  for (const char* key : kColumns) {
+    if (!rows.empty() && rows.front().contains(key)) keys.emplace_back(key);
+  }
+  for (auto& row : rows) {
+    std::string flags;
+    for (const char* flag : {"noisy", "oversubscribed"}) {
+      if (row.value(flag, false)) append(flags, flag, ',');
+    }
+    row["flags"] = flags;
+  }
+  keys.emplace_back("flags");
+  write_table(rows, out, "  ", keys);
+  if (record.contains("comparisons")) {
+    for (const auto& c : record["comparisons"])
+      out << "  " << c.value("text", "") << '\n';
+  }
+  if (record.contains("fit") && record["fit"].is_object()) write_fields("fit", record["fit"], out);
+}
+
+}  // namespace
+
 void TableReporter::write(const Record& record, std::ostream& out) const {
+  if (record.contains("study")) {
+    write_study(record, out);
+    if (record.contains("context")) {
+      const Record& c = record["context"];
+      out << fmt::format("context  parakit {} ({}, {}), {}, OpenMP {}, hosts {}, {}\n",
+                         c.value("version", ""), c.value("git_commit", ""), c.value("build_type", ""),
+                         c.value("mpi_library", ""), c.value("openmp_version", ""), c["hosts"].dump(),
+                         c.value("timestamp_utc", ""));
+    }
+    return;
+  }
   std::string header =
       fmt::format("parakit {}: {} rank{} x {} thread{}", record.value("kernel", "?"),
                   record.value("ranks", 0), record.value("ranks", 0) == 1 ? "" : "s",
@@ -304,6 +380,25 @@ void JsonReporter::write(const Record& record, std::ostream& out) const {
 }
 
 void CsvReporter::write(const Record& record, std::ostream& out) const {
+  if (record.contains("rows") && record["rows"].is_array() && !record["rows"].empty()) {
+    // A study's table: its rows, with exactly their own columns (what plotting scripts read).
+    const Record& rows = record["rows"];
+    std::string line;
+    for (const auto& [key, _] : rows.front().items())
+      append(line, csv_cell(key), ',');
+    out << line << '\n';
+    for (const auto& row : rows) {
+      line.clear();
+      bool first = true;
+      for (const auto& [key, _] : rows.front().items()) {
+        if (!first) line += ',';
+        first = false;
+        line += row.contains(key) ? csv_cell(row[key]) : std::string();
+      }
+      out << line << '\n';
+    }
+    return;
+  }
   std::vector<std::pair<std::string, Record>> common;
   flatten(record, "", common);
   const Record* tasks = nullptr;

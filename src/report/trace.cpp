@@ -131,4 +131,38 @@ void write_gantt_png(const std::string& path, const std::vector<TraceBox>& boxes
   write_file_atomically(path, bytes, "--gantt");
 }
 
+void plot_csv(const std::string& script, const std::string& csv,
+              const std::vector<std::pair<std::string, std::string>>& pictures, const std::string& title,
+              std::string_view option) {
+  if (!exec::find_executable("gnuplot")) {
+    throw Error(std::string(option) +
+                " needs gnuplot, which is not on PATH (Debian: apt-get install gnuplot-nox)");
+  }
+  const TempDir dir;
+  const std::string data = dir.path() + "/data.csv";
+  {
+    std::ofstream out(data);
+    out << csv;
+    if (!out) throw Error("cannot write " + data);
+  }
+  std::string settings = "csv=" + gnuplot_string(data) + "; title=" + gnuplot_string(title);
+  for (std::size_t i = 0; i < pictures.size(); ++i)
+    settings +=
+        fmt::format("; {}={}", pictures[i].first, gnuplot_string(fmt::format("{}/{}.png", dir.path(), i)));
+  const exec::ProcessOutcome run =
+      exec::run_process({"gnuplot", "-e", settings, script},
+                        {.timeout_s = 120.0, .stdout_path = "", .stderr_path = "", .environment = {}});
+  if (run.status != exec::Status::kOk) {
+    std::string why = run.err.substr(0, run.err.find('\n'));
+    throw Error(std::string(option) + ": gnuplot could not run " + script + (why.empty() ? "" : ": " + why));
+  }
+  for (std::size_t i = 0; i < pictures.size(); ++i) {
+    std::ifstream in(fmt::format("{}/{}.png", dir.path(), i), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (bytes.size() < 8)
+      throw Error(std::string(option) + ": gnuplot wrote no picture for " + pictures[i].second);
+    write_file_atomically(pictures[i].second, bytes, option);
+  }
+}
+
 }  // namespace parakit::report

@@ -72,9 +72,10 @@ class JsonReporter final : public Reporter {
   void write(const Record& record, std::ostream& out) const override;
 };
 
-/// @brief One header row, then one row per entry of `result.tasks` or `result.threads` (or one row): every
-/// scalar field of the record as a column named by its dotted path (`timing.median_s`), the task's own fields
-/// as `task.<name>`. Context columns repeat on every row.
+/// @brief A study's record (one with `rows`: compare, scale): its rows, with exactly their columns.
+/// Any other record: one header row, then one row per entry of `result.tasks` or `result.threads` (or one
+/// row): every scalar field of the record as a column named by its dotted path (`timing.median_s`), the
+/// task's own fields as `task.<name>`. Context columns repeat on every row.
 class CsvReporter final : public Reporter {
  public:
   void write(const Record& record, std::ostream& out) const override;

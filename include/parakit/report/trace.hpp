@@ -4,6 +4,8 @@
 /// drawn by gnuplot. One lane per rank x thread, one box per task or piece.
 
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -31,5 +33,15 @@ std::string chrome_trace(const std::vector<TraceBox>& boxes, const std::vector<s
 /// @throws parakit::Error when gnuplot is missing or fails, with its message.
 void write_gantt_png(const std::string& path, const std::vector<TraceBox>& boxes, int ranks, int threads,
                      const std::string& title);
+
+/// @brief Runs the gnuplot script @p script on @p csv (written to a temporary file whose path the script
+/// gets as the variable `csv`) and writes each picture whole or not at all: for each (variable, path) of
+/// @p pictures the script gets `variable` = a temporary PNG path, copied to `path` afterwards. Also
+/// sets `title`. Used for the studies' plots, whose scripts live in scripts/ for users to restyle.
+/// @param option The option that asked for the pictures, for messages.
+/// @throws parakit::Error when gnuplot is missing or fails, with its message.
+void plot_csv(const std::string& script, const std::string& csv,
+              const std::vector<std::pair<std::string, std::string>>& pictures, const std::string& title,
+              std::string_view option);
 
 }  // namespace parakit::report

@@ -1,0 +1,541 @@
+// parakit compare / parakit scale: studies. They start parakit itself with mpirun (or srun inside a
+// Slurm allocation) once per layout, time each launch from outside, read the run's own JSON report, and
+// print one table. They run no MPI themselves: a launcher cannot be nested inside an MPI job.
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+#include <fmt/format.h>
+
+#include "parakit/error.hpp"
+#include "parakit/exec/process.hpp"
+#include "parakit/parse.hpp"
+#include "parakit/report/reporter.hpp"
+#include "parakit/report/statistics.hpp"
+#include "parakit/report/trace.hpp"
+#include "parakit/study/launch.hpp"
+#include "parakit/study/table.hpp"
+#include "parakit/sys.hpp"
+
+#include "commands.hpp"
+#include "common_options.hpp"
+
+namespace po = boost::program_options;
+
+namespace parakit::cli {
+namespace {
+
+// A kernel a study can run: the parakit command, the option that sets its work, and its unit.
+struct StudyKernel {
+  std::string_view name;
+  std::string_view work_option;
+  std::string_view default_work;
+  std::string_view unit;
+};
+
+constexpr StudyKernel kStudyKernels[] = {{"pi", "--samples", "100000,3200000", "samples"}};
+
+constexpr auto kMaxWork = static_cast<std::uint64_t>(INT64_MAX);
+
+std::string kernel_names() {
+  std::string names;
+  for (const auto& k : kStudyKernels) {
+    if (!names.empty()) names += ", ";
+    names += k.name;
+  }
+  return names;
+}
+
+struct StudyOptions {
+  const StudyKernel* kernel = nullptr;
+  std::vector<std::string> kernel_options;  // passed to every run of the kernel
+  int repeat = 5;
+  int warmup = 1;
+  double timeout_s = 0.0;
+  study::LaunchSettings launch;
+  report::Format format = report::Format::kText;
+  std::string output;
+  std::string plot;
+  bool progress = false;
+};
+
+void add_study_options(po::options_description& options) {
+  // clang-format off
+  options.add_options()
+    ("repeat", po::value<int>()->default_value(5), "timed runs per layout, inside one launch (2 to 1000)")
+    ("warmup", po::value<int>()->default_value(1), "untimed runs before them (0 to 1000)")
+    ("launcher", po::value<std::string>()->default_value("auto"),
+     "auto (srun inside a Slurm allocation, else mpirun), mpirun or srun")
+    ("fast-launch", po::value<std::string>()->default_value("auto"),
+     "auto: on one host, Open MPI's shared-memory transport only (a faster start); off")
+    ("timeout", po::value<double>()->default_value(0.0), "seconds a launch may run, 0: no limit")
+    ("format", po::value<std::string>()->default_value("text"), "text, json or csv")
+    ("output", po::value<std::string>(), "write the table to FILE (whole or not at all) instead of stdout")
+    ("help,h", "show this help");
+  // clang-format on
+}
+
+int bounded(const po::variables_map& values, const char* name, int minimum, int maximum) {
+  const int v = values[name].as<int>();
+  if (v < minimum || v > maximum) {
+    throw UsageError(fmt::format("--{}: {} is out of range (accepted: a whole number from {} to {})", name, v,
+                                 minimum, maximum));
+  }
+  return v;
+}
+
+// Parses `KERNEL [kernel options] [study options]`: the options this study knows are its own, every
+// other one is the kernel's. Returns false after printing help.
+bool parse_study(const std::vector<std::string>& args, const std::string& command, const std::string& usage,
+                 const po::options_description& options, po::variables_map& values, StudyOptions& study) {
+  if (args.empty() || args.front() == "--help" || args.front() == "-h") {
+    if (args.empty())
+      throw UsageError("no kernel given (accepted: " + kernel_names() + "; see '" + command + " --help')");
+    std::cout << usage << "\n\n" << options << std::flush;
+    return false;
+  }
+  for (const auto& k : kStudyKernels)
+    if (args.front() == k.name) study.kernel = &k;
+  if (study.kernel == nullptr) {
+    throw UsageError("unknown kernel '" + args.front() + "' (accepted: " + kernel_names() + ")");
+  }
+  try {
+    const po::parsed_options parsed =
+        po::command_line_parser(std::vector<std::string>(args.begin() + 1, args.end()))
+            .options(options)
+            .allow_unregistered()
+            .run();
+    study.kernel_options = po::collect_unrecognized(parsed.options, po::include_positional);
+    po::store(parsed, values);
+    if (values.count("help") != 0) {
+      std::cout << usage << "\n\n" << options << std::flush;
+      return false;
+    }
+    po::notify(values);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(e.what()) + " (see '" + command + " --help')");
+  }
+  for (const std::string& word : study.kernel_options) {
+    const std::string name = word.substr(0, word.find('='));
+    if (name == "--threads" || name == "--progress") {
+      throw UsageError(name + ": " + command + " chooses it for every layout (give --cores instead)");
+    }
+  }
+  study.repeat = bounded(values, "repeat", 2, 1000);
+  study.warmup = bounded(values, "warmup", 0, 1000);
+  study.timeout_s = values["timeout"].as<double>();
+  if (!(study.timeout_s >= 0.0 && study.timeout_s <= 1e7)) {
+    throw UsageError(fmt::format(
+        "--timeout: {} is out of range (accepted: 0 for no limit, or seconds up to 1e7)", study.timeout_s));
+  }
+  study.format = report::parse_format(values["format"].as<std::string>());
+  if (values.count("output") != 0) {
+    study.output = values["output"].as<std::string>();
+    report::check_writable(study.output);
+  }
+  study.launch =
+      study::detect_launch(values["launcher"].as<std::string>(), values["fast-launch"].as<std::string>());
+  study.progress = sys::is_terminal(2);
+  return true;
+}
+
+// The kernel options with the work option's value: the last one given, else the kernel's default.
+std::string work_value(const StudyOptions& o) {
+  std::string value(o.kernel->default_work);
+  const std::string option(o.kernel->work_option);
+  for (std::size_t i = 0; i < o.kernel_options.size(); ++i) {
+    const std::string& word = o.kernel_options[i];
+    if (word == option && i + 1 < o.kernel_options.size()) value = o.kernel_options[i + 1];
+    if (word.rfind(option + "=", 0) == 0) value = word.substr(option.size() + 1);
+  }
+  return value;
+}
+
+// The kernel options with every entry of the work option multiplied by @p factor (weak scaling).
+std::vector<std::string> scaled_work(const StudyOptions& o, std::uint64_t factor) {
+  const std::string option(o.kernel->work_option);
+  std::string scaled;
+  for (const std::uint64_t n : parse_count_list(work_value(o), option, kMaxWork)) {
+    if (n > kMaxWork / factor) {
+      throw UsageError(fmt::format("{}: {} x {} cores is more than 2^63-1 (accepted: less work per core)",
+                                   option, n, factor));
+    }
+    if (!scaled.empty()) scaled += ',';
+    scaled += std::to_string(n * factor);
+  }
+  std::vector<std::string> options;
+  for (std::size_t i = 0; i < o.kernel_options.size(); ++i) {
+    const std::string& word = o.kernel_options[i];
+    if (word == option && i + 1 < o.kernel_options.size()) {
+      ++i;  // the value: replaced below
+      continue;
+    }
+    if (word.rfind(option + "=", 0) == 0) continue;
+    options.push_back(word);
+  }
+  options.insert(options.end(), {option, scaled});
+  return options;
+}
+
+void say(const StudyOptions& o, const std::string& command, const std::string& what) {
+  if (o.progress) std::cerr << "\r\033[K" << command << ": " << what << std::flush;
+}
+
+double median_of(std::vector<double> values) {
+  return report::summarize(values).median;
+}
+
+double number_or_nan(const nlohmann::json& object, const char* key) {
+  return object.contains(key) && object[key].is_number() ? object[key].get<double>() : study::kNaN;
+}
+
+// One launch of the kernel in @p layout, preceded by o.repeat empty runs (its launch cost).
+study::Point measure(const StudyOptions& o, const std::string& command, const study::Layout& layout,
+                     const std::vector<std::string>& kernel_options, nlohmann::json& record) {
+  const std::string self = study::self_path();
+  const std::string name = study::layout_name(layout);
+  const std::string threads = std::to_string(layout.threads);
+  std::vector<double> empty;
+  for (int i = 0; i < o.repeat; ++i) {
+    say(o, command, fmt::format("{}: empty run {} of {}", name, i + 1, o.repeat));
+    empty.push_back(study::launch(o.launch, layout, {self, "empty", "--threads", threads, "--format", "json"},
+                                  "the empty run in " + name, 120.0)
+                        .wall_s);
+  }
+  std::vector<std::string> program{self, std::string(o.kernel->name)};
+  program.insert(program.end(), kernel_options.begin(), kernel_options.end());
+  program.insert(program.end(), {"--threads", threads, "--repeat", std::to_string(o.repeat), "--warmup",
+                                 std::to_string(o.warmup), "--format", "json", "--progress", "never"});
+  say(o, command, fmt::format("{}: {} runs of {}", name, o.warmup + o.repeat, o.kernel->name));
+  const study::Launched run =
+      study::launch(o.launch, layout, program, fmt::format("{} in {}", o.kernel->name, name), o.timeout_s);
+  record = run.record;
+  if (record.value("ranks", 0) != layout.ranks || record.value("threads_per_rank", 0) != layout.threads) {
+    throw Error(fmt::format("{} in {} ran as {}x{}", o.kernel->name, name, record.value("ranks", 0),
+                            record.value("threads_per_rank", 0)));
+  }
+  study::Point p;
+  p.label = name;
+  p.layout = layout;
+  p.work = number_or_nan(record, std::string(o.kernel->unit).c_str());
+  p.times_s = record["timing"]["times_s"].get<std::vector<double>>();
+  p.runs = o.warmup + o.repeat;
+  p.launch_s = median_of(empty);
+  p.wall_s = run.wall_s;
+  const auto& phases = record["phases"];
+  p.compute_s = number_or_nan(phases, "compute_s");
+  p.communication_s = number_or_nan(phases, "partition_s") + number_or_nan(phases, "scatter_s") +
+                      number_or_nan(phases, "reduce_s");
+  p.peak_rss_rank_bytes = 0.0;
+  p.peak_rss_total_bytes = 0.0;
+  for (const auto& rank : record["per_rank"]) {
+    const double rss = number_or_nan(rank, "peak_rss_bytes");
+    p.peak_rss_rank_bytes = std::max(p.peak_rss_rank_bytes, rss);
+    p.peak_rss_total_bytes += rss;
+  }
+  p.oversubscribed = study::oversubscribed(o.launch, layout);
+  return p;
+}
+
+// Every layout computed the same work: their results must be identical (the kernels are bitwise
+// layout-independent), or something is broken.
+void check_same_result(const std::vector<nlohmann::json>& records, const std::vector<study::Point>& points) {
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    if (records[i]["result"] != records[0]["result"]) {
+      throw WrongAnswer(fmt::format("{} and {} computed different results for the same work: {} vs {}",
+                                    points[0].label, points[i].label,
+                                    records[0]["result"].dump().substr(0, 200),
+                                    records[i]["result"].dump().substr(0, 200)));
+    }
+  }
+}
+
+// The study's context: its own command line, the MPI and build facts of the runs, every host used.
+report::Record study_context(const std::vector<std::string>& argv,
+                             const std::vector<nlohmann::json>& records) {
+  report::Context context{argv, "", "", ""};
+  std::vector<std::string> hosts;
+  for (const auto& r : records) {
+    const auto& c = r["context"];
+    context.mpi_library = c.value("mpi_library", "");
+    context.mpi_version = c.value("mpi_version", "");
+    context.mpi_thread_level = c.value("mpi_thread_level", "");
+    for (const auto& h : c["hosts"])
+      if (std::find(hosts.begin(), hosts.end(), h.get<std::string>()) == hosts.end())
+        hosts.push_back(h.get<std::string>());
+  }
+  return report::context_record(context, hosts);
+}
+
+std::string joined(const std::vector<std::string>& words) {
+  std::string text;
+  for (const auto& w : words) {
+    if (!text.empty()) text += ' ';
+    text += exec::shell_quote(w);
+  }
+  return text;
+}
+
+void print(const report::Record& record, const StudyOptions& o) {
+  if (o.progress) std::cerr << "\r\033[K" << std::flush;
+  for (const auto& warning : record["warnings"])
+    std::cerr << "parakit: warning: " << warning.get<std::string>() << "\n";
+  std::ostringstream text;
+  report::make_reporter(o.format)->write(record, text);
+  if (o.output.empty()) {
+    std::cout << text.str() << std::flush;
+  } else {
+    report::write_file_atomically(o.output, text.str());
+  }
+}
+
+// The table as CSV, for the plotting scripts.
+std::string rows_csv(const report::Record& record) {
+  std::ostringstream csv;
+  report::CsvReporter().write(record, csv);
+  return csv.str();
+}
+
+std::string python_interpreter() {
+  if (const char* chosen = std::getenv("PARAKIT_PYTHON"); chosen != nullptr && *chosen != '\0') return chosen;
+  return exec::find_executable("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+}
+
+// The seed's three Python versions on the same work (compare --with-python).
+std::vector<study::Point> measure_python(const StudyOptions& o, int cores) {
+  const std::string script = study::data_dir() + "/seed_python.py";
+  const std::string python = python_interpreter();
+  const std::string samples = work_value(o);
+  parse_count_list(samples, "--samples", kMaxWork);  // refused here, not by Python
+  const auto run = [&](const std::string& how) {
+    const std::vector<std::string> argv{python,      script,
+                                        "--how",     how,
+                                        "--samples", samples,
+                                        "--workers", std::to_string(cores),
+                                        "--repeat",  std::to_string(o.repeat),
+                                        "--warmup",  std::to_string(o.warmup)};
+    const auto start = std::chrono::steady_clock::now();
+    const exec::ProcessOutcome outcome = exec::run_process(
+        argv, {.timeout_s = o.timeout_s, .stdout_path = "", .stderr_path = "", .environment = {}});
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (outcome.status != exec::Status::kOk) {
+      std::string line = outcome.err.substr(0, outcome.err.find('\n'));
+      std::istringstream lines(outcome.err);
+      for (std::string l; std::getline(lines, l);)
+        if (!l.empty()) line = l;  // Python's last line says what went wrong
+      throw Error(fmt::format("--with-python: `{}` failed (exit code {}): {}", joined(argv),
+                              outcome.exit_code, line));
+    }
+    auto json = nlohmann::json::parse(outcome.out, nullptr, false);
+    if (!json.is_object()) throw Error("--with-python: " + script + " printed no JSON record");
+    return std::make_pair(wall, json);
+  };
+  std::vector<double> empty;
+  for (int i = 0; i < o.repeat; ++i) {
+    say(o, "parakit compare", fmt::format("python: empty run {} of {}", i + 1, o.repeat));
+    empty.push_back(run("empty").first);
+  }
+  const struct {
+    const char* how;
+    const char* label;
+    study::Layout layout;
+  } versions[] = {{"pandas", "python pandas.apply", {1, 1}},
+                  {"pool", "python Pool.map", {cores, 1}},
+                  {"dask", "python dask", {1, cores}}};
+  std::vector<study::Point> points;
+  for (const auto& v : versions) {
+    say(o, "parakit compare", fmt::format("{}: {} runs", v.label, o.warmup + o.repeat));
+    const auto [wall, json] = run(v.how);
+    study::Point p;
+    p.label = v.label;
+    p.implementation = "python";
+    p.layout = v.layout;
+    p.work = json.value("samples", 0.0);
+    p.times_s = json["times_s"].get<std::vector<double>>();
+    p.runs = o.warmup + o.repeat;
+    p.launch_s = median_of(empty);
+    p.wall_s = wall;
+    p.oversubscribed = study::oversubscribed(o.launch, v.layout);
+    points.push_back(std::move(p));
+  }
+  return points;
+}
+
+}  // namespace
+
+int run_compare(const std::vector<std::string>& args, const std::vector<std::string>& argv) {
+  po::options_description options("Options (any other option is the kernel's, e.g. --samples 2e9)");
+  // clang-format off
+  options.add_options()
+    ("cores", po::value<int>(), "C: every layout with ranks x threads = C (default: the CPUs available)")
+    ("with-python", "also run the seed's three Python versions (pandas apply, Pool.map, Dask) on the same work")
+    ("plot", po::value<std::string>(), "draw the table as a PNG bar chart into FILE (gnuplot)");
+  // clang-format on
+  add_study_options(options);
+  const std::string usage =
+      "Usage: parakit compare KERNEL [kernel options] --cores C [options]\n"
+      "Runs KERNEL (" +
+      kernel_names() +
+      ") on the same work in every layout with ranks x threads = C, and in\n"
+      "1x1, launching each with mpirun (srun inside a Slurm allocation), and prints one table: median time\n"
+      "and spread over the repeats, speedup and efficiency against 1x1, the launch cost of an empty run of\n"
+      "the same layout, compute time, communication share, peak memory, and which layouts really differ.\n"
+      "Start it directly, not under mpirun.";
+  po::variables_map values;
+  StudyOptions o;
+  if (!parse_study(args, "parakit compare", usage, options, values, o)) return 0;
+  const int cores =
+      values.count("cores") != 0 ? bounded(values, "cores", 1, sys::kMaxThreads) : o.launch.available_cpus;
+  const bool python = values.count("with-python") != 0;
+  if (python && o.kernel->name != "pi")
+    throw UsageError("--with-python: the seed's Python versions compute pi only");
+  if (values.count("plot") != 0) {
+    o.plot = values["plot"].as<std::string>();
+    report::check_writable(o.plot, "--plot");
+  }
+
+  std::vector<study::Layout> layouts{{1, 1}};
+  for (const auto& layout : study::factorizations(cores))
+    if (layout != study::Layout{1, 1}) layouts.push_back(layout);
+  std::vector<study::Point> points;
+  std::vector<nlohmann::json> records;
+  for (const auto& layout : layouts) {
+    nlohmann::json record;
+    points.push_back(measure(o, "parakit compare", layout, o.kernel_options, record));
+    records.push_back(std::move(record));
+  }
+  check_same_result(records, points);
+  if (python) {
+    for (auto& p : measure_python(o, cores))
+      points.push_back(std::move(p));
+  }
+  const study::Table table = study::compare_table(points);
+  report::Record record = {{"schema", "parakit.compare/1"},
+                           {"study", "compare"},
+                           {"kernel", o.kernel->name},
+                           {"kernel_options", joined(o.kernel_options)},
+                           {"cores", cores},
+                           {"work", points.front().work},
+                           {"unit", o.kernel->unit},
+                           {"repeat", o.repeat},
+                           {"warmup", o.warmup},
+                           {"launcher", o.launch.description},
+                           {"available_cpus", o.launch.available_cpus},
+                           {"result", records.front()["result"]}};
+  record["rows"] = table["rows"];
+  record["comparisons"] = table["comparisons"];
+  record["warnings"] = table["warnings"];
+  record["context"] = study_context(argv, records);
+  print(record, o);
+  if (!o.plot.empty()) {
+    report::plot_csv(
+        study::data_dir() + "/plot_compare.gp", rows_csv(record), {{"png", o.plot}},
+        fmt::format("parakit compare {} {}: {} cores", o.kernel->name, joined(o.kernel_options), cores),
+        "--plot");
+  }
+  return 0;
+}
+
+int run_scale(const std::vector<std::string>& args, const std::vector<std::string>& argv) {
+  po::options_description options("Options (any other option is the kernel's, e.g. --samples 2e9)");
+  // clang-format off
+  options.add_options()
+    ("cores", po::value<std::string>(), "core counts, e.g. 1,2,4,8 (default: powers of two up to the CPUs available)")
+    ("mode", po::value<std::string>()->default_value("processes"),
+     "processes (p x 1), threads (1 x p) or hybrid (p/T x T)")
+    ("threads-per-rank", po::value<int>()->default_value(2), "T of hybrid mode (1 to 4096)")
+    ("plot", po::value<std::string>(), "draw PREFIX-speedup.png and PREFIX-efficiency.png (gnuplot)");
+  // clang-format on
+  add_study_options(options);
+  const std::string usage =
+      "Usage: parakit scale strong|weak KERNEL [kernel options] --cores 1,2,4,8 --mode "
+      "processes|threads|hybrid\n"
+      "Strong scaling runs the same work on every core count; weak scaling gives every core the kernel's "
+      "work\n"
+      "(p cores: p times it). Each point is launched with mpirun (srun inside a Slurm allocation) and "
+      "repeated;\n"
+      "the table has the median, spread, speedup, efficiency and Karp-Flatt serial fraction, with an Amdahl\n"
+      "(strong) or Gustafson (weak) fit. Start it directly, not under mpirun.";
+  if (args.empty() || args.front() == "--help" || args.front() == "-h") {
+    if (args.empty())
+      throw UsageError("no scaling given (accepted: strong, weak; see 'parakit scale --help')");
+    po::options_description all(options);
+    std::cout << usage << "\n\n" << all << std::flush;
+    return 0;
+  }
+  if (args.front() != "strong" && args.front() != "weak") {
+    throw UsageError("unknown scaling '" + args.front() + "' (accepted: strong, weak)");
+  }
+  const study::Scaling kind = args.front() == "strong" ? study::Scaling::kStrong : study::Scaling::kWeak;
+  po::variables_map values;
+  StudyOptions o;
+  if (!parse_study({args.begin() + 1, args.end()}, "parakit scale", usage, options, values, o)) return 0;
+  const study::Mode mode = study::parse_mode(values["mode"].as<std::string>());
+  const int per_rank = bounded(values, "threads-per-rank", 1, sys::kMaxThreads);
+  std::vector<int> cores;
+  if (values.count("cores") != 0) {
+    for (const std::uint64_t c :
+         parse_count_list(values["cores"].as<std::string>(), "--cores", sys::kMaxThreads))
+      cores.push_back(static_cast<int>(c));
+  } else {
+    for (int c = 1; c <= std::max(1, o.launch.available_cpus); c *= 2)
+      cores.push_back(c);
+  }
+  std::sort(cores.begin(), cores.end());
+  cores.erase(std::unique(cores.begin(), cores.end()), cores.end());
+  std::vector<study::Layout> layouts;
+  for (const int c : cores)
+    layouts.push_back(study::layout_for(mode, c, per_rank));
+  if (values.count("plot") != 0) {
+    o.plot = values["plot"].as<std::string>();
+    for (const char* suffix : {"-speedup.png", "-efficiency.png"})
+      report::check_writable(o.plot + suffix, "--plot");
+  }
+  if (kind == study::Scaling::kWeak) scaled_work(o, static_cast<std::uint64_t>(cores.back()));  // checks
+
+  std::vector<study::Point> points;
+  std::vector<nlohmann::json> records;
+  for (const auto& layout : layouts) {
+    const auto kernel_options = kind == study::Scaling::kWeak
+                                    ? scaled_work(o, static_cast<std::uint64_t>(layout.cores()))
+                                    : o.kernel_options;
+    nlohmann::json record;
+    points.push_back(measure(o, "parakit scale", layout, kernel_options, record));
+    records.push_back(std::move(record));
+  }
+  if (kind == study::Scaling::kStrong) check_same_result(records, points);
+  const study::Table table = study::scaling_table(points, kind);
+  const std::string scaling = kind == study::Scaling::kStrong ? "strong" : "weak";
+  report::Record record = {{"schema", "parakit.scale/1"},
+                           {"study", "scale"},
+                           {"scaling", scaling},
+                           {"kernel", o.kernel->name},
+                           {"kernel_options", joined(o.kernel_options)},
+                           {"mode", values["mode"].as<std::string>()},
+                           {"unit", o.kernel->unit},
+                           {"repeat", o.repeat},
+                           {"warmup", o.warmup},
+                           {"launcher", o.launch.description},
+                           {"available_cpus", o.launch.available_cpus}};
+  record["rows"] = table["rows"];
+  record["fit"] = table["fit"];
+  record["comparisons"] = table["comparisons"];
+  record["warnings"] = table["warnings"];
+  record["context"] = study_context(argv, records);
+  print(record, o);
+  if (!o.plot.empty()) {
+    report::plot_csv(
+        study::data_dir() + "/plot_scaling.gp", rows_csv(record),
+        {{"speedup_png", o.plot + "-speedup.png"}, {"efficiency_png", o.plot + "-efficiency.png"}},
+        fmt::format("parakit scale {} {} {} ({})", scaling, o.kernel->name, joined(o.kernel_options),
+                    values["mode"].as<std::string>()),
+        "--plot");
+  }
+  return 0;
+}
+
+}  // namespace parakit::cli

@@ -1,0 +1,239 @@
+#include "parakit/study/launch.hpp"
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "parakit/error.hpp"
+#include "parakit/exec/process.hpp"
+#include "parakit/sys.hpp"
+
+namespace parakit::study {
+namespace {
+
+const char* env(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && *value != '\0' ? value : nullptr;
+}
+
+// SLURM_JOB_CPUS_PER_NODE, e.g. "16(x2),8": the allocation's CPUs in all. 0 when it does not parse.
+int slurm_cpus(const char* text) {
+  int total = 0;
+  std::istringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    int cpus = 0, times = 1;
+    if (std::sscanf(item.c_str(), "%d(x%d)", &cpus, &times) < 1 || cpus <= 0 || times <= 0) return 0;
+    total += cpus * times;
+  }
+  return total;
+}
+
+// The message a failed run left: parakit's own error line, else the first line that says something.
+std::string first_error_line(const std::string& err) {
+  std::istringstream in(err);
+  std::string line, first;
+  while (std::getline(in, line)) {
+    if (line.find("error") != std::string::npos && line.rfind("parakit", 0) == 0) return line;
+    if (first.empty() && line.find_first_not_of(" \t-*") != std::string::npos) first = line;
+  }
+  return first.empty() ? "(no message)" : first;
+}
+
+}  // namespace
+
+std::string layout_name(const Layout& layout) {
+  return fmt::format("{}x{}", layout.ranks, layout.threads);
+}
+
+std::vector<Layout> factorizations(int cores) {
+  if (cores < 1 || cores > sys::kMaxThreads) {
+    throw UsageError(fmt::format("--cores: {} is out of range (accepted: 1 to {})", cores, sys::kMaxThreads));
+  }
+  std::vector<Layout> layouts;
+  for (int ranks = cores; ranks >= 1; --ranks) {
+    if (cores % ranks == 0) layouts.push_back({ranks, cores / ranks});
+  }
+  return layouts;
+}
+
+Mode parse_mode(std::string_view name) {
+  if (name == "processes") return Mode::kProcesses;
+  if (name == "threads") return Mode::kThreads;
+  if (name == "hybrid") return Mode::kHybrid;
+  throw UsageError("--mode: '" + std::string(name) +
+                   "' is not a mode (accepted: processes, threads, hybrid)");
+}
+
+Layout layout_for(Mode mode, int cores, int threads_per_rank) {
+  switch (mode) {
+    case Mode::kProcesses:
+      return {cores, 1};
+    case Mode::kThreads:
+      return {1, cores};
+    case Mode::kHybrid:
+      break;
+  }
+  if (cores < threads_per_rank) return {1, cores};
+  if (cores % threads_per_rank != 0) {
+    throw UsageError(
+        fmt::format("--cores: {} is not a multiple of --threads-per-rank {} (accepted in hybrid "
+                    "mode: core counts below it or multiples of it)",
+                    cores, threads_per_rank));
+  }
+  return {cores / threads_per_rank, threads_per_rank};
+}
+
+LaunchSettings detect_launch(std::string_view launcher, std::string_view fast_launch) {
+  if (env("OMPI_COMM_WORLD_SIZE") != nullptr || env("PMIX_RANK") != nullptr || env("PMI_RANK") != nullptr) {
+    throw UsageError(
+        "this command starts its own runs with mpirun or srun: run it directly, not under mpirun or srun");
+  }
+  if (fast_launch != "auto" && fast_launch != "off") {
+    throw UsageError("--fast-launch: '" + std::string(fast_launch) +
+                     "' is not a choice (accepted: auto, off)");
+  }
+  const bool in_slurm = env("SLURM_JOB_ID") != nullptr;
+  LaunchSettings settings;
+  if (launcher == "srun" || (launcher == "auto" && in_slurm)) {
+    settings.launcher = Launcher::kSrun;
+  } else if (launcher != "auto" && launcher != "mpirun") {
+    throw UsageError("--launcher: '" + std::string(launcher) +
+                     "' is not a launcher (accepted: auto, mpirun, srun)");
+  }
+  const std::string program = settings.launcher == Launcher::kSrun ? "srun" : "mpirun";
+  if (!exec::find_executable(program)) {
+    throw UsageError("--launcher: " + program + " is not in PATH (load your site's MPI module, or install " +
+                     (program == "srun" ? std::string("Slurm") : std::string("Open MPI")) + ")");
+  }
+  settings.available_cpus = static_cast<int>(sys::allowed_cpus().size());
+  if (in_slurm) {
+    if (const char* cpus = env("SLURM_JOB_CPUS_PER_NODE"); cpus != nullptr && slurm_cpus(cpus) > 0)
+      settings.available_cpus = slurm_cpus(cpus);
+    if (const char* nodes = env("SLURM_JOB_NUM_NODES"); nodes != nullptr && std::atoi(nodes) > 0)
+      settings.nodes = std::atoi(nodes);
+  }
+  settings.fast_profile = fast_launch == "auto" && settings.nodes == 1;
+  settings.description =
+      fmt::format("{} on {} CPU{} of {} node{}", program, settings.available_cpus,
+                  settings.available_cpus == 1 ? "" : "s", settings.nodes, settings.nodes == 1 ? "" : "s");
+  if (in_slurm) settings.description += fmt::format(" (Slurm job {})", env("SLURM_JOB_ID"));
+  settings.description += settings.fast_profile
+                              ? "; fast single-node launch profile: Open MPI pml ob1, btl self,vader "
+                                "(shared memory), osc ^ucx"
+                              : "; default Open MPI transports";
+  return settings;
+}
+
+bool oversubscribed(const LaunchSettings& settings, const Layout& layout) {
+  return layout.cores() > settings.available_cpus;
+}
+
+std::vector<std::string> launch_argv(const LaunchSettings& settings, const Layout& layout,
+                                     const std::vector<std::string>& program) {
+  const bool over = oversubscribed(settings, layout);
+  std::vector<std::string> argv;
+  if (settings.launcher == Launcher::kSrun) {
+    argv = {"srun",
+            "--mpi=pmix",
+            "--kill-on-bad-exit=1",
+            "-n",
+            std::to_string(layout.ranks),
+            "-c",
+            std::to_string(layout.threads)};
+    if (over) {
+      argv.insert(argv.end(), {"--overcommit", "--cpu-bind=none"});
+    } else {
+      argv.emplace_back("--cpu-bind=cores");
+    }
+  } else {
+    argv = {"mpirun", "-n", std::to_string(layout.ranks)};
+    if (over) {
+      argv.insert(argv.end(), {"--oversubscribe", "--bind-to", "none"});
+    } else {
+      argv.insert(argv.end(),
+                  {"--map-by", layout.threads == 1 ? "core" : fmt::format("slot:PE={}", layout.threads),
+                   "--bind-to", "core"});
+    }
+    for (const std::string& variable : launch_environment(settings, layout))
+      argv.insert(argv.end(), {"-x", variable.substr(0, variable.find('='))});
+  }
+  argv.insert(argv.end(), program.begin(), program.end());
+  return argv;
+}
+
+std::vector<std::string> launch_environment(const LaunchSettings& settings, const Layout& layout) {
+  std::vector<std::string> variables{"OMP_NUM_THREADS=" + std::to_string(layout.threads)};
+  if (!oversubscribed(settings, layout)) {
+    variables.insert(variables.end(), {"OMP_PLACES=cores", "OMP_PROC_BIND=close"});
+  } else {
+    variables.emplace_back("OMP_PROC_BIND=false");
+  }
+  if (settings.fast_profile) {
+    for (const char* setting : {"OMPI_MCA_pml=ob1", "OMPI_MCA_btl=self,vader", "OMPI_MCA_osc=^ucx"}) {
+      const std::string name(setting, std::string_view(setting).find('='));
+      if (env(name.c_str()) == nullptr) variables.emplace_back(setting);
+    }
+  }
+  return variables;
+}
+
+Launched launch(const LaunchSettings& settings, const Layout& layout, const std::vector<std::string>& program,
+                const std::string& what, double timeout_s) {
+  const std::vector<std::string> argv = launch_argv(settings, layout, program);
+  exec::ProcessOptions options;
+  options.timeout_s = timeout_s;
+  options.environment = launch_environment(settings, layout);
+  const auto start = std::chrono::steady_clock::now();
+  const exec::ProcessOutcome outcome = exec::run_process(argv, options);
+  Launched launched;
+  launched.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::string command;
+  for (const auto& word : argv) {
+    if (!command.empty()) command += ' ';
+    command += exec::shell_quote(word);
+  }
+  if (outcome.status != exec::Status::kOk) {
+    const std::string line = first_error_line(outcome.err);
+    constexpr std::string_view kPrefix = "parakit: error: ";
+    if (outcome.exit_code == kExitUsage && line.rfind(kPrefix, 0) == 0)
+      throw UsageError(line.substr(kPrefix.size()));
+    if (outcome.status == exec::Status::kTimedOut) {
+      throw Error(fmt::format("{}: `{}` ran past {} s and was stopped", what, command, timeout_s));
+    }
+    throw Error(fmt::format("{}: `{}` exited with code {}: {}", what, command, outcome.exit_code, line));
+  }
+  // The record is the last line that is a JSON object (Open MPI may print notes before it).
+  std::istringstream out(outcome.out);
+  std::string line, last;
+  while (std::getline(out, line)) {
+    if (line.starts_with('{')) last = line;
+  }
+  launched.record = nlohmann::json::parse(last, nullptr, /*allow_exceptions=*/false);
+  if (!launched.record.is_object()) {
+    throw Error(fmt::format("{}: `{}` printed no JSON record (its output began: {})", what, command,
+                            outcome.out.substr(0, 200)));
+  }
+  return launched;
+}
+
+std::string self_path() {
+  std::error_code error;
+  const auto path = std::filesystem::read_symlink("/proc/self/exe", error);
+  PARAKIT_REQUIRE(!error, "/proc/self/exe names this executable");
+  return path.string();
+}
+
+std::string data_dir() {
+  const auto dir = std::filesystem::path(self_path()).parent_path().parent_path() / "share" / "parakit";
+  if (!std::filesystem::is_directory(dir)) {
+    throw Error("parakit's data directory " + dir.string() +
+                " is missing (it is made by the build and by cmake --install)");
+  }
+  return dir.string();
+}
+
+}  // namespace parakit::study
