@@ -59,6 +59,8 @@ struct StudyOptions {
   study::LaunchSettings launch;
   report::Format format = report::Format::kText;
   std::string output;
+  std::string json;
+  std::string csv;
   std::string plot;
   bool progress = false;
 };
@@ -75,6 +77,8 @@ void add_study_options(po::options_description& options) {
     ("timeout", po::value<double>()->default_value(0.0), "seconds a launch may run, 0: no limit")
     ("format", po::value<std::string>()->default_value("text"), "text, json or csv")
     ("output", po::value<std::string>(), "write the table to FILE (whole or not at all) instead of stdout")
+    ("json", po::value<std::string>(), "also write the record as JSON into FILE")
+    ("csv", po::value<std::string>(), "also write the table as CSV into FILE (what the plotting scripts read)")
     ("help,h", "show this help");
   // clang-format on
 }
@@ -136,6 +140,11 @@ bool parse_study(const std::vector<std::string>& args, const std::string& comman
   if (values.count("output") != 0) {
     study.output = values["output"].as<std::string>();
     report::check_writable(study.output);
+  }
+  for (const auto& [name, path] : {std::pair{"json", &study.json}, std::pair{"csv", &study.csv}}) {
+    if (values.count(name) == 0) continue;
+    *path = values[name].as<std::string>();
+    report::check_writable(*path, std::string("--") + name);
   }
   study.launch =
       study::detect_launch(values["launcher"].as<std::string>(), values["fast-launch"].as<std::string>());
@@ -290,6 +299,12 @@ void print(const report::Record& record, const StudyOptions& o) {
     std::cout << text.str() << std::flush;
   } else {
     report::write_file_atomically(o.output, text.str());
+  }
+  if (!o.json.empty()) report::write_file_atomically(o.json, record.dump() + "\n", "--json");
+  if (!o.csv.empty()) {
+    std::ostringstream csv;
+    report::CsvReporter().write(record, csv);
+    report::write_file_atomically(o.csv, csv.str(), "--csv");
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include "parakit/dist/environment.hpp"
 #include "parakit/error.hpp"
+#include "parakit/study/launch.hpp"
 #include "parakit/version.hpp"
 
 #include "commands.hpp"
@@ -68,6 +69,7 @@ int run_study(const Study& study, const std::vector<std::string>& all) {
     return code;
   };
   try {
+    parakit::study::refuse_inside_mpi_job();
     return study.run({all.begin() + 2, all.end()}, all);
   } catch (const parakit::UsageError& e) {
     return fail(e.what(), parakit::kExitUsage);

@@ -87,11 +87,15 @@ Layout layout_for(Mode mode, int cores, int threads_per_rank) {
   return {cores / threads_per_rank, threads_per_rank};
 }
 
-LaunchSettings detect_launch(std::string_view launcher, std::string_view fast_launch) {
+void refuse_inside_mpi_job() {
   if (env("OMPI_COMM_WORLD_SIZE") != nullptr || env("PMIX_RANK") != nullptr || env("PMI_RANK") != nullptr) {
     throw UsageError(
         "this command starts its own runs with mpirun or srun: run it directly, not under mpirun or srun");
   }
+}
+
+LaunchSettings detect_launch(std::string_view launcher, std::string_view fast_launch) {
+  refuse_inside_mpi_job();
   if (fast_launch != "auto" && fast_launch != "off") {
     throw UsageError("--fast-launch: '" + std::string(fast_launch) +
                      "' is not a choice (accepted: auto, off)");

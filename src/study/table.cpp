@@ -100,7 +100,10 @@ Table verdict(const Point& a, const Point& b) {
   const Point& slow = a_first ? b : a;
   const report::Interval& fi = a_first ? ia : ib;
   const report::Interval& si = a_first ? ib : ia;
-  const bool shown = p < kSignificance && !overlap;
+  // With few repeats no ordering of the times is rare enough (the normal approximation used with ties
+  // would pretend otherwise): no claim then.
+  const double floor = smallest_p(a.times_s.size(), b.times_s.size());
+  const bool shown = p < kSignificance && !overlap && floor < kSignificance;
   std::string text;
   if (shown) {
     text = fmt::format(
@@ -108,7 +111,6 @@ Table verdict(const Point& a, const Point& b) {
         "{:.4g}-{:.4g} s and {:.4g}-{:.4g} s)",
         fast.label, slow.label, p, fi.low, fi.high, si.low, si.high);
   } else {
-    const double floor = smallest_p(a.times_s.size(), b.times_s.size());
     std::string why =
         overlap ? "the 95 % intervals of the medians overlap" : "the rank test is not significant";
     if (floor >= kSignificance) {
@@ -190,12 +192,14 @@ Table scaling_table(const std::vector<Point>& points, Scaling kind) {
     row["oversubscribed"] = p.oversubscribed;
     add_wall_check(row, p);
     rows.push_back(std::move(row));
+    if (p.oversubscribed) continue;  // its time measures sharing: not a point of the law
     cores.push_back(pc);
     medians.push_back(tp);
     speedups.push_back(s);
   }
   Table fit = nullptr;
-  const bool fittable = std::any_of(cores.begin(), cores.end(), [&](double c) { return c != cores.front(); });
+  const bool fittable =
+      !cores.empty() && std::any_of(cores.begin(), cores.end(), [&](double c) { return c != cores.front(); });
   if (fittable && kind == Scaling::kStrong) {
     const report::Fit f = report::fit_amdahl(cores, medians);
     fit = {{"law", "amdahl"},
@@ -212,7 +216,10 @@ Table scaling_table(const std::vector<Point>& points, Scaling kind) {
            {"max_cores", pmax},
            {"r_squared", f.r_squared}};
   }
-  if (fit.is_object() && std::isnan(fit.value("max_speedup", 0.0))) fit["max_speedup"] = nullptr;
+  if (fit.is_object()) {
+    if (std::isnan(fit.value("max_speedup", 0.0))) fit["max_speedup"] = nullptr;
+    fit["points"] = cores.size();  // the oversubscribed ones left out
+  }
   Table comparisons = Table::array();
   for (std::size_t i = 1; i < points.size(); ++i) {
     if (kind == Scaling::kStrong) comparisons.push_back(verdict(points[i - 1], points[i]));

@@ -200,10 +200,14 @@ TEST(Driver, help_and_version) {
   const ProcessResult top = run_process(parakit_cmd({"--help"}));
   EXPECT_EQ(top.exit_code, 0);
   EXPECT_NE(top.out.find("pi"), std::string::npos);
+  EXPECT_NE(top.out.find("compare"), std::string::npos);
+  EXPECT_NE(top.out.find("scale"), std::string::npos);
   const ProcessResult none = run_process(parakit_cmd({}));
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_EQ(none.out, "");
-  EXPECT_EQ(none.err, "parakit: error: no command given (accepted: pi, map, info; see 'parakit --help')\n");
+  EXPECT_EQ(none.err,
+            "parakit: error: no command given (accepted: pi, map, info, empty, compare, scale; see 'parakit "
+            "--help')\n");
   const ProcessResult version = run_process(parakit_cmd({"--version"}));
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_TRUE(version.out.starts_with("parakit 0.")) << version.out;

@@ -54,6 +54,10 @@ struct LaunchSettings {
   std::string description;  ///< in words, for the report
 };
 
+/// @brief Throws parakit::UsageError when this process is a rank of an MPI job (started by mpirun or
+/// srun): a study launches its own runs, and a launcher cannot be nested in a job.
+void refuse_inside_mpi_job();
+
 /// @brief The launch settings for @p launcher ("auto", "mpirun" or "srun") and @p fast_launch ("auto"
 /// or "off"), from this process's environment: inside a Slurm allocation (SLURM_JOB_ID) auto means
 /// srun, and the allocation's CPUs (SLURM_JOB_CPUS_PER_NODE) and nodes count; elsewhere mpirun on
