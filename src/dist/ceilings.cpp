@@ -14,6 +14,7 @@
 #include "parakit/error.hpp"
 #include "parakit/kernels/monte_carlo_pi.hpp"
 #include "parakit/kernels/stream.hpp"
+#include "parakit/topology.hpp"
 
 namespace parakit::dist {
 namespace {
@@ -26,10 +27,16 @@ double seconds_since(Clock::time_point start) {
 
 }  // namespace
 
+std::size_t bench_bytes_per_thread(std::uint64_t llc_bytes, int threads) {
+  constexpr std::uint64_t kMin = std::uint64_t{64} << 20, kMax = std::uint64_t{1} << 30;
+  const std::uint64_t share = 4 * llc_bytes / static_cast<std::uint64_t>(std::max(1, threads));
+  const std::uint64_t bytes = std::clamp(share, kMin, kMax);
+  return static_cast<std::size_t>(bytes - bytes % 4096);  // whole pages
+}
+
 Ceilings measure_ceilings(const boost::mpi::communicator& comm, int threads) {
   PARAKIT_REQUIRE(threads >= 1, "threads = " + std::to_string(threads));
   const auto start = Clock::now();
-  constexpr std::size_t kPerThread = (std::size_t{64} << 20) / sizeof(double);
   constexpr int kPasses = 5;
   constexpr std::uint64_t kSamples = std::uint64_t{1} << 27;
   // The runtime may give fewer threads than asked (OMP_THREAD_LIMIT): measure with the team it gives.
@@ -40,6 +47,12 @@ Ceilings measure_ceilings(const boost::mpi::communicator& comm, int threads) {
     team = omp_get_num_threads();
   }
   threads = std::min(team, threads);
+  std::uint64_t llc = 0;
+  for (const auto& cache : sys::read_topology().caches) {
+    if (cache.level == 0) continue;
+    llc = std::max(llc, cache.size_bytes * static_cast<std::uint64_t>(std::max(1, cache.count)));
+  }
+  const std::size_t kPerThread = bench_bytes_per_thread(llc, threads) / sizeof(double);
   const auto t_count = static_cast<std::size_t>(threads);
   const std::unique_ptr<double[]> data(new double[kPerThread * t_count]);
   volatile double sink = 0.0;  // keeps the sums from being optimised away
