@@ -5,7 +5,7 @@
 #   gnuplot -e "csv='strong.csv'; speedup_png='speedup.png'; efficiency_png='efficiency.png'" \
 #           scripts/plot_scaling.gp
 #
-# Columns used: cores, speedup, efficiency, noisy, oversubscribed (see README, "Scaling studies").
+# Columns used: cores, speedup, efficiency, noisy, oversubscribed (see README, "Studies").
 
 if (!exists("csv")) csv = 'scale.csv'
 if (!exists("title")) title = 'parakit scale'

@@ -45,7 +45,9 @@ mkdir -p "$out"
 "$parakit" scale "$kind" "${args[@]}" --json "$out/$kind.json" --csv "$out/$kind.csv" \
   --output "$out/$kind.txt"
 cat "$out/$kind.txt"
-gnuplot -e "csv='$out/$kind.csv'; title='parakit scale $kind ${args[*]}'" \
-        -e "speedup_png='$out/$kind-speedup.png'; efficiency_png='$out/$kind-efficiency.png'" \
+# gnuplot strings in single quotes: a ' inside is written ''.
+gq() { local q="'"; printf "'%s'" "${1//$q/$q$q}"; }
+gnuplot -e "csv=$(gq "$out/$kind.csv"); title=$(gq "parakit scale $kind ${args[*]}")" \
+        -e "speedup_png=$(gq "$out/$kind-speedup.png"); efficiency_png=$(gq "$out/$kind-efficiency.png")" \
         "$here/plot_scaling.gp"
 echo "$(basename "$0"): wrote $out/$kind.json, $kind.csv, $kind.txt, $kind-speedup.png, $kind-efficiency.png"

@@ -19,6 +19,18 @@ Topology read_topology() {
   t.numa_nodes = count(HWLOC_OBJ_NUMANODE);
   t.cores = count(HWLOC_OBJ_CORE);
   t.hardware_threads = count(HWLOC_OBJ_PU);
+  t.allowed_cores = t.cores;
+  if (hwloc_bitmap_t bound = hwloc_bitmap_alloc()) {
+    if (hwloc_get_cpubind(topology, bound, HWLOC_CPUBIND_PROCESS) == 0 ||
+        hwloc_get_cpubind(topology, bound, HWLOC_CPUBIND_THREAD) == 0) {
+      t.allowed_cores = 0;
+      for (int i = 0; i < t.cores; ++i) {
+        const hwloc_obj_t core = hwloc_get_obj_by_type(topology, HWLOC_OBJ_CORE, static_cast<unsigned>(i));
+        if (core != nullptr && hwloc_bitmap_intersects(core->cpuset, bound)) ++t.allowed_cores;
+      }
+    }
+    hwloc_bitmap_free(bound);
+  }
   int level = 1;
   for (const hwloc_obj_type_t type :
        {HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L2CACHE, HWLOC_OBJ_L3CACHE, HWLOC_OBJ_L4CACHE}) {

@@ -211,6 +211,7 @@ int run_info(const boost::mpi::communicator& comm, const std::vector<std::string
     record["ceilings"] = {{"memory_read_bytes_per_s", ceilings.memory_read_bytes_per_s},
                           {"memory_read_bytes_per_core_per_s", ceilings.memory_read_bytes_per_s / cores},
                           {"memory_bytes", ceilings.memory_bytes},
+                          {"memory_bytes_per_thread", ceilings.memory_bytes_per_thread},
                           {"pi_samples_per_core_per_s", ceilings.pi_samples_per_s_per_core},
                           {"pi_slowest_core_samples_per_s", ceilings.pi_samples_per_s_per_core_min},
                           {"measured_in_s", ceilings.seconds}};

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include <boost/program_options.hpp>
@@ -112,6 +113,8 @@ bool parse_study(const std::vector<std::string>& args, const std::string& comman
         po::command_line_parser(std::vector<std::string>(args.begin() + 1, args.end()))
             .options(options)
             .allow_unregistered()
+            // --sam must not become --samples here and stay --sam for the kernel's work option.
+            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
             .run();
     study.kernel_options = po::collect_unrecognized(parsed.options, po::include_positional);
     po::store(parsed, values);
@@ -202,19 +205,12 @@ double number_or_nan(const nlohmann::json& object, const char* key) {
   return object.contains(key) && object[key].is_number() ? object[key].get<double>() : study::kNaN;
 }
 
-// One launch of the kernel in @p layout, preceded by o.repeat empty runs (its launch cost).
+// One launch of the kernel in @p layout, then o.repeat empty runs (its launch cost).
 study::Point measure(const StudyOptions& o, const std::string& command, const study::Layout& layout,
                      const std::vector<std::string>& kernel_options, nlohmann::json& record) {
   const std::string self = study::self_path();
   const std::string name = study::layout_name(layout);
   const std::string threads = std::to_string(layout.threads);
-  std::vector<double> empty;
-  for (int i = 0; i < o.repeat; ++i) {
-    say(o, command, fmt::format("{}: empty run {} of {}", name, i + 1, o.repeat));
-    empty.push_back(study::launch(o.launch, layout, {self, "empty", "--threads", threads, "--format", "json"},
-                                  "the empty run in " + name, 120.0)
-                        .wall_s);
-  }
   std::vector<std::string> program{self, std::string(o.kernel->name)};
   program.insert(program.end(), kernel_options.begin(), kernel_options.end());
   program.insert(program.end(), {"--threads", threads, "--repeat", std::to_string(o.repeat), "--warmup",
@@ -223,6 +219,14 @@ study::Point measure(const StudyOptions& o, const std::string& command, const st
   const study::Launched run =
       study::launch(o.launch, layout, program, fmt::format("{} in {}", o.kernel->name, name), o.timeout_s);
   record = run.record;
+  // Then the launch cost, after the kernel (whose options may be wrong: better to know at once).
+  std::vector<double> empty;
+  for (int i = 0; i < o.repeat; ++i) {
+    say(o, command, fmt::format("{}: empty run {} of {}", name, i + 1, o.repeat));
+    empty.push_back(study::launch(o.launch, layout, {self, "empty", "--threads", threads, "--format", "json"},
+                                  "the empty run in " + name, 120.0)
+                        .wall_s);
+  }
   if (record.value("ranks", 0) != layout.ranks || record.value("threads_per_rank", 0) != layout.threads) {
     throw Error(fmt::format("{} in {} ran as {}x{}", o.kernel->name, name, record.value("ranks", 0),
                             record.value("threads_per_rank", 0)));
@@ -315,56 +319,77 @@ std::string rows_csv(const report::Record& record) {
   return csv.str();
 }
 
-std::string python_interpreter() {
-  if (const char* chosen = std::getenv("PARAKIT_PYTHON"); chosen != nullptr && *chosen != '\0') return chosen;
-  return exec::find_executable("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+// The seed's three Python versions on the same work (compare --with-python).
+struct PythonStudy {
+  std::string python;
+  std::string script;
+  std::string samples;  // the kernel's --samples, one task per entry
+  int cores = 1;
+  int workers = 1;            // at most one busy worker per task: min(cores, tasks)
+  std::vector<double> empty;  // the interpreter's start-up, imports included
+};
+
+std::pair<double, nlohmann::json> run_python(const StudyOptions& o, const PythonStudy& py,
+                                             const std::string& how) {
+  const std::vector<std::string> argv{py.python,   py.script,
+                                      "--how",     how,
+                                      "--samples", py.samples,
+                                      "--workers", std::to_string(py.cores),
+                                      "--repeat",  std::to_string(o.repeat),
+                                      "--warmup",  std::to_string(o.warmup)};
+  const auto start = std::chrono::steady_clock::now();
+  const exec::ProcessOutcome outcome = exec::run_process(
+      argv, {.timeout_s = o.timeout_s, .stdout_path = "", .stderr_path = "", .environment = {}});
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (outcome.status != exec::Status::kOk) {
+    std::string line = outcome.err.substr(0, outcome.err.find('\n'));
+    std::istringstream lines(outcome.err);
+    for (std::string l; std::getline(lines, l);)
+      if (!l.empty()) line = l;  // Python's last line says what went wrong
+    throw Error(
+        fmt::format("--with-python: `{}` failed (exit code {}): {}", joined(argv), outcome.exit_code, line));
+  }
+  auto json = nlohmann::json::parse(outcome.out, nullptr, false);
+  if (!json.is_object()) throw Error("--with-python: " + py.script + " printed no JSON record");
+  return {wall, json};
 }
 
-// The seed's three Python versions on the same work (compare --with-python).
-std::vector<study::Point> measure_python(const StudyOptions& o, int cores) {
-  const std::string script = study::data_dir() + "/seed_python.py";
-  const std::string python = python_interpreter();
-  const std::string samples = work_value(o);
-  parse_count_list(samples, "--samples", kMaxWork);  // refused here, not by Python
-  const auto run = [&](const std::string& how) {
-    const std::vector<std::string> argv{python,      script,
-                                        "--how",     how,
-                                        "--samples", samples,
-                                        "--workers", std::to_string(cores),
-                                        "--repeat",  std::to_string(o.repeat),
-                                        "--warmup",  std::to_string(o.warmup)};
-    const auto start = std::chrono::steady_clock::now();
-    const exec::ProcessOutcome outcome = exec::run_process(
-        argv, {.timeout_s = o.timeout_s, .stdout_path = "", .stderr_path = "", .environment = {}});
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (outcome.status != exec::Status::kOk) {
-      std::string line = outcome.err.substr(0, outcome.err.find('\n'));
-      std::istringstream lines(outcome.err);
-      for (std::string l; std::getline(lines, l);)
-        if (!l.empty()) line = l;  // Python's last line says what went wrong
-      throw Error(fmt::format("--with-python: `{}` failed (exit code {}): {}", joined(argv),
-                              outcome.exit_code, line));
-    }
-    auto json = nlohmann::json::parse(outcome.out, nullptr, false);
-    if (!json.is_object()) throw Error("--with-python: " + script + " printed no JSON record");
-    return std::make_pair(wall, json);
-  };
-  std::vector<double> empty;
+// Finds the interpreter and the script and times its start-up: before any parakit run, so that a
+// missing pandas or Dask is known at once.
+PythonStudy prepare_python(const StudyOptions& o, int cores) {
+  PythonStudy py;
+  py.script = study::data_dir() + "/seed_python.py";
+  if (const char* chosen = std::getenv("PARAKIT_PYTHON"); chosen != nullptr && *chosen != '\0') {
+    py.python = chosen;
+  } else {
+    py.python = exec::find_executable("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+  }
+  py.samples = work_value(o);
+  const auto tasks =
+      parse_count_list(py.samples, "--samples", kMaxWork).size();  // refused here, not by Python
+  py.cores = cores;
+  py.workers = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(cores), tasks));
   for (int i = 0; i < o.repeat; ++i) {
     say(o, "parakit compare", fmt::format("python: empty run {} of {}", i + 1, o.repeat));
-    empty.push_back(run("empty").first);
+    py.empty.push_back(run_python(o, py, "empty").first);
   }
+  return py;
+}
+
+std::vector<study::Point> measure_python(const StudyOptions& o, const PythonStudy& py) {
+  // Pool.map and Dask get one task per --samples entry: no more than that many workers are ever busy,
+  // so their rows count those (the seed's 2 tasks on 8 cores use 2 of them).
   const struct {
     const char* how;
     const char* label;
     study::Layout layout;
   } versions[] = {{"pandas", "python pandas.apply", {1, 1}},
-                  {"pool", "python Pool.map", {cores, 1}},
-                  {"dask", "python dask", {1, cores}}};
+                  {"pool", "python Pool.map", {py.workers, 1}},
+                  {"dask", "python dask", {1, py.workers}}};
   std::vector<study::Point> points;
   for (const auto& v : versions) {
     say(o, "parakit compare", fmt::format("{}: {} runs", v.label, o.warmup + o.repeat));
-    const auto [wall, json] = run(v.how);
+    const auto [wall, json] = run_python(o, py, v.how);
     study::Point p;
     p.label = v.label;
     p.implementation = "python";
@@ -372,12 +397,36 @@ std::vector<study::Point> measure_python(const StudyOptions& o, int cores) {
     p.work = json.value("samples", 0.0);
     p.times_s = json["times_s"].get<std::vector<double>>();
     p.runs = o.warmup + o.repeat;
-    p.launch_s = median_of(empty);
+    p.launch_s = median_of(py.empty);
     p.wall_s = wall;
     p.oversubscribed = study::oversubscribed(o.launch, v.layout);
     points.push_back(std::move(p));
   }
   return points;
+}
+
+// Everything a study needs besides the runs, checked before the first one.
+void check_tools(const StudyOptions& o) {
+  if (o.plot.empty()) return;
+  if (!exec::find_executable("gnuplot"))
+    throw UsageError("--plot needs gnuplot, which is not on PATH (Debian: apt-get install gnuplot-nox)");
+  study::data_dir();
+}
+
+// The kernel runs' own warnings (unbound threads, OMP_* settings), once each, naming the layout;
+// oversubscription is the table's to say.
+std::vector<std::string> run_warnings(const std::vector<nlohmann::json>& records,
+                                      const std::vector<study::Point>& points) {
+  std::vector<std::string> warnings;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    if (!records[i].contains("warnings")) continue;
+    for (const auto& w : records[i]["warnings"]) {
+      const std::string text = w.get<std::string>();
+      if (text.rfind("oversubscribed", 0) == 0) continue;
+      warnings.push_back(points[i].label + ": " + text);
+    }
+  }
+  return warnings;
 }
 
 }  // namespace
@@ -404,7 +453,7 @@ int run_compare(const std::vector<std::string>& args, const std::vector<std::str
   StudyOptions o;
   if (!parse_study(args, "parakit compare", usage, options, values, o)) return 0;
   const int cores =
-      values.count("cores") != 0 ? bounded(values, "cores", 1, sys::kMaxThreads) : o.launch.available_cpus;
+      values.count("cores") != 0 ? bounded(values, "cores", 1, sys::kMaxThreads) : o.launch.available_cores;
   const bool python = values.count("with-python") != 0;
   if (python && o.kernel->name != "pi")
     throw UsageError("--with-python: the seed's Python versions compute pi only");
@@ -413,6 +462,9 @@ int run_compare(const std::vector<std::string>& args, const std::vector<std::str
     report::check_writable(o.plot, "--plot");
   }
 
+  check_tools(o);
+  std::optional<PythonStudy> py;
+  if (python) py = prepare_python(o, cores);
   std::vector<study::Layout> layouts{{1, 1}};
   for (const auto& layout : study::factorizations(cores))
     if (layout != study::Layout{1, 1}) layouts.push_back(layout);
@@ -424,8 +476,9 @@ int run_compare(const std::vector<std::string>& args, const std::vector<std::str
     records.push_back(std::move(record));
   }
   check_same_result(records, points);
-  if (python) {
-    for (auto& p : measure_python(o, cores))
+  const std::vector<std::string> kernel_warnings = run_warnings(records, points);
+  if (py) {
+    for (auto& p : measure_python(o, *py))
       points.push_back(std::move(p));
   }
   const study::Table table = study::compare_table(points);
@@ -439,11 +492,13 @@ int run_compare(const std::vector<std::string>& args, const std::vector<std::str
                            {"repeat", o.repeat},
                            {"warmup", o.warmup},
                            {"launcher", o.launch.description},
-                           {"available_cpus", o.launch.available_cpus},
+                           {"available_cores", o.launch.available_cores},
                            {"result", records.front()["result"]}};
   record["rows"] = table["rows"];
   record["comparisons"] = table["comparisons"];
   record["warnings"] = table["warnings"];
+  for (const auto& w : kernel_warnings)
+    record["warnings"].push_back(w);
   record["context"] = study_context(argv, records);
   print(record, o);
   if (!o.plot.empty()) {
@@ -497,7 +552,7 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
          parse_count_list(values["cores"].as<std::string>(), "--cores", sys::kMaxThreads))
       cores.push_back(static_cast<int>(c));
   } else {
-    for (int c = 1; c <= std::max(1, o.launch.available_cpus); c *= 2)
+    for (int c = 1; c <= std::max(1, o.launch.available_cores); c *= 2)
       cores.push_back(c);
   }
   std::sort(cores.begin(), cores.end());
@@ -511,6 +566,7 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
       report::check_writable(o.plot + suffix, "--plot");
   }
   if (kind == study::Scaling::kWeak) scaled_work(o, static_cast<std::uint64_t>(cores.back()));  // checks
+  check_tools(o);
 
   std::vector<study::Point> points;
   std::vector<nlohmann::json> records;
@@ -531,15 +587,18 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
                            {"kernel", o.kernel->name},
                            {"kernel_options", joined(o.kernel_options)},
                            {"mode", values["mode"].as<std::string>()},
+                           {"baseline_cores", table["baseline_cores"]},
                            {"unit", o.kernel->unit},
                            {"repeat", o.repeat},
                            {"warmup", o.warmup},
                            {"launcher", o.launch.description},
-                           {"available_cpus", o.launch.available_cpus}};
+                           {"available_cores", o.launch.available_cores}};
   record["rows"] = table["rows"];
   record["fit"] = table["fit"];
   record["comparisons"] = table["comparisons"];
   record["warnings"] = table["warnings"];
+  for (const auto& w : run_warnings(records, points))
+    record["warnings"].push_back(w);
   record["context"] = study_context(argv, records);
   print(record, o);
   if (!o.plot.empty()) {

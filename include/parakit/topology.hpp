@@ -22,6 +22,7 @@ struct Topology {
   int numa_nodes = 0;
   int cores = 0;
   int hardware_threads = 0;  ///< processing units (PUs)
+  int allowed_cores = 0;     ///< cores with a PU this process may run on (its CPU binding)
   std::vector<CacheLevel> caches;
   std::string hwloc_api_version;  ///< of the hwloc library in use, e.g. "2.8.0" (hwloc 2.9's API)
 };

@@ -99,6 +99,7 @@ Ceilings measure_ceilings(const boost::mpi::communicator& comm, int threads) {
 
   Ceilings c;
   c.memory_bytes = boost::mpi::all_reduce(comm, bytes, std::plus<double>());
+  c.memory_bytes_per_thread = static_cast<double>(kPerThread * sizeof(double));
   c.threads = boost::mpi::all_reduce(comm, threads, std::plus<int>());
   c.memory_read_bytes_per_s = c.memory_bytes / best;
   if (comm.rank() == 0 && !all_rates.empty()) {

@@ -62,7 +62,8 @@ std::string value_text(const std::string& key, const Record& v) {
   if (v.is_null()) return "-";
   if (v.is_number_float() &&
       (key == "speedup" || key == "efficiency" || key == "karp_flatt" || key.ends_with("_share") ||
-       key.ends_with("_error") || key == "r_squared" || key == "serial_fraction" || key == "p_value"))
+       key.ends_with("_error") || key == "r_squared" || key == "serial_fraction" || key == "p_value" ||
+       key == "max_speedup" || key == "scaled_speedup_at_max"))
     return fmt::format("{:.3f}", v.get<double>());
   if (v.is_number() && key.ends_with("_bytes")) return fmt::format("{:.1f} MiB", v.get<double>() / (1 << 20));
   if (v.is_number_float()) {
@@ -279,6 +280,9 @@ void write_study(const Record& record, std::ostream& out) {
   header += fmt::format(" {} {}", record.value("kernel", "?"), record.value("kernel_options", ""));
   while (header.ends_with(' '))
     header.pop_back();
+  if (record.contains("mode")) header += fmt::format(" (mode {})", record.value("mode", ""));
+  if (record.contains("cores") && record["cores"].is_number())
+    header += fmt::format(" on {} cores", record["cores"].get<int>());
   out << header << '\n'
       << fmt::format("  {} repeats after {} warm-up run(s) per point; {}\n", record.value("repeat", 0),
                      record.value("warmup", 0), record.value("launcher", ""));
@@ -345,6 +349,9 @@ void TableReporter::write(const Record& record, std::ostream& out) const {
     if (std::find(std::begin(kCommon), std::end(kCommon), key) != std::end(kCommon)) continue;
     header += fmt::format(", {} {}", key, value_text(key, value));
   }
+  if (record.contains("mode")) header += fmt::format(" (mode {})", record.value("mode", ""));
+  if (record.contains("cores") && record["cores"].is_number())
+    header += fmt::format(" on {} cores", record["cores"].get<int>());
   out << header << '\n';
   if (record.contains("result")) {
     const Record& result = record["result"];

@@ -4,12 +4,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
+#include <tuple>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "parakit/error.hpp"
 #include "parakit/exec/process.hpp"
 #include "parakit/sys.hpp"
+#include "parakit/topology.hpp"
 
 namespace parakit::study {
 namespace {
@@ -19,27 +22,39 @@ const char* env(const char* name) {
   return value != nullptr && *value != '\0' ? value : nullptr;
 }
 
-// SLURM_JOB_CPUS_PER_NODE, e.g. "16(x2),8": the allocation's CPUs in all. 0 when it does not parse.
-int slurm_cpus(const char* text) {
-  int total = 0;
+// SLURM_JOB_CPUS_PER_NODE, e.g. "16(x2),8": the allocation's CPUs in all and on its smallest node;
+// {0, 0} when it does not parse.
+std::pair<int, int> slurm_cpus(const char* text) {
+  int total = 0, smallest = 0;
   std::istringstream in(text);
   std::string item;
   while (std::getline(in, item, ',')) {
     int cpus = 0, times = 1;
-    if (std::sscanf(item.c_str(), "%d(x%d)", &cpus, &times) < 1 || cpus <= 0 || times <= 0) return 0;
+    if (std::sscanf(item.c_str(), "%d(x%d)", &cpus, &times) < 1 || cpus <= 0 || times <= 0) return {0, 0};
     total += cpus * times;
+    smallest = smallest == 0 ? cpus : std::min(smallest, cpus);
   }
-  return total;
+  return {total, smallest};
 }
 
-// The message a failed run left: parakit's own error line, else the first line that says something.
+// The message a failed run left: parakit's own error line, else the first paragraph that says
+// something (Open MPI's messages span several lines), in one line.
 std::string first_error_line(const std::string& err) {
   std::istringstream in(err);
   std::string line, first;
+  bool done = false;
   while (std::getline(in, line)) {
     if (line.find("error") != std::string::npos && line.rfind("parakit", 0) == 0) return line;
-    if (first.empty() && line.find_first_not_of(" \t-*") != std::string::npos) first = line;
+    const bool blank = line.find_first_not_of(" \t-*") == std::string::npos;
+    if (done || (blank && first.empty())) continue;
+    if (blank) {
+      done = true;
+      continue;
+    }
+    if (!first.empty()) first += ' ';
+    first += line.substr(line.find_first_not_of(" \t"));
   }
+  if (first.size() > 400) first = first.substr(0, 400) + " ...";
   return first.empty() ? "(no message)" : first;
 }
 
@@ -113,17 +128,40 @@ LaunchSettings detect_launch(std::string_view launcher, std::string_view fast_la
     throw UsageError("--launcher: " + program + " is not in PATH (load your site's MPI module, or install " +
                      (program == "srun" ? std::string("Slurm") : std::string("Open MPI")) + ")");
   }
-  settings.available_cpus = static_cast<int>(sys::allowed_cpus().size());
+  if (settings.launcher == Launcher::kMpirun) {
+    // The command lines below use Open MPI's options (-x, --map-by slot:PE=T, --oversubscribe).
+    const exec::ProcessOutcome version =
+        exec::run_process({"mpirun", "--version"},
+                          {.timeout_s = 30.0, .stdout_path = "", .stderr_path = "", .environment = {}});
+    if (version.out.find("Open MPI") == std::string::npos &&
+        version.out.find("OpenRTE") == std::string::npos) {
+      throw UsageError("--launcher: the mpirun in PATH is not Open MPI's (" +
+                       version.out.substr(0, version.out.find('\n')) +
+                       "); parakit's studies drive Open MPI's mpirun, or srun (--launcher srun)");
+    }
+  }
+  // Physical cores: mpirun's slots and --bind-to core count cores, not hardware threads.
+  settings.available_cores = std::max(1, sys::read_topology().allowed_cores);
+  settings.cores_per_node = settings.available_cores;
   if (in_slurm) {
-    if (const char* cpus = env("SLURM_JOB_CPUS_PER_NODE"); cpus != nullptr && slurm_cpus(cpus) > 0)
-      settings.available_cpus = slurm_cpus(cpus);
+    if (const char* cpus = env("SLURM_JOB_CPUS_PER_NODE"); cpus != nullptr && slurm_cpus(cpus).first > 0)
+      std::tie(settings.available_cores, settings.cores_per_node) = slurm_cpus(cpus);
     if (const char* nodes = env("SLURM_JOB_NUM_NODES"); nodes != nullptr && std::atoi(nodes) > 0)
       settings.nodes = std::atoi(nodes);
   }
+  // A batch system's host file (or Open MPI's default one) spreads mpirun's ranks over unknown hosts.
+  const char* host_file = nullptr;
+  for (const char* name :
+       {"PBS_NODEFILE", "LSB_DJOB_HOSTFILE", "PE_HOSTFILE", "OMPI_MCA_orte_default_hostfile"}) {
+    if (host_file == nullptr && env(name) != nullptr) host_file = name;
+  }
+  if (host_file != nullptr && settings.launcher == Launcher::kMpirun && !in_slurm) settings.nodes = 0;
   settings.fast_profile = fast_launch == "auto" && settings.nodes == 1;
-  settings.description =
-      fmt::format("{} on {} CPU{} of {} node{}", program, settings.available_cpus,
-                  settings.available_cpus == 1 ? "" : "s", settings.nodes, settings.nodes == 1 ? "" : "s");
+  settings.description = fmt::format("{} on {} core{}", program, settings.available_cores,
+                                     settings.available_cores == 1 ? "" : "s");
+  settings.description += settings.nodes == 0
+                              ? fmt::format(" of the hosts in ${}", host_file)
+                              : fmt::format(" of {} node{}", settings.nodes, settings.nodes == 1 ? "" : "s");
   if (in_slurm) settings.description += fmt::format(" (Slurm job {})", env("SLURM_JOB_ID"));
   settings.description += settings.fast_profile
                               ? "; fast single-node launch profile: Open MPI pml ob1, btl self,vader "
@@ -133,7 +171,7 @@ LaunchSettings detect_launch(std::string_view launcher, std::string_view fast_la
 }
 
 bool oversubscribed(const LaunchSettings& settings, const Layout& layout) {
-  return layout.cores() > settings.available_cpus;
+  return layout.cores() > settings.available_cores || layout.threads > settings.cores_per_node;
 }
 
 std::vector<std::string> launch_argv(const LaunchSettings& settings, const Layout& layout,
@@ -141,13 +179,11 @@ std::vector<std::string> launch_argv(const LaunchSettings& settings, const Layou
   const bool over = oversubscribed(settings, layout);
   std::vector<std::string> argv;
   if (settings.launcher == Launcher::kSrun) {
-    argv = {"srun",
-            "--mpi=pmix",
-            "--kill-on-bad-exit=1",
-            "-n",
-            std::to_string(layout.ranks),
-            "-c",
-            std::to_string(layout.threads)};
+    // PMIx works with Debian's Open MPI; a site that sets SLURM_MPI_TYPE keeps its own choice.
+    argv = {"srun"};
+    if (env("SLURM_MPI_TYPE") == nullptr) argv.emplace_back("--mpi=pmix");
+    argv.insert(argv.end(), {"--kill-on-bad-exit=1", "-n", std::to_string(layout.ranks), "-c",
+                             std::to_string(layout.threads)});
     if (over) {
       argv.insert(argv.end(), {"--overcommit", "--cpu-bind=none"});
     } else {

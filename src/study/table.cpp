@@ -157,7 +157,7 @@ Table compare_table(const std::vector<Point>& points) {
     if (p.implementation == "parakit") cores = std::max(cores, p.layout.cores());
   std::vector<const Point*> rivals;
   for (const Point& p : points)
-    if (p.implementation == "parakit" && p.layout.cores() == cores) rivals.push_back(&p);
+    if (p.implementation == "parakit" && p.layout.cores() == cores && !p.oversubscribed) rivals.push_back(&p);
   std::stable_sort(rivals.begin(), rivals.end(),
                    [](const Point* a, const Point* b) { return median(*a) < median(*b); });
   Table comparisons = Table::array();
@@ -188,7 +188,8 @@ Table scaling_table(const std::vector<Point>& points, Scaling kind) {
     add_measurements(row, p);
     row["speedup"] = s;
     row["efficiency"] = s / pc;
-    row["karp_flatt"] = number(pc > 1.0 ? report::karp_flatt(s, pc) : kNaN);
+    // At the baseline (the first point) the speedup is assumed, not measured: no Karp-Flatt there.
+    row["karp_flatt"] = number(pc > 1.0 && &p != &first ? report::karp_flatt(s, pc) : kNaN);
     row["oversubscribed"] = p.oversubscribed;
     add_wall_check(row, p);
     rows.push_back(std::move(row));
@@ -202,11 +203,12 @@ Table scaling_table(const std::vector<Point>& points, Scaling kind) {
       !cores.empty() && std::any_of(cores.begin(), cores.end(), [&](double c) { return c != cores.front(); });
   if (fittable && kind == Scaling::kStrong) {
     const report::Fit f = report::fit_amdahl(cores, medians);
-    fit = {{"law", "amdahl"},
-           {"serial_fraction", f.serial_fraction},
-           {"t1_s", f.t1},
-           {"max_speedup", f.serial_fraction > 0.0 ? 1.0 / f.serial_fraction : kNaN},
-           {"r_squared", f.r_squared}};
+    fit = {
+        {"law", "amdahl"},
+        {"serial_fraction", f.serial_fraction},
+        {"t1_s", f.t1},
+        {"max_speedup", f.serial_fraction > 0.0 && f.serial_fraction < 1.0 ? 1.0 / f.serial_fraction : kNaN},
+        {"r_squared", f.r_squared}};
   } else if (fittable && *std::max_element(cores.begin(), cores.end()) > 1.0) {
     const report::Fit f = report::fit_gustafson(cores, speedups);
     const double pmax = *std::max_element(cores.begin(), cores.end());
@@ -219,13 +221,33 @@ Table scaling_table(const std::vector<Point>& points, Scaling kind) {
   if (fit.is_object()) {
     if (std::isnan(fit.value("max_speedup", 0.0))) fit["max_speedup"] = nullptr;
     fit["points"] = cores.size();  // the oversubscribed ones left out
+    const double f = fit["serial_fraction"].get<double>();
+    std::string note;
+    if (cores.size() < 3) {
+      // Two points: the law passes through both (Amdahl has two parameters): R^2 says nothing.
+      fit["r_squared"] = nullptr;
+      note =
+          "2 points: the law passes through both exactly, so the fit's quality is unknown (give 3 or "
+          "more core counts)";
+    }
+    if (f < 0.0 || f > 1.0) {
+      if (!note.empty()) note += "; ";
+      note += kind == Scaling::kStrong ? "the serial fraction is outside 0..1: these times do not follow "
+                                         "Amdahl's law (super-linear speedup, or a slowdown)"
+                                       : "the serial fraction is outside 0..1: these times do not follow "
+                                         "Gustafson's law";
+    }
+    if (!note.empty()) fit["note"] = note;
   }
   Table comparisons = Table::array();
+  // Strong scaling: each core count against the previous one; oversubscribed points measure sharing.
   for (std::size_t i = 1; i < points.size(); ++i) {
-    if (kind == Scaling::kStrong) comparisons.push_back(verdict(points[i - 1], points[i]));
+    if (kind == Scaling::kStrong && !points[i].oversubscribed && !points[i - 1].oversubscribed)
+      comparisons.push_back(verdict(points[i - 1], points[i]));
   }
   Table table;
   table["warnings"] = row_warnings(rows, points);
+  table["baseline_cores"] = first.layout.cores();
   table["rows"] = std::move(rows);
   table["fit"] = std::move(fit);
   table["comparisons"] = std::move(comparisons);

@@ -71,7 +71,8 @@ TEST(Layouts, modes_turn_cores_into_layouts) {
 
 TEST(Launch, mpirun_binds_each_rank_to_its_cores_and_exports_the_openmp_settings) {
   LaunchSettings s;
-  s.available_cpus = 4;
+  s.available_cores = 4;
+  s.cores_per_node = 4;
   s.fast_profile = false;
   const auto argv = launch_argv(s, {2, 2}, {"parakit", "pi"});
   const std::vector<std::string> expected{
@@ -85,7 +86,8 @@ TEST(Launch, mpirun_binds_each_rank_to_its_cores_and_exports_the_openmp_settings
 
 TEST(Launch, an_oversubscribed_layout_runs_unbound_and_says_so) {
   LaunchSettings s;
-  s.available_cpus = 2;
+  s.available_cores = 2;
+  s.cores_per_node = 2;
   EXPECT_TRUE(oversubscribed(s, {3, 1}));
   EXPECT_FALSE(oversubscribed(s, {2, 1}));
   const auto argv = launch_argv(s, {1, 3}, {"p"});
@@ -98,7 +100,8 @@ TEST(Launch, an_oversubscribed_layout_runs_unbound_and_says_so) {
 TEST(Launch, srun_gets_tasks_cpus_per_task_and_pmix) {
   LaunchSettings s;
   s.launcher = Launcher::kSrun;
-  s.available_cpus = 8;
+  s.available_cores = 8;
+  s.cores_per_node = 8;
   const auto argv = launch_argv(s, {2, 4}, {"parakit", "pi"});
   const std::vector<std::string> expected{"srun", "--mpi=pmix", "--kill-on-bad-exit=1", "-n",      "2",
                                           "-c",   "4",          "--cpu-bind=cores",     "parakit", "pi"};
@@ -107,7 +110,8 @@ TEST(Launch, srun_gets_tasks_cpus_per_task_and_pmix) {
 
 TEST(Launch, the_fast_profile_never_overrides_the_users_own_settings) {
   LaunchSettings s;
-  s.available_cpus = 2;
+  s.available_cores = 2;
+  s.cores_per_node = 2;
   s.fast_profile = true;
   const ScopedEnv pml("OMPI_MCA_pml", "ucx");
   const ScopedEnv btl("OMPI_MCA_btl", nullptr);
@@ -119,13 +123,19 @@ TEST(Launch, the_fast_profile_never_overrides_the_users_own_settings) {
 }
 
 TEST(Launch, detection_reads_the_slurm_allocation_and_refuses_nesting) {
+  // Even when this test itself runs as a rank of a job.
+  const ScopedEnv world("OMPI_COMM_WORLD_SIZE", nullptr), pmix("PMIX_RANK", nullptr),
+      pmi("PMI_RANK", nullptr);
   {
     const ScopedEnv job("SLURM_JOB_ID", "77");
     const ScopedEnv cpus("SLURM_JOB_CPUS_PER_NODE", "4(x2),8");
     const ScopedEnv nodes("SLURM_JOB_NUM_NODES", "3");
     const LaunchSettings s = detect_launch("mpirun", "auto");
     EXPECT_EQ(s.launcher, Launcher::kMpirun);
-    EXPECT_EQ(s.available_cpus, 16);
+    EXPECT_EQ(s.available_cores, 16);
+    EXPECT_EQ(s.cores_per_node, 4);
+    EXPECT_TRUE(oversubscribed(s, {1, 8})) << "one rank's 8 threads do not fit on a 4-CPU node";
+    EXPECT_FALSE(oversubscribed(s, {4, 4}));
     EXPECT_EQ(s.nodes, 3);
     EXPECT_FALSE(s.fast_profile) << "several hosts need the network transports";
     EXPECT_NE(s.description.find("Slurm job 77"), std::string::npos);
@@ -138,9 +148,26 @@ TEST(Launch, detection_reads_the_slurm_allocation_and_refuses_nesting) {
     EXPECT_FALSE(detect_launch("auto", "off").fast_profile);
     EXPECT_THROW(detect_launch("qsub", "auto"), UsageError);
     EXPECT_THROW(detect_launch("auto", "yes"), UsageError);
+    {
+      const ScopedEnv pbs("PBS_NODEFILE", "/var/spool/pbs/aux/1.server");
+      const LaunchSettings on_hosts = detect_launch("auto", "auto");
+      EXPECT_FALSE(on_hosts.fast_profile) << "the ranks may land on several hosts";
+      EXPECT_NE(on_hosts.description.find("$PBS_NODEFILE"), std::string::npos) << on_hosts.description;
+    }
     const ScopedEnv nested("OMPI_COMM_WORLD_SIZE", "2");
     EXPECT_THROW(detect_launch("auto", "auto"), UsageError);
   }
+}
+
+TEST(Launch, srun_keeps_the_sites_mpi_plugin) {
+  LaunchSettings s;
+  s.launcher = Launcher::kSrun;
+  s.available_cores = s.cores_per_node = 2;
+  const ScopedEnv site("SLURM_MPI_TYPE", "pmi2");
+  const auto argv = launch_argv(s, {2, 1}, {"p"});
+  EXPECT_EQ(
+      std::count_if(argv.begin(), argv.end(), [](const std::string& w) { return w.starts_with("--mpi"); }),
+      0);
 }
 
 TEST(Verdicts, faster_only_when_the_rank_test_and_the_intervals_agree) {
@@ -225,7 +252,7 @@ TEST(ScalingTable, strong_scaling_recovers_amdahls_serial_fraction) {
   EXPECT_NEAR(rows[2]["speedup"].get<double>(), 1.0 / (f + (1.0 - f) / 4), 1e-9);
   EXPECT_EQ(rows[0]["cores"], 1);
   EXPECT_EQ(rows[0]["threads"], 1);
-  EXPECT_EQ(t["comparisons"].size(), 5U);
+  EXPECT_EQ(t["comparisons"].size(), 4U) << "not with the oversubscribed 32";
   EXPECT_EQ(t["comparisons"][0]["faster"], "2");
 }
 
@@ -251,6 +278,46 @@ TEST(ScalingTable, weak_scaling_reports_scaled_speedup_and_gustafsons_fraction) 
 TEST(ScalingTable, one_core_count_has_no_fit) {
   const Table t = scaling_table({point("1", {1, 1}, {1.0, 1.1})}, Scaling::kStrong);
   EXPECT_TRUE(t["fit"].is_null());
+}
+
+}  // namespace
+}  // namespace parakit::study
+
+namespace parakit::study {
+namespace {
+
+TEST(ScalingTable, two_points_or_an_impossible_fraction_are_said_to_mean_little) {
+  // Super-linear: 2 cores more than twice as fast. Amdahl's f comes out negative.
+  const Table t = scaling_table({point("1", {1, 1}, {1.0, 1.0, 1.0}), point("2", {2, 1}, {0.4, 0.4, 0.4})},
+                                Scaling::kStrong);
+  EXPECT_LT(t["fit"]["serial_fraction"].get<double>(), 0.0);
+  EXPECT_TRUE(t["fit"]["r_squared"].is_null());
+  EXPECT_TRUE(t["fit"]["max_speedup"].is_null());
+  const std::string note = t["fit"]["note"];
+  EXPECT_NE(note.find("2 points"), std::string::npos) << note;
+  EXPECT_NE(note.find("do not follow Amdahl's law"), std::string::npos) << note;
+  EXPECT_EQ(t["baseline_cores"], 1);
+}
+
+TEST(ScalingTable, a_baseline_above_one_core_has_no_karp_flatt) {
+  const Table t =
+      scaling_table({point("2", {2, 1}, {1.0, 1.0}), point("4", {4, 1}, {0.5, 0.5})}, Scaling::kStrong);
+  EXPECT_TRUE(t["rows"][0]["karp_flatt"].is_null()) << "its efficiency is assumed, not measured";
+  EXPECT_DOUBLE_EQ(t["rows"][1]["speedup"].get<double>(), 4.0);
+  EXPECT_EQ(t["baseline_cores"], 2);
+}
+
+TEST(Verdicts, oversubscribed_layouts_are_not_ranked) {
+  std::vector<Point> points{point("1x1", {1, 1}, {2.0, 2.01, 2.02, 2.03, 2.04}),
+                            point("2x1", {2, 1}, {1.0, 1.01, 1.02, 1.03, 1.04}),
+                            point("1x2", {1, 2}, {1.5, 1.51, 1.52, 1.53, 1.54}, /*over=*/true)};
+  EXPECT_EQ(compare_table(points)["comparisons"].size(), 0U);
+  points[2].oversubscribed = false;
+  ASSERT_EQ(compare_table(points)["comparisons"].size(), 1U);
+  EXPECT_EQ(compare_table(points)["comparisons"][0]["verdict"], "faster");
+  const Table strong =
+      scaling_table({points[0], points[1], point("4x1", {4, 1}, {0.1, 0.1}, true)}, Scaling::kStrong);
+  EXPECT_EQ(strong["comparisons"].size(), 1U) << "only 1 -> 2 cores";
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ namespace parakit::dist {
 struct Ceilings {
   int threads = 0;                         ///< that ran, all ranks together
   double memory_bytes = 0.0;               ///< read per timed pass, all ranks and threads together
+  double memory_bytes_per_thread = 0.0;    ///< each thread's array (rank 0's)
   double memory_read_bytes_per_s = 0.0;    ///< best pass: bytes / the slowest rank's time
   double pi_samples_per_s_per_core = 0.0;  ///< median over all threads of each thread's own rate
   double pi_samples_per_s_per_core_min = 0.0;

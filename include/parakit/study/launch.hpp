@@ -49,8 +49,9 @@ struct LaunchSettings {
   /// which cuts the launch cost (here from about 0.3 s to 0.1 s). Set through OMPI_MCA_* variables
   /// the user has not set.
   bool fast_profile = false;
-  int available_cpus = 1;   ///< the CPUs the runs may use (this process's, or the Slurm allocation's)
-  int nodes = 1;            ///< hosts the runs may use
+  int available_cores = 1;  ///< the cores the runs may use (this process's, or the Slurm allocation's CPUs)
+  int cores_per_node = 1;   ///< of the smallest node: one rank's threads must fit on one node
+  int nodes = 1;            ///< hosts the runs may use (0: unknown, a batch system's host file)
   std::string description;  ///< in words, for the report
 };
 
@@ -60,13 +61,14 @@ void refuse_inside_mpi_job();
 
 /// @brief The launch settings for @p launcher ("auto", "mpirun" or "srun") and @p fast_launch ("auto"
 /// or "off"), from this process's environment: inside a Slurm allocation (SLURM_JOB_ID) auto means
-/// srun, and the allocation's CPUs (SLURM_JOB_CPUS_PER_NODE) and nodes count; elsewhere mpirun on
-/// this host's allowed CPUs.
-/// @throws parakit::UsageError for an unknown choice, or when called inside an MPI job (a launcher
-/// cannot be nested in one).
+/// srun, and the allocation's CPUs (SLURM_JOB_CPUS_PER_NODE) and nodes count; elsewhere mpirun on the
+/// physical cores (hwloc) this process may run on. The fast profile is off with several nodes or a
+/// PBS/LSF/SGE/Open MPI host file.
+/// @throws parakit::UsageError for an unknown choice, a launcher that is missing (or an mpirun that
+/// is not Open MPI's), or when called inside an MPI job (a launcher cannot be nested in one).
 LaunchSettings detect_launch(std::string_view launcher, std::string_view fast_launch);
 
-/// @brief More threads than the CPUs the runs may use.
+/// @brief More threads than the cores the runs may use, or more threads per rank than one node has.
 bool oversubscribed(const LaunchSettings& settings, const Layout& layout);
 
 /// @brief The whole command line that runs @p program (its argv) in @p layout, ranks bound to cores

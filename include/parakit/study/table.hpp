@@ -69,8 +69,10 @@ enum class Scaling { kStrong, kWeak };
 /// ci_low_s, ci_high_s, noisy, oversubscribed, launch_s, wall_s, wall_error. Strong: speedup = p0 t0 /
 /// tp against the first point (p0 its cores); fit = Amdahl's serial fraction and one-core time.
 /// Weak: scaled speedup p t0 / tp, efficiency t0 / tp; fit = Gustafson's serial fraction and the
-/// fitted scaled speedup at the largest p. R^2 with both; oversubscribed points are left out of the
-/// fit (their times measure sharing), which is null below two core counts.
+/// fitted scaled speedup at the largest p. R^2 with both (null for 2 points, which any such law passes
+/// through) and a `note` when it means little; oversubscribed points are left out of the fit (their
+/// times measure sharing), which is null below two core counts. `baseline_cores`: the first point's
+/// cores, whose efficiency is assumed 1 (no Karp-Flatt there).
 Table scaling_table(const std::vector<Point>& points, Scaling kind);
 
 }  // namespace parakit::study
