@@ -89,7 +89,9 @@ for r in s["rows"]:
     kf = "-" if r["karp_flatt"] is None else f"{r['karp_flatt']:.4f}"
     print(f"| {r['cores']} | {ms(r['median_s'])} | {r['speedup']:.3f} | {100 * r['efficiency']:.1f} % | {kf} |")
 if s["fit"]:
-    print(f"\nAmdahl fit: serial fraction {s['fit']['serial_fraction']:.4f}, R^2 {s['fit']['r_squared']:.4f}")
+    r2 = s["fit"]["r_squared"]
+    print(f"\nAmdahl fit: serial fraction {s['fit']['serial_fraction']:.4f}, R^2 "
+          + ("-" if r2 is None else f"{r2:.4f}") + (f" ({s['fit']['note']})" if "note" in s["fit"] else ""))
 print(f"\nrecords and plots: {out}/")
 sys.exit(0 if ok else 1)
 PY
