@@ -12,7 +12,7 @@ set datafile separator ','
 set datafile missing ''
 stats csv using "median_s" nooutput
 # Python rows can be 100 x slower than parakit's: a log scale keeps every bar readable.
-if (STATS_min > 0 && STATS_max / STATS_min > 30) set logscale y
+if (STATS_min > 0 && STATS_max / STATS_min > 30) { set logscale y } else { set yrange [0:*] }
 
 label(name, over) = strcol(name) . (strcol(over) eq 'true' ? ' *' : '')
 
@@ -26,6 +26,7 @@ set style data histogram
 set style histogram errorbars gap 2 lw 1
 set style fill solid 0.85 border rgb '#333333'
 set xtics rotate by -30 noenhanced
+set xlabel '* oversubscribed: more threads than cores (its time measures sharing)' font ',9'
 plot csv using "median_s":"ci_low_s":"ci_high_s":xticlabels(label("layout", "oversubscribed")) \
          lc rgb '#1f77b4' title 'one run (median, 95 % interval)', \
      csv using "launch_s":"launch_s":"launch_s" lc rgb '#ff7f0e' title 'launch (empty run)'

@@ -25,9 +25,11 @@ set key top left
 set xlabel 'cores (ranks x threads)'
 set xrange [0:max_cores * 1.05 + 0.5]
 
+# Weak scaling (a title with "weak") plots the scaled speedup p t(first) / t(p).
+weak = strstrt(title, 'weak') > 0
 set output speedup_png
-set title title . ': speedup' noenhanced
-set ylabel 'speedup'
+set title title . (weak ? ': scaled speedup (work per core fixed)' : ': speedup') noenhanced
+set ylabel (weak ? 'scaled speedup' : 'speedup')
 set yrange [0:max_cores * 1.1 + 0.5]
 plot x with lines dt 2 lc rgb '#888888' title 'ideal', \
      csv using "cores":"speedup" with linespoints lw 2 pt 7 lc rgb '#1f77b4' title 'measured (median)', \

@@ -11,6 +11,7 @@
 
 #include <boost/program_options.hpp>
 #include <fmt/format.h>
+#include <stdlib.h>
 
 #include "parakit/error.hpp"
 #include "parakit/exec/process.hpp"
@@ -129,7 +130,8 @@ bool parse_study(const std::vector<std::string>& args, const std::string& comman
   for (const std::string& word : study.kernel_options) {
     const std::string name = word.substr(0, word.find('='));
     if (name == "--threads" || name == "--progress") {
-      throw UsageError(name + ": " + command + " chooses it for every layout (give --cores instead)");
+      throw UsageError(name + ": " + command + " sets it for every run" +
+                       (name == "--threads" ? " (give --cores instead)" : ""));
     }
   }
   study.repeat = bounded(values, "repeat", 2, 1000);
@@ -216,8 +218,14 @@ study::Point measure(const StudyOptions& o, const std::string& command, const st
   program.insert(program.end(), {"--threads", threads, "--repeat", std::to_string(o.repeat), "--warmup",
                                  std::to_string(o.warmup), "--format", "json", "--progress", "never"});
   say(o, command, fmt::format("{}: {} runs of {}", name, o.warmup + o.repeat, o.kernel->name));
-  const study::Launched run =
-      study::launch(o.launch, layout, program, fmt::format("{} in {}", o.kernel->name, name), o.timeout_s);
+  study::Launched run;
+  try {
+    run =
+        study::launch(o.launch, layout, program, fmt::format("{} in {}", o.kernel->name, name), o.timeout_s);
+  } catch (const UsageError& e) {
+    // Options a study does not know are the kernel's: a typo of a study option lands here.
+    throw UsageError(std::string(e.what()) + "; the study's own options: see '" + command + " --help'");
+  }
   record = run.record;
   // Then the launch cost, after the kernel (whose options may be wrong: better to know at once).
   std::vector<double> empty;
@@ -238,6 +246,8 @@ study::Point measure(const StudyOptions& o, const std::string& command, const st
   p.times_s = record["timing"]["times_s"].get<std::vector<double>>();
   p.runs = o.warmup + o.repeat;
   p.launch_s = median_of(empty);
+  p.launch_spread_s =
+      *std::max_element(empty.begin(), empty.end()) - *std::min_element(empty.begin(), empty.end());
   p.wall_s = run.wall_s;
   const auto& phases = record["phases"];
   p.compute_s = number_or_nan(phases, "compute_s");
@@ -346,6 +356,8 @@ std::pair<double, nlohmann::json> run_python(const StudyOptions& o, const Python
     std::istringstream lines(outcome.err);
     for (std::string l; std::getline(lines, l);)
       if (!l.empty()) line = l;  // Python's last line says what went wrong
+    if (line.empty())
+      line = "cannot run " + py.python + " (set PARAKIT_PYTHON to a Python 3 with pandas and Dask)";
     throw Error(
         fmt::format("--with-python: `{}` failed (exit code {}): {}", joined(argv), outcome.exit_code, line));
   }
@@ -398,11 +410,23 @@ std::vector<study::Point> measure_python(const StudyOptions& o, const PythonStud
     p.times_s = json["times_s"].get<std::vector<double>>();
     p.runs = o.warmup + o.repeat;
     p.launch_s = median_of(py.empty);
+    p.launch_spread_s = *std::max_element(py.empty.begin(), py.empty.end()) -
+                        *std::min_element(py.empty.begin(), py.empty.end());
     p.wall_s = wall;
     p.oversubscribed = study::oversubscribed(o.launch, v.layout);
     points.push_back(std::move(p));
   }
   return points;
+}
+
+// A machine already busy before the study makes every time a measure of sharing: say so.
+std::vector<std::string> busy_warning(const StudyOptions& o) {
+  double load = 0.0;
+  if (::getloadavg(&load, 1) != 1 || load < 0.5 * o.launch.available_cores + 0.25) return {};
+  return {
+      fmt::format("the machine was busy when the study started (load average {:.1f} over the last minute "
+                  "on {} cores): other processes compete with the runs, so times may measure sharing",
+                  load, o.launch.available_cores)};
 }
 
 // Everything a study needs besides the runs, checked before the first one.
@@ -435,13 +459,13 @@ int run_compare(const std::vector<std::string>& args, const std::vector<std::str
   po::options_description options("Options (any other option is the kernel's, e.g. --samples 2e9)");
   // clang-format off
   options.add_options()
-    ("cores", po::value<int>(), "C: every layout with ranks x threads = C (default: the CPUs available)")
+    ("cores", po::value<std::string>(), "C: every layout with ranks x threads = C (default: the cores available)")
     ("with-python", "also run the seed's three Python versions (pandas apply, Pool.map, Dask) on the same work")
     ("plot", po::value<std::string>(), "draw the table as a PNG bar chart into FILE (gnuplot)");
   // clang-format on
   add_study_options(options);
   const std::string usage =
-      "Usage: parakit compare KERNEL [kernel options] --cores C [options]\n"
+      "Usage: parakit compare KERNEL [kernel options] [--cores C] [options]\n"
       "Runs KERNEL (" +
       kernel_names() +
       ") on the same work in every layout with ranks x threads = C, and in\n"
@@ -453,16 +477,23 @@ int run_compare(const std::vector<std::string>& args, const std::vector<std::str
   StudyOptions o;
   if (!parse_study(args, "parakit compare", usage, options, values, o)) return 0;
   const int cores =
-      values.count("cores") != 0 ? bounded(values, "cores", 1, sys::kMaxThreads) : o.launch.available_cores;
+      values.count("cores") != 0
+          ? static_cast<int>(parse_count(values["cores"].as<std::string>(), "--cores", sys::kMaxThreads))
+          : o.launch.available_cores;
   const bool python = values.count("with-python") != 0;
   if (python && o.kernel->name != "pi")
     throw UsageError("--with-python: the seed's Python versions compute pi only");
   if (values.count("plot") != 0) {
     o.plot = values["plot"].as<std::string>();
+    if (!o.plot.ends_with(".png")) {
+      throw UsageError("--plot: '" + o.plot +
+                       "' is not a .png file (accepted: a FILE.png; gnuplot draws PNG)");
+    }
     report::check_writable(o.plot, "--plot");
   }
 
   check_tools(o);
+  const std::vector<std::string> busy = busy_warning(o);
   std::optional<PythonStudy> py;
   if (python) py = prepare_python(o, cores);
   std::vector<study::Layout> layouts{{1, 1}};
@@ -496,7 +527,9 @@ int run_compare(const std::vector<std::string>& args, const std::vector<std::str
                            {"result", records.front()["result"]}};
   record["rows"] = table["rows"];
   record["comparisons"] = table["comparisons"];
-  record["warnings"] = table["warnings"];
+  record["warnings"] = busy;
+  for (const auto& w : table["warnings"])
+    record["warnings"].push_back(w);
   for (const auto& w : kernel_warnings)
     record["warnings"].push_back(w);
   record["context"] = study_context(argv, records);
@@ -546,6 +579,9 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
   if (!parse_study({args.begin() + 1, args.end()}, "parakit scale", usage, options, values, o)) return 0;
   const study::Mode mode = study::parse_mode(values["mode"].as<std::string>());
   const int per_rank = bounded(values, "threads-per-rank", 1, sys::kMaxThreads);
+  if (!values["threads-per-rank"].defaulted() && mode != study::Mode::kHybrid) {
+    throw UsageError("--threads-per-rank: only hybrid mode has it (give --mode hybrid, or leave it out)");
+  }
   std::vector<int> cores;
   if (values.count("cores") != 0) {
     for (const std::uint64_t c :
@@ -562,11 +598,13 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
     layouts.push_back(study::layout_for(mode, c, per_rank));
   if (values.count("plot") != 0) {
     o.plot = values["plot"].as<std::string>();
+    if (o.plot.ends_with(".png")) o.plot.resize(o.plot.size() - 4);  // a PREFIX, whatever the user meant
     for (const char* suffix : {"-speedup.png", "-efficiency.png"})
       report::check_writable(o.plot + suffix, "--plot");
   }
   if (kind == study::Scaling::kWeak) scaled_work(o, static_cast<std::uint64_t>(cores.back()));  // checks
   check_tools(o);
+  const std::vector<std::string> busy = busy_warning(o);
 
   std::vector<study::Point> points;
   std::vector<nlohmann::json> records;
@@ -596,7 +634,9 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
   record["rows"] = table["rows"];
   record["fit"] = table["fit"];
   record["comparisons"] = table["comparisons"];
-  record["warnings"] = table["warnings"];
+  record["warnings"] = busy;
+  for (const auto& w : table["warnings"])
+    record["warnings"].push_back(w);
   for (const auto& w : run_warnings(records, points))
     record["warnings"].push_back(w);
   record["context"] = study_context(argv, records);

@@ -86,7 +86,12 @@ bool parse_args(const boost::mpi::communicator& comm, const std::vector<std::str
                 const std::string& command, const std::string& usage, const po::options_description& options,
                 po::variables_map& values) {
   try {
-    const po::parsed_options parsed = po::command_line_parser(args).options(options).run();
+    // No abbreviations: `--sam` for --samples would work here and not where a study passes options on.
+    const po::parsed_options parsed =
+        po::command_line_parser(args)
+            .options(options)
+            .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
+            .run();
     // Words that are not options would otherwise be ignored without a word: `pi 1e5` is a mistake.
     const auto stray = po::collect_unrecognized(parsed.options, po::include_positional);
     if (!stray.empty()) {

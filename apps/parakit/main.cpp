@@ -1,6 +1,7 @@
 // parakit: hybrid MPI + OpenMP computations, measured. This file only dispatches to a command.
 
 #include <cstdlib>
+#include <iomanip>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -50,10 +51,10 @@ void print_usage(std::ostream& out) {
   out << "Usage: mpirun -n P parakit COMMAND [options]   (parakit COMMAND --help for its "
          "options)\n\nCommands:\n";
   for (const auto& c : kCommands)
-    out << "  " << c.name << "    " << c.summary << "\n";
+    out << "  " << std::left << std::setw(9) << c.name << c.summary << "\n";
   out << "\nStudies (run them directly: they launch parakit with mpirun, or srun under Slurm):\n";
   for (const auto& s : kStudies)
-    out << "  " << s.name << "    " << s.summary << "\n";
+    out << "  " << std::left << std::setw(9) << s.name << s.summary << "\n";
   out << "\nparakit --version prints the version and the git commit it was built from.\n";
 }
 

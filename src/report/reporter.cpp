@@ -281,8 +281,10 @@ void write_study(const Record& record, std::ostream& out) {
   while (header.ends_with(' '))
     header.pop_back();
   if (record.contains("mode")) header += fmt::format(" (mode {})", record.value("mode", ""));
-  if (record.contains("cores") && record["cores"].is_number())
-    header += fmt::format(" on {} cores", record["cores"].get<int>());
+  if (record.contains("cores") && record["cores"].is_number()) {
+    const int cores = record["cores"].get<int>();
+    header += fmt::format(" on {} core{}", cores, cores == 1 ? "" : "s");
+  }
   out << header << '\n'
       << fmt::format("  {} repeats after {} warm-up run(s) per point; {}\n", record.value("repeat", 0),
                      record.value("warmup", 0), record.value("launcher", ""));
@@ -314,6 +316,7 @@ void write_study(const Record& record, std::ostream& out) {
     for (const char* flag : {"noisy", "oversubscribed"}) {
       if (row.value(flag, false)) append(flags, flag, ',');
     }
+    if (row.value("wall_check_failed", false)) append(flags, "wall-clock", ',');
     row["flags"] = flags;
   }
   keys.emplace_back("flags");
@@ -323,6 +326,12 @@ void write_study(const Record& record, std::ostream& out) {
       out << "  " << c.value("text", "") << '\n';
   }
   if (record.contains("fit") && record["fit"].is_object()) write_fields("fit", record["fit"], out);
+  if (record.value("baseline_cores", 1) != 1) {
+    out << fmt::format(
+        "  speedup and efficiency are relative to the first point ({} cores), whose efficiency is "
+        "assumed to be 1\n",
+        record.value("baseline_cores", 1));
+  }
 }
 
 }  // namespace
@@ -349,9 +358,6 @@ void TableReporter::write(const Record& record, std::ostream& out) const {
     if (std::find(std::begin(kCommon), std::end(kCommon), key) != std::end(kCommon)) continue;
     header += fmt::format(", {} {}", key, value_text(key, value));
   }
-  if (record.contains("mode")) header += fmt::format(" (mode {})", record.value("mode", ""));
-  if (record.contains("cores") && record["cores"].is_number())
-    header += fmt::format(" on {} cores", record["cores"].get<int>());
   out << header << '\n';
   if (record.contains("result")) {
     const Record& result = record["result"];

@@ -22,6 +22,9 @@ double median(const Point& p) {
   return report::summarize(p.times_s).median;
 }
 
+// A fitted fraction this far outside 0..1 is noise around a bound, not a broken law.
+constexpr double kFractionTolerance = 0.01;
+
 report::Interval interval(const Point& p) {
   return report::bootstrap_median_interval(p.times_s);
 }
@@ -44,6 +47,10 @@ void add_wall_check(Table& row, const Point& p) {
   const double predicted = p.launch_s + p.runs * median(p);
   row["wall_predicted_s"] = number(predicted);
   row["wall_error"] = number(p.wall_s > 0.0 ? (p.wall_s - predicted) / p.wall_s : kNaN);
+  // Off by more than 5 % and by more than the empty runs' own spread (with millisecond runs the
+  // difference is launch jitter, not a wrong time).
+  const double off = std::abs(p.wall_s - predicted);
+  row["wall_check_failed"] = p.wall_s > 0.0 && off > kWallTolerance * p.wall_s && !(off <= p.launch_spread_s);
 }
 
 void check_points(const std::vector<Point>& points) {
@@ -60,23 +67,28 @@ std::vector<std::string> row_warnings(const Table& rows, const std::vector<Point
     const std::string& name = points[i].label;
     if (points[i].oversubscribed) {
       warnings.push_back(
-          fmt::format("{}: oversubscribed ({} threads on fewer CPUs): its time measures "
-                      "sharing, not scaling",
+          fmt::format("{}: oversubscribed ({} threads on fewer cores): its time measures "
+                      "sharing, not scaling, and it is left out of fits and rankings",
                       name, points[i].layout.cores()));
     }
     if (row["noisy"].get<bool>()) {
       warnings.push_back(
-          fmt::format("{}: noisy: the repeats spread over {:.0f} % of the median (more "
+          fmt::format("{}: noisy: the repeats spread over {:.1f} % of the median (more "
                       "than {:.0f} %)",
                       name, 100.0 * report::relative_spread(points[i].times_s), 100.0 * kNoisySpread));
     }
-    if (row["wall_error"].is_number() && std::abs(row["wall_error"].get<double>()) > kWallTolerance) {
+    if (row["wall_check_failed"].get<bool>()) {
       warnings.push_back(fmt::format(
           "{}: the outside wall clock ({:.3f} s) and launch + runs x median ({:.3f} s) differ by {:.1f} % "
-          "(more than {:.0f} %)",
+          "(more than {:.0f} % and more than the launch's own spread of {:.3f} s): something outside the "
+          "timed runs took time (a busy machine, slow I/O, a slow start); run it again",
           name, row["wall_s"].get<double>(), row["wall_predicted_s"].get<double>(),
-          100.0 * row["wall_error"].get<double>(), 100.0 * kWallTolerance));
+          100.0 * row["wall_error"].get<double>(), 100.0 * kWallTolerance, points[i].launch_spread_s));
     }
+  }
+  if (rows.size() > 1 && rows[0]["noisy"].get<bool>()) {
+    warnings.push_back(fmt::format(
+        "{}: the baseline is noisy: every speedup and efficiency inherits its spread", points[0].label));
   }
   return warnings;
 }
@@ -110,13 +122,14 @@ Table verdict(const Point& a, const Point& b) {
         "{} is faster than {} (Mann-Whitney p = {:.3g}; 95 % intervals of the medians "
         "{:.4g}-{:.4g} s and {:.4g}-{:.4g} s)",
         fast.label, slow.label, p, fi.low, fi.high, si.low, si.high);
+  } else if (floor >= kSignificance) {
+    text = fmt::format(
+        "{} vs {}: too few repeats to test ({} and {}: no ordering of so few times reaches p < {:.2g}; use "
+        "--repeat 5 or more)",
+        fast.label, slow.label, a.times_s.size(), b.times_s.size(), kSignificance);
   } else {
-    std::string why =
+    const std::string why =
         overlap ? "the 95 % intervals of the medians overlap" : "the rank test is not significant";
-    if (floor >= kSignificance) {
-      why = fmt::format("{} and {} repeats cannot show a difference at {:.0f} % (use --repeat 5 or more)",
-                        a.times_s.size(), b.times_s.size(), 100.0 * kSignificance);
-    }
     text = fmt::format("{} and {} cannot be told apart (Mann-Whitney p = {:.3g}; {})", fast.label, slow.label,
                        p, why);
   }
@@ -124,7 +137,7 @@ Table verdict(const Point& a, const Point& b) {
           {"slower", slow.label},
           {"p_value", p},
           {"intervals_overlap", overlap},
-          {"verdict", shown ? "faster" : "indistinguishable"},
+          {"verdict", shown ? "faster" : (floor >= kSignificance ? "too_few_repeats" : "indistinguishable")},
           {"text", text}};
 }
 
@@ -165,6 +178,10 @@ Table compare_table(const std::vector<Point>& points) {
     comparisons.push_back(verdict(*rivals[i], *rivals[i + 1]));
   Table table;
   table["warnings"] = row_warnings(rows, points);
+  if (rivals.size() < 2 && cores > 1) {
+    table["warnings"].push_back(fmt::format(
+        "no ranking of the {}-core layouts: {} of them ran without oversubscription", cores, rivals.size()));
+  }
   table["rows"] = std::move(rows);
   table["comparisons"] = std::move(comparisons);
   return table;
@@ -189,7 +206,9 @@ Table scaling_table(const std::vector<Point>& points, Scaling kind) {
     row["speedup"] = s;
     row["efficiency"] = s / pc;
     // At the baseline (the first point) the speedup is assumed, not measured: no Karp-Flatt there.
-    row["karp_flatt"] = number(pc > 1.0 && &p != &first ? report::karp_flatt(s, pc) : kNaN);
+    // Karp-Flatt is defined for a fixed problem: strong scaling only.
+    row["karp_flatt"] =
+        number(kind == Scaling::kStrong && pc > 1.0 && &p != &first ? report::karp_flatt(s, pc) : kNaN);
     row["oversubscribed"] = p.oversubscribed;
     add_wall_check(row, p);
     rows.push_back(std::move(row));
@@ -224,13 +243,15 @@ Table scaling_table(const std::vector<Point>& points, Scaling kind) {
     const double f = fit["serial_fraction"].get<double>();
     std::string note;
     if (cores.size() < 3) {
-      // Two points: the law passes through both (Amdahl has two parameters): R^2 says nothing.
+      // Two points: the law passes through both (Amdahl has two parameters): R^2 says nothing, and an
+      // asymptote from two points is a guess.
       fit["r_squared"] = nullptr;
+      if (fit.contains("max_speedup")) fit["max_speedup"] = nullptr;
       note =
           "2 points: the law passes through both exactly, so the fit's quality is unknown (give 3 or "
           "more core counts)";
     }
-    if (f < 0.0 || f > 1.0) {
+    if (f < -kFractionTolerance || f > 1.0 + kFractionTolerance) {
       if (!note.empty()) note += "; ";
       note += kind == Scaling::kStrong ? "the serial fraction is outside 0..1: these times do not follow "
                                          "Amdahl's law (super-linear speedup, or a slowdown)"

@@ -112,7 +112,7 @@ TEST(Compare, every_layout_of_the_cores_side_by_side_with_launch_cost_and_files)
   const auto single = run_json({"pi", "--samples", "4e7,1e6", "--seed", "7", "--repeat", "1"});
   EXPECT_EQ(record["result"]["inside"], single["result"]["inside"]);
   EXPECT_EQ(record["comparisons"].size(), 1U);
-  EXPECT_EQ(record["comparisons"][0]["verdict"], "indistinguishable") << "3 repeats can show nothing";
+  EXPECT_EQ(record["comparisons"][0]["verdict"], "too_few_repeats") << "3 repeats can show nothing";
   EXPECT_NE(record["launcher"].get<std::string>().find("mpirun"), std::string::npos);
   EXPECT_TRUE(is_png(plot));
   EXPECT_EQ(csv_lines(csv), 4);
@@ -273,9 +273,16 @@ INSTANTIATE_TEST_SUITE_P(
         ::testing::Values(
             StudyBadInput{{"compare"}, "no kernel given (accepted: pi"},
             StudyBadInput{{"compare", "sort", "--cores", "2"}, "unknown kernel 'sort' (accepted: pi)"},
-            StudyBadInput{{"compare", "pi", "--cores", "0"}, "--cores: 0 is out of range"},
+            StudyBadInput{{"compare", "pi", "--cores", "0"}, "--cores: '0' is zero"},
+            StudyBadInput{
+                {"compare", "pi", "--cores", "1", "--core", "1"},
+                "unrecognised option '--core' (see 'parakit pi --help'); the study's own options: see "
+                "'parakit compare --help'"},
+            StudyBadInput{{"compare", "pi", "--cores", "1", "--plot", "DIR/chart.svg"}, "is not a .png file"},
+            StudyBadInput{{"scale", "strong", "pi", "--cores", "1", "--threads-per-rank", "2"},
+                          "--threads-per-rank: only hybrid mode has it"},
             StudyBadInput{{"compare", "pi", "--cores", "2", "--threads", "2"},
-                          "--threads: parakit compare chooses it for every layout"},
+                          "--threads: parakit compare sets it for every run (give --cores instead)"},
             StudyBadInput{{"compare", "pi", "--cores", "2", "--repeat", "1"}, "--repeat: 1 is out of range"},
             StudyBadInput{{"compare", "pi", "--launcher", "qsub"}, "--launcher: 'qsub' is not a launcher"},
             StudyBadInput{{"compare", "pi", "--fast-launch", "yes"}, "--fast-launch: 'yes' is not a choice"},
@@ -283,7 +290,8 @@ INSTANTIATE_TEST_SUITE_P(
                           "--samples: 'many'"},
             StudyBadInput{{"compare", "pi", "--cores", "1", "--output", "DIR/no/such/dir/out.txt"},
                           "--output: cannot write"},
-            StudyBadInput{{"compare", "pi", "--cores", "1", "--plot", "DIR/"}, "is a directory"},
+            StudyBadInput{{"compare", "pi", "--cores", "1", "--plot", "DIR/missing/c.png"},
+                          "--plot: cannot write"},
             StudyBadInput{{"scale"}, "no scaling given (accepted: strong, weak"},
             StudyBadInput{{"scale", "fast", "pi"}, "unknown scaling 'fast' (accepted: strong, weak)"},
             StudyBadInput{{"scale", "strong", "pi", "--cores", "1,x"}, "--cores: 'x'"},

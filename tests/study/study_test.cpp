@@ -189,9 +189,10 @@ TEST(Verdicts, faster_only_when_the_rank_test_and_the_intervals_agree) {
   const Point d = point("2x1", {2, 1}, {1.0, 1.0, 1.0});
   const Point e = point("1x2", {1, 2}, {2.0, 2.0, 2.0});
   const Table few = verdict(d, e);
-  EXPECT_EQ(few["verdict"], "indistinguishable");
-  EXPECT_NE(few["text"].get<std::string>().find("3 and 3 repeats cannot show a difference"),
-            std::string::npos);
+  EXPECT_EQ(few["verdict"], "too_few_repeats");
+  EXPECT_NE(few["text"].get<std::string>().find("2x1 vs 1x2: too few repeats to test (3 and 3"),
+            std::string::npos)
+      << few["text"];
   EXPECT_DOUBLE_EQ(smallest_p(3, 3), 0.1);
   EXPECT_NEAR(smallest_p(5, 5), 2.0 / 252.0, 1e-15);
 }
@@ -318,6 +319,25 @@ TEST(Verdicts, oversubscribed_layouts_are_not_ranked) {
   const Table strong =
       scaling_table({points[0], points[1], point("4x1", {4, 1}, {0.1, 0.1}, true)}, Scaling::kStrong);
   EXPECT_EQ(strong["comparisons"].size(), 1U) << "only 1 -> 2 cores";
+}
+
+}  // namespace
+}  // namespace parakit::study
+
+namespace parakit::study {
+namespace {
+
+TEST(CompareTable, a_wall_clock_within_the_launchs_own_jitter_is_not_flagged) {
+  Point tiny = point("1x1", {1, 1}, {0.001, 0.001, 0.001});
+  tiny.runs = 3;
+  tiny.launch_s = 0.110;
+  tiny.launch_spread_s = 0.020;
+  tiny.wall_s = 0.128;  // 12 % over launch + 3 ms, but within the empty runs' 20 ms spread
+  EXPECT_FALSE(compare_table({tiny})["rows"][0]["wall_check_failed"].get<bool>());
+  tiny.launch_spread_s = 0.005;
+  const Table t = compare_table({tiny});
+  EXPECT_TRUE(t["rows"][0]["wall_check_failed"].get<bool>());
+  EXPECT_NE(t["warnings"].dump().find("1x1: the outside wall clock"), std::string::npos);
 }
 
 }  // namespace

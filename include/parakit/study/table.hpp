@@ -29,6 +29,7 @@ struct Point {
   std::vector<double> times_s;         ///< the timed repeats, from the run's own report
   int runs = 0;                        ///< runs in the measured launch (warm-up + repeats)
   double launch_s = kNaN;              ///< median wall time of the empty run in this layout
+  double launch_spread_s = 0.0;        ///< max - min of those empty runs (the launch's own jitter)
   double wall_s = kNaN;                ///< wall time of the measured launch, timed from outside
   double compute_s = kNaN;             ///< median compute phase (slowest rank)
   double communication_s = kNaN;       ///< median partition + scatter + reduce phases
@@ -39,7 +40,8 @@ struct Point {
 
 /// @brief Points whose spread ((max - min) / median) exceeds this are marked noisy.
 inline constexpr double kNoisySpread = 0.10;
-/// @brief The outside wall clock must agree with launch + runs x median within this fraction.
+/// @brief The outside wall clock must agree with launch + runs x median within this fraction (or within
+/// the launch's own spread, for runs too short to tell).
 inline constexpr double kWallTolerance = 0.05;
 /// @brief "Faster" needs a Mann-Whitney p below this and bootstrap intervals that do not overlap.
 inline constexpr double kSignificance = 0.05;
@@ -49,8 +51,9 @@ inline constexpr double kSignificance = 0.05;
 double smallest_p(std::size_t n_a, std::size_t n_b);
 
 /// @brief Whether point @p a is faster than @p b, in words and numbers: `faster`, `slower`, `p_value`,
-/// the 95 % bootstrap intervals of both medians, whether they overlap, and `verdict`: "faster" only
-/// when p < kSignificance and the intervals are apart, else "indistinguishable" (with the reason).
+/// whether the 95 % bootstrap intervals of the medians overlap, and `verdict`: "faster" only when
+/// p < kSignificance and the intervals are apart; "too_few_repeats" when the sample sizes cannot reach
+/// kSignificance at all; else "indistinguishable". `text` says it in words, with the reason.
 Table verdict(const Point& a, const Point& b);
 
 /// @brief `compare`'s table. @p points[0] is the 1 x 1 baseline. Returns {rows, comparisons,
@@ -66,7 +69,8 @@ enum class Scaling { kStrong, kWeak };
 
 /// @brief `scale`'s table from points in increasing core order. Returns {rows, fit, comparisons,
 /// warnings}. Rows: cores, ranks, threads, work, median_s, spread_s, speedup, efficiency, karp_flatt,
-/// ci_low_s, ci_high_s, noisy, oversubscribed, launch_s, wall_s, wall_error. Strong: speedup = p0 t0 /
+/// ci_low_s, ci_high_s, noisy, oversubscribed, launch_s, wall_s, wall_error (karp_flatt: strong only,
+/// it is defined for a fixed problem). Strong: speedup = p0 t0 /
 /// tp against the first point (p0 its cores); fit = Amdahl's serial fraction and one-core time.
 /// Weak: scaled speedup p t0 / tp, efficiency t0 / tp; fit = Gustafson's serial fraction and the
 /// fitted scaled speedup at the largest p. R^2 with both (null for 2 points, which any such law passes
