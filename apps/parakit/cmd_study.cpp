@@ -305,15 +305,7 @@ std::string joined(const std::vector<std::string>& words) {
 
 void print(const report::Record& record, const StudyOptions& o) {
   if (o.progress) std::cerr << "\r\033[K" << std::flush;
-  for (const auto& warning : record["warnings"])
-    std::cerr << "parakit: warning: " << warning.get<std::string>() << "\n";
-  std::ostringstream text;
-  report::make_reporter(o.format)->write(record, text);
-  if (o.output.empty()) {
-    std::cout << text.str() << std::flush;
-  } else {
-    report::write_file_atomically(o.output, text.str());
-  }
+  print_record(record, o.format, o.output);
   if (!o.json.empty()) report::write_file_atomically(o.json, record.dump() + "\n", "--json");
   if (!o.csv.empty()) {
     std::ostringstream csv;

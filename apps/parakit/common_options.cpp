@@ -148,19 +148,22 @@ dist::RunOptions run_options(const boost::mpi::communicator& comm, const CommonO
   return options;
 }
 
-void emit(const boost::mpi::communicator& comm, const report::Record& record, const CommonOptions& common) {
-  if (comm.rank() != 0) return;
+void print_record(const report::Record& record, report::Format format, const std::string& output) {
   if (record.contains("warnings")) {
     for (const auto& warning : record["warnings"])
       std::cerr << "parakit: warning: " << warning.get<std::string>() << "\n";
   }
   std::ostringstream text;
-  report::make_reporter(common.format)->write(record, text);
-  if (common.output.empty()) {
+  report::make_reporter(format)->write(record, text);
+  if (output.empty()) {
     std::cout << text.str() << std::flush;
   } else {
-    report::write_file_atomically(common.output, text.str());
+    report::write_file_atomically(output, text.str());
   }
+}
+
+void emit(const boost::mpi::communicator& comm, const report::Record& record, const CommonOptions& common) {
+  if (comm.rank() == 0) print_record(record, common.format, common.output);
 }
 
 report::Context launch_context(const std::vector<std::string>& argv) {

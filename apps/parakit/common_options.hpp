@@ -43,8 +43,11 @@ CommonOptions read_common_options(const boost::mpi::communicator& comm,
 /// The run options for dist::run, with a progress bar on rank 0 when --progress asks for one.
 dist::RunOptions run_options(const boost::mpi::communicator& comm, const CommonOptions& common);
 
-/// Prints @p record on rank 0 in the chosen format, to stdout or whole into --output; its warnings go
-/// to stderr, one line each.
+/// @brief Prints @p record in @p format to stdout, or whole into @p output when not empty; its warnings
+/// go to stderr, one line each. No MPI: the studies use it too.
+void print_record(const report::Record& record, report::Format format, const std::string& output);
+
+/// print_record on rank 0, with the common options' format and --output.
 void emit(const boost::mpi::communicator& comm, const report::Record& record, const CommonOptions& common);
 
 /// The launch context of the record (command line, MPI library).

@@ -3,19 +3,16 @@
 series [10**5, 20**5] (pandas' Series.apply when pandas is installed, else a plain map: for two
 elements the difference is noise). Prints one JSON line: samples, seconds, samples_per_s, estimate."""
 import json
+import os
 import random
 import sys
 import time
 
+# The seed's sample(), unchanged, lives in scripts/seed_python.py (also used by compare --with-python).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from seed_python import sample  # noqa: E402
 
-def sample(n):
-    n_inside_circle = 0
-    for i in range(n):
-        x = random.random()
-        y = random.random()
-        if x**2 + y**2 < 1.0:
-            n_inside_circle += 1
-    return n_inside_circle / n * 4
+
 
 
 def main():
