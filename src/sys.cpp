@@ -98,6 +98,16 @@ std::string openmp_version() {
   return std::string(name) + " (" + std::to_string(date) + ")";
 }
 
+int openmp_team(int threads) {
+  int team = 0;
+#pragma omp parallel num_threads(threads)
+  {
+#pragma omp single
+    team = omp_get_num_threads();
+  }
+  return team;
+}
+
 OpenMpSettings openmp_settings() {
   OpenMpSettings s;
   s.max_threads = omp_get_max_threads();

@@ -2,8 +2,6 @@
 // a launch in that layout (start the processes, MPI_Init, an OpenMP team, MPI_Finalize, exit), which
 // `compare` and `scale` measure separately from the kernels' own times.
 
-#include <omp.h>
-
 #include "parakit/sys.hpp"
 
 #include "commands.hpp"
@@ -25,12 +23,7 @@ int run_empty(const boost::mpi::communicator& comm, const std::vector<std::strin
   if (!parse_args(comm, args, "parakit empty", usage, options, values)) return 0;
   const CommonOptions common = read_common_options(comm, values);
 
-  int team = 0;
-#pragma omp parallel num_threads(common.threads)
-  {
-#pragma omp single
-    team = omp_get_num_threads();
-  }
+  const int team = sys::openmp_team(common.threads);
   comm.barrier();
   report::Record record = {{"schema", report::kSchema},
                            {"kernel", "empty"},

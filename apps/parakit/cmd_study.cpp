@@ -199,8 +199,11 @@ void say(const StudyOptions& o, const std::string& command, const std::string& w
   if (o.progress) std::cerr << "\r\033[K" << command << ": " << what << std::flush;
 }
 
-double median_of(std::vector<double> values) {
-  return report::summarize(values).median;
+// The launch cost of a point: the median and the spread (its jitter) of its empty runs' wall times.
+void set_launch_cost(study::Point& p, const std::vector<double>& empty) {
+  const report::Summary s = report::summarize(empty);
+  p.launch_s = s.median;
+  p.launch_spread_s = s.max - s.min;
 }
 
 double number_or_nan(const nlohmann::json& object, const char* key) {
@@ -245,9 +248,7 @@ study::Point measure(const StudyOptions& o, const std::string& command, const st
   p.work = number_or_nan(record, std::string(o.kernel->unit).c_str());
   p.times_s = record["timing"]["times_s"].get<std::vector<double>>();
   p.runs = o.warmup + o.repeat;
-  p.launch_s = median_of(empty);
-  p.launch_spread_s =
-      *std::max_element(empty.begin(), empty.end()) - *std::min_element(empty.begin(), empty.end());
+  set_launch_cost(p, empty);
   p.wall_s = run.wall_s;
   const auto& phases = record["phases"];
   p.compute_s = number_or_nan(phases, "compute_s");
@@ -401,9 +402,7 @@ std::vector<study::Point> measure_python(const StudyOptions& o, const PythonStud
     p.work = json.value("samples", 0.0);
     p.times_s = json["times_s"].get<std::vector<double>>();
     p.runs = o.warmup + o.repeat;
-    p.launch_s = median_of(py.empty);
-    p.launch_spread_s = *std::max_element(py.empty.begin(), py.empty.end()) -
-                        *std::min_element(py.empty.begin(), py.empty.end());
+    set_launch_cost(p, py.empty);
     p.wall_s = wall;
     p.oversubscribed = study::oversubscribed(o.launch, v.layout);
     points.push_back(std::move(p));

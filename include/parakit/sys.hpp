@@ -41,6 +41,10 @@ std::vector<std::pair<std::string, std::string>> openmp_environment();
 /// @brief The OpenMP version this was compiled against, e.g. "4.5 (201511)".
 std::string openmp_version();
 
+/// @brief The size of the OpenMP team a parallel region asking for @p threads gets (the runtime may give
+/// fewer: OMP_THREAD_LIMIT, OMP_DYNAMIC). Starts that team.
+int openmp_team(int threads);
+
 /// @brief The OpenMP runtime's settings in effect for a new parallel region of the calling thread.
 struct OpenMpSettings {
   int max_threads = 0;    ///< omp_get_max_threads()

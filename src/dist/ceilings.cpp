@@ -14,6 +14,7 @@
 #include "parakit/error.hpp"
 #include "parakit/kernels/monte_carlo_pi.hpp"
 #include "parakit/kernels/stream.hpp"
+#include "parakit/sys.hpp"
 #include "parakit/topology.hpp"
 
 namespace parakit::dist {
@@ -40,13 +41,7 @@ Ceilings measure_ceilings(const boost::mpi::communicator& comm, int threads) {
   constexpr int kPasses = 5;
   constexpr std::uint64_t kSamples = std::uint64_t{1} << 27;
   // The runtime may give fewer threads than asked (OMP_THREAD_LIMIT): measure with the team it gives.
-  int team = threads;
-#pragma omp parallel num_threads(threads)
-  {
-#pragma omp single
-    team = omp_get_num_threads();
-  }
-  threads = std::min(team, threads);
+  threads = std::min(sys::openmp_team(threads), threads);
   std::uint64_t llc = 0;
   for (const auto& cache : sys::read_topology().caches) {
     if (cache.level == 0) continue;
