@@ -8,6 +8,9 @@ packages=(
   openmpi-bin libopenmpi-dev openssh-client         # Open MPI (its launcher wants an rsh agent)
   libboost-mpi-dev libboost-program-options-dev libboost-serialization-dev
   nlohmann-json3-dev libfmt-dev libgtest-dev googletest
+  libfast-float-dev libmuparser-dev                 # parakit stats: CSV numbers, --apply expressions
+  libhdf5-openmpi-dev hdf5-tools                    # parakit stats/gen: parallel HDF5 on Open MPI
+  python3-numpy                                     # stats tests: an independent reference
   libhwloc-dev                                      # parakit info: the machine's topology
   gnuplot-nox                                       # map --gantt, compare/scale plots (and tests)
   parallel                                          # GNU parallel: the baseline of scripts/bench/map.sh

@@ -39,7 +39,9 @@ struct StudyKernel {
   std::string_view unit;
 };
 
-constexpr StudyKernel kStudyKernels[] = {{"pi", "--samples", "100000,3200000", "samples"}};
+// stats reads a file: its work is fixed by the file, so it has no work option (no weak scaling).
+constexpr StudyKernel kStudyKernels[] = {{"pi", "--samples", "100000,3200000", "samples"},
+                                         {"stats", "", "", "bytes"}};
 
 constexpr auto kMaxWork = static_cast<std::uint64_t>(INT64_MAX);
 
@@ -592,6 +594,12 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
     if (o.plot.ends_with(".png")) o.plot.resize(o.plot.size() - 4);  // a PREFIX, whatever the user meant
     for (const char* suffix : {"-speedup.png", "-efficiency.png"})
       report::check_writable(o.plot + suffix, "--plot");
+  }
+  if (kind == study::Scaling::kWeak && o.kernel->work_option.empty()) {
+    throw UsageError(
+        fmt::format("weak scaling needs work that grows with the cores, and {} reads a fixed "
+                    "file (accepted: scale strong {} ..., or files of growing size from parakit gen)",
+                    o.kernel->name, o.kernel->name));
   }
   if (kind == study::Scaling::kWeak) scaled_work(o, static_cast<std::uint64_t>(cores.back()));  // checks
   check_tools(o);

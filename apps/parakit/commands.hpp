@@ -26,6 +26,15 @@ int run_info(const boost::mpi::communicator& comm, const std::vector<std::string
 int run_empty(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
               const std::vector<std::string>& argv);
 
+/// `parakit stats FILE`: count, mean, std, quantiles and a histogram of one column (CSV, binary, HDF5),
+/// read by rank 0 and scattered or read in parallel.
+int run_stats(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
+              const std::vector<std::string>& argv);
+
+/// `parakit gen FILE --rows N`: a synthetic data set (CSV, binary, HDF5), written in parallel.
+int run_gen(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
+            const std::vector<std::string>& argv);
+
 /// `parakit compare KERNEL ... --cores C`: every ranks x threads layout of C cores, side by side. Runs
 /// no MPI itself: it launches parakit with mpirun or srun.
 int run_compare(const std::vector<std::string>& args, const std::vector<std::string>& argv);

@@ -84,19 +84,30 @@ void add_common_options(po::options_description& options, bool repeats, bool see
 
 bool parse_args(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
                 const std::string& command, const std::string& usage, const po::options_description& options,
-                po::variables_map& values) {
+                po::variables_map& values, const po::positional_options_description* positional) {
   try {
+    // Every word that is not an option and not an expected positional lands in a hidden option, to be
+    // refused with a clear message below.
+    constexpr const char* kStray = "parakit-stray-argument";
+    po::options_description all;
+    all.add(options);
+    all.add_options()(kStray, po::value<std::vector<std::string>>(), "");
+    po::positional_options_description words =
+        positional != nullptr ? *positional : po::positional_options_description{};
+    words.add(kStray, -1);
     // No abbreviations: `--sam` for --samples would work here and not where a study passes options on.
     const po::parsed_options parsed =
         po::command_line_parser(args)
-            .options(options)
+            .options(all)
+            .positional(words)
             .style(po::command_line_style::default_style & ~po::command_line_style::allow_guessing)
             .run();
     // Words that are not options would otherwise be ignored without a word: `pi 1e5` is a mistake.
-    const auto stray = po::collect_unrecognized(parsed.options, po::include_positional);
-    if (!stray.empty()) {
-      throw UsageError("unexpected argument '" + stray.front() + "': options start with -- (see '" + command +
-                       " --help')");
+    for (const po::option& o : parsed.options) {
+      if (o.string_key == kStray && !o.value.empty()) {
+        throw UsageError("unexpected argument '" + o.value.front() + "': options start with -- (see '" +
+                         command + " --help')");
+      }
     }
     po::store(parsed, values);
     if (values.count("help") != 0) {

@@ -29,11 +29,13 @@ void add_common_options(boost::program_options::options_description& options, bo
                         bool seed = true);
 
 /// Parses @p args against @p options; returns false (after printing help on rank 0) for --help.
-/// Throws UsageError for anything wrong (a word that is not an option included), on every rank alike.
+/// Throws UsageError for anything wrong (a word that is not an option or an expected @p positional
+/// included), on every rank alike.
 bool parse_args(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
                 const std::string& command, const std::string& usage,
                 const boost::program_options::options_description& options,
-                boost::program_options::variables_map& values);
+                boost::program_options::variables_map& values,
+                const boost::program_options::positional_options_description* positional = nullptr);
 
 /// Validates the common options (repeat 1 and warmup 0 when they were not offered); checks on rank 0 that
 /// --output can be written (collective).

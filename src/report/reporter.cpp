@@ -113,6 +113,26 @@ void write_fields(const char* title, const Record& object, std::ostream& out) {
   if (line != title) out << line << '\n';  // a title alone says nothing
 }
 
+// A histogram {edges, counts} as one line per bin: its interval, its count and a bar.
+void write_histogram(const Record& histogram, std::ostream& out) {
+  const Record& edges = histogram["edges"];
+  const Record& counts = histogram["counts"];
+  if (counts.empty() || edges.size() != counts.size() + 1) return;
+  std::uint64_t most = 0;
+  for (const auto& c : counts)
+    most = std::max(most, c.get<std::uint64_t>());
+  out << "histogram\n";
+  constexpr int kWidth = 40;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    const auto c = counts[i].get<std::uint64_t>();
+    const auto bar =
+        most > 0 ? static_cast<int>(static_cast<double>(c) / static_cast<double>(most) * kWidth + 0.5) : 0;
+    out << fmt::format("  [{:>12.6g}, {:>12.6g}{}  {:>12}  {}\n", edges[i].get<double>(),
+                       edges[i + 1].get<double>(), i + 1 == counts.size() ? "]" : ")", c,
+                       std::string(static_cast<std::size_t>(bar), '#'));
+  }
+}
+
 // --- csv ----------------------------------------------------------------------------------------
 
 std::string csv_cell(const Record& v) {
@@ -368,7 +388,9 @@ void TableReporter::write(const Record& record, std::ostream& out) const {
     for (const char* table : {"failed_tasks", "workers"}) {
       if (result.contains(table) && !result[table].empty()) write_table(result[table], out, "  ");
     }
+    if (result.contains("histogram")) write_histogram(result["histogram"], out);
   }
+  if (record.contains("reading")) write_fields("read", record["reading"], out);
   if (record.contains("machine")) write_fields("machine", record["machine"], out);
   if (record.contains("ceilings")) write_fields("ceilings", record["ceilings"], out);
   if (record.contains("timing")) write_fields("timing", record["timing"], out);

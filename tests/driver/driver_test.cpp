@@ -206,7 +206,8 @@ TEST(Driver, help_and_version) {
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_EQ(none.out, "");
   EXPECT_EQ(none.err,
-            "parakit: error: no command given (accepted: pi, map, info, empty, compare, scale; see 'parakit "
+            "parakit: error: no command given (accepted: pi, map, stats, gen, info, empty, compare, scale; "
+            "see 'parakit "
             "--help')\n");
   const ProcessResult version = run_process(parakit_cmd({"--version"}));
   EXPECT_EQ(version.exit_code, 0);

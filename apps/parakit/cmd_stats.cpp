@@ -1,0 +1,253 @@
+// parakit stats FILE: pandas' read_csv(...)[col].apply(f).describe(), plus the missing values and a
+// histogram, for files too big for pandas: rank 0 reads and scatters (--read root) or every rank reads
+// its own part (--read parallel); the numbers are the same bit for bit either way and for every layout.
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include <boost/mpi/collectives/all_reduce.hpp>
+#include <boost/mpi/collectives/gather.hpp>
+#include <boost/mpi/operations.hpp>
+#include <fmt/format.h>
+
+#include "parakit/dist/describe.hpp"
+#include "parakit/dist/run.hpp"
+#include "parakit/kernels/expression.hpp"
+#include "parakit/parse.hpp"
+#include "parakit/sys.hpp"
+
+#include "commands.hpp"
+#include "common_options.hpp"
+
+namespace po = boost::program_options;
+
+namespace parakit::cli {
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+dist::FileType file_type(const po::variables_map& values, const std::string& path) {
+  if (values.count("type") != 0) {
+    const std::string t = values["type"].as<std::string>();
+    if (t == "csv") return dist::FileType::kCsv;
+    if (t == "binary") return dist::FileType::kBinary;
+    if (t == "hdf5") return dist::FileType::kHdf5;
+    throw UsageError("--type: '" + t + "' is not a file type (accepted: csv, binary, hdf5)");
+  }
+  if (values.count("dataset") != 0) return dist::FileType::kHdf5;
+  for (const char* s : {".csv", ".txt", ".tsv", ".csv.txt"})
+    if (ends_with(path, s)) return dist::FileType::kCsv;
+  for (const char* s : {".bin", ".dat", ".raw", ".f64", ".f32", ".i64", ".i32"})
+    if (ends_with(path, s)) return dist::FileType::kBinary;
+  for (const char* s : {".h5", ".hdf5", ".he5"})
+    if (ends_with(path, s)) return dist::FileType::kHdf5;
+  throw UsageError("'" + path +
+                   "': cannot tell the file type from its name (accepted: --type csv|binary|hdf5)");
+}
+
+const char* type_name(dist::FileType type) {
+  switch (type) {
+    case dist::FileType::kCsv:
+      return "csv";
+    case dist::FileType::kBinary:
+      return "binary";
+    case dist::FileType::kHdf5:
+      return "hdf5";
+  }
+  return "?";
+}
+
+char separator(const std::string& text) {
+  if (text == "\\t" || text == "tab" || text == "\t") return '\t';
+  if (text.size() == 1 && text[0] != '"' && text[0] != '\n' && text[0] != '\r') return text[0];
+  throw UsageError("--sep: '" + text + "' is not a separator (accepted: one character such as , ; | or tab)");
+}
+
+// A size in bytes: a whole number with an optional K, M or G (binary multiples).
+std::uint64_t parse_bytes(std::string text, const std::string& option) {
+  std::uint64_t unit = 1;
+  if (!text.empty()) {
+    const char last = static_cast<char>(std::toupper(static_cast<unsigned char>(text.back())));
+    const std::uint64_t shift = last == 'K' ? 10 : last == 'M' ? 20 : last == 'G' ? 30 : 0;
+    if (shift != 0) {
+      unit = std::uint64_t{1} << shift;
+      text.pop_back();
+    }
+  }
+  const std::uint64_t n = parse_count(text, option, (std::uint64_t{1} << 40) / unit);
+  const std::uint64_t bytes = n * unit;
+  if (bytes < (std::uint64_t{1} << 16) || bytes > (std::uint64_t{1} << 34)) {
+    throw UsageError(option + ": " + std::to_string(bytes) + " bytes is out of range (accepted: 64K to 16G)");
+  }
+  return bytes;
+}
+
+// Bit for bit, NaN included.
+bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
+  return a.size() == b.size() &&
+         (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+}
+
+}  // namespace
+
+int run_stats(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
+              const std::vector<std::string>& argv) {
+  po::options_description options("Options");
+  options.add_options()("file", po::value<std::string>(),
+                        "the data file (also the first word that is not an option)")(
+      "column", po::value<std::string>(),
+      "CSV: a column name from the header, or a 0-based index (default: 0)")(
+      "sep", po::value<std::string>()->default_value(","),
+      "CSV: the field separator (one character, or tab)")("no-header",
+                                                          "CSV: the first line is data, not column names")(
+      "skip-bad", "CSV: skip lines with a non-numeric field or the wrong number of fields, and count them")(
+      "dtype", po::value<std::string>()->default_value("f64"), "binary: f64, f32, i64 or i32, little-endian")(
+      "dataset", po::value<std::string>(), "HDF5: the path of a 1-D dataset, e.g. /value")(
+      "type", po::value<std::string>(), "csv, binary or hdf5 (default: from the file name)")(
+      "read", po::value<std::string>()->default_value("parallel"),
+      "root: rank 0 reads in chunks and scatters them; parallel: every rank reads its own part (MPI-IO)")(
+      "chunk-size", po::value<std::string>()->default_value("64M"),
+      "bytes read at a time (K, M, G allowed): bounds rank 0's read buffer under --read root")(
+      "apply", po::value<std::string>(),
+      "an expression in x applied to every value first, e.g. 'log(x)' (muParser)")(
+      "bins", po::value<int>()->default_value(10),
+      "histogram bins, from min to max (numpy.histogram's edges)");
+  add_common_options(options, /*repeats=*/true, /*seed=*/false);
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  po::variables_map values;
+  const std::string usage =
+      "Usage: mpirun -n P parakit stats FILE [--column NAME|INDEX] [--apply EXPR] [--bins N]\n"
+      "                                 [--read root|parallel] [options]\n"
+      "What pandas.read_csv(FILE)[column].apply(f).describe() prints (count, mean, std, min, 25 %, 50 %,\n"
+      "75 %, max), plus the missing values and a histogram, for CSV, raw binary and HDF5 files. The\n"
+      "numbers are the same, bit for bit, for every ranks x threads layout and both read strategies;\n"
+      "quantiles are exact (pandas' linear interpolation).";
+  if (!parse_args(comm, args, "parakit stats", usage, options, values, &positional)) return 0;
+  if (values.count("file") == 0) {
+    throw UsageError("no FILE given (accepted: parakit stats FILE [options]; see 'parakit stats --help')");
+  }
+  dist::InputSpec spec;
+  spec.path = values["file"].as<std::string>();
+  spec.type = file_type(values, spec.path);
+  const std::string read = values["read"].as<std::string>();
+  if (read != "root" && read != "parallel") {
+    throw UsageError("--read: '" + read + "' is not a read strategy (accepted: root, parallel)");
+  }
+  spec.read = read == "root" ? dist::ReadStrategy::kRoot : dist::ReadStrategy::kParallel;
+  spec.sep = separator(values["sep"].as<std::string>());
+  spec.header = values.count("no-header") == 0;
+  spec.skip_bad = values.count("skip-bad") != 0;
+  if (values.count("column") != 0) spec.column = values["column"].as<std::string>();
+  spec.dtype = dist::parse_dtype(values["dtype"].as<std::string>(), "--dtype");
+  if (values["dtype"].defaulted()) {
+    for (const dist::Dtype d : {dist::Dtype::kF32, dist::Dtype::kI64, dist::Dtype::kI32})
+      if (ends_with(spec.path, std::string(".") + dist::dtype_name(d))) spec.dtype = d;
+  }
+  if (spec.type == dist::FileType::kHdf5) {
+    if (values.count("dataset") == 0)
+      throw UsageError("--dataset: an HDF5 file needs one (e.g. --dataset /value)");
+    spec.dataset = values["dataset"].as<std::string>();
+  }
+  const auto only_for = [&](const char* option, dist::FileType type) {
+    if (values.count(option) != 0 && !values[option].defaulted() && spec.type != type) {
+      throw UsageError(fmt::format("--{}: only for {} input (this file is read as {})", option,
+                                   type_name(type), type_name(spec.type)));
+    }
+  };
+  for (const char* o : {"column", "sep", "no-header", "skip-bad"})
+    only_for(o, dist::FileType::kCsv);
+  only_for("dtype", dist::FileType::kBinary);
+  spec.chunk_bytes = parse_bytes(values["chunk-size"].as<std::string>(), "--chunk-size");
+  const int bins = values["bins"].as<int>();
+  if (bins < 1 || bins > 1'000'000) {
+    throw UsageError(fmt::format("--bins: {} is out of range (accepted: 1 to 1000000)", bins));
+  }
+  std::optional<kernels::Expression> expression;
+  if (values.count("apply") != 0) expression.emplace(values["apply"].as<std::string>());
+  const CommonOptions common = read_common_options(comm, values);
+  const int threads = common.threads;
+
+  // Every repeat reads the file and computes again: the timing covers opening, reading, parsing,
+  // applying, computing and reducing.
+  std::vector<dist::PhaseTimes> mine;
+  dist::Description description, first;
+  dist::ReadInfo info;
+  const dist::DescribeOptions describe_options{
+      .bins = static_cast<std::size_t>(bins), .quantiles = {0.25, 0.5, 0.75}, .threads = threads};
+  const int runs = common.warmup + common.repeat;
+  for (int r = 0; r < runs; ++r) {
+    comm.barrier();
+    const double t0 = MPI_Wtime();
+    info = dist::ReadInfo{};
+    dist::LocalColumn column = dist::read_column(comm, spec, threads, info);
+    const double t1 = MPI_Wtime();
+    dist::PhaseTimes phases;
+    phases.scatter_s = t1 - t0;
+    if (expression) expression->apply(column.values, threads);
+    phases.compute_s = MPI_Wtime() - t1;
+    description = dist::describe(comm, column, describe_options, phases);
+    phases.total_s = MPI_Wtime() - t0;
+    if (r >= common.warmup) mine.push_back(phases);
+    if (r == 0) {
+      first = description;
+    } else if (comm.rank() == 0 &&
+               (!same_bits(description.quantiles, first.quantiles) || description.counts != first.counts ||
+                std::memcmp(&description.moments, &first.moments, sizeof first.moments) != 0)) {
+      throw WrongAnswer("run " + std::to_string(r + 1) + " of " + std::to_string(runs) +
+                        " computed different statistics than run 1");
+    }
+    column = {};
+  }
+  // How long reading took, and how much rank 0 held while it read.
+  double read_max = 0.0, scatter_max = 0.0;
+  boost::mpi::reduce(comm, info.read_s, read_max, boost::mpi::maximum<double>(), 0);
+  boost::mpi::reduce(comm, info.scatter_s, scatter_max, boost::mpi::maximum<double>(), 0);
+  const dist::RunStats stats = dist::detail::collect_stats(comm, mine, threads, common.warmup);
+  if (comm.rank() != 0) return 0;
+
+  const auto& m = description.moments;
+  report::Record record = {{"schema", report::kSchema}, {"kernel", "stats"},
+                           {"ranks", stats.ranks},      {"threads_per_rank", stats.threads_per_rank},
+                           {"file", spec.path},         {"type", type_name(spec.type)},
+                           {"column", info.column},     {"read", read}};
+  if (spec.type == dist::FileType::kBinary) record["dtype"] = dist::dtype_name(spec.dtype);
+  record["apply"] = expression ? report::Record(expression->text()) : report::Record(nullptr);
+  record["bytes"] = info.file_bytes;
+  record["rows"] = info.rows;
+  const auto number = [](double v) { return std::isnan(v) ? report::Record(nullptr) : report::Record(v); };
+  report::Record histogram = {{"edges", description.edges}, {"counts", description.counts}};
+  record["result"] = {{"count", m.count},
+                      {"missing", m.missing},
+                      {"mean", number(m.mean)},
+                      {"std", number(m.std)},
+                      {"min", number(m.min)},
+                      {"p25", number(description.quantiles[0])},
+                      {"p50", number(description.quantiles[1])},
+                      {"p75", number(description.quantiles[2])},
+                      {"max", number(m.max)},
+                      {"skipped", info.skipped},
+                      {"histogram", histogram}};
+  record["reading"] = {{"strategy", read},
+                       {"chunk_bytes", info.chunk_bytes},
+                       {"root_buffer_bytes", info.root_buffer_bytes},
+                       {"read_s", read_max},
+                       {"scatter_s", scatter_max},
+                       {"selection_rounds", description.selection_rounds},
+                       {"full_rescan", description.full_rescan}};
+  report::add_run_report(record, stats, static_cast<double>(info.file_bytes), "bytes", launch_context(argv));
+  if (info.skipped > 0) {
+    record["warnings"].push_back(fmt::format("{} line{} skipped (--skip-bad): not counted, not missing",
+                                             info.skipped, info.skipped == 1 ? "" : "s"));
+  }
+  emit(comm, record, common);
+  return 0;
+}
+
+}  // namespace parakit::cli

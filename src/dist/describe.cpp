@@ -1,0 +1,362 @@
+// describe() over ranks: block summaries in global block order on rank 0 (layout-independent sums), a
+// histogram and exact quantiles by distributed selection on order-preserving keys (only the values
+// near each wanted order statistic ever travel, never the column).
+
+#include "parakit/dist/describe.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <span>
+#include <utility>
+
+#include <boost/mpi/collectives/all_reduce.hpp>
+#include <boost/mpi/collectives/broadcast.hpp>
+#include <boost/mpi/collectives/gather.hpp>
+#include <boost/mpi/collectives/reduce.hpp>
+#include <boost/serialization/utility.hpp>
+#include <boost/serialization/vector.hpp>
+#include <mpi.h>
+#include <omp.h>
+
+#include "parakit/error.hpp"
+
+namespace parakit::dist {
+namespace {
+
+namespace kd = kernels::describe;
+using kd::kBlock;
+
+double now_s() {
+  return MPI_Wtime();
+}
+
+// A piece of a block that this rank holds only in part: its first global row and its values.
+struct Fragment {
+  std::uint64_t first = 0;
+  std::vector<double> values;
+  template <class Archive>
+  void serialize(Archive& archive, unsigned /*version*/) {
+    archive& first& values;
+  }
+};
+
+// Pass 1 on this rank: summaries of the whole blocks, the fragments, and the sample (rows whose global
+// index is a multiple of @p stride).
+struct FirstPass {
+  std::vector<std::pair<std::uint64_t, kd::BlockSummary>> blocks;
+  std::vector<Fragment> fragments;
+  std::vector<double> sample;
+};
+
+FirstPass first_pass(const LocalColumn& column, std::uint64_t stride, int threads) {
+  FirstPass pass;
+  struct Task {
+    std::uint64_t block;
+    const double* data;
+  };
+  std::vector<Task> tasks;
+  for (const Segment& s : column.segments) {
+    const double* base = column.values.data() + s.offset;
+    const std::uint64_t end = s.first + s.count;
+    std::uint64_t g = s.first;
+    while (g < end) {
+      const std::uint64_t block = g / kBlock;
+      const std::uint64_t block_end = std::min(end, (block + 1) * kBlock);
+      if (g % kBlock == 0 && block_end - g == kBlock) {
+        tasks.push_back({block, base + (g - s.first)});
+      } else {
+        pass.fragments.push_back(
+            {g, std::vector<double>(base + (g - s.first), base + (block_end - s.first))});
+      }
+      g = block_end;
+    }
+    for (std::uint64_t r = (s.first + stride - 1) / stride * stride; r < end; r += stride) {
+      const double v = base[r - s.first];
+      if (v == v) pass.sample.push_back(v);
+    }
+  }
+  pass.blocks.resize(tasks.size());
+#pragma omp parallel for schedule(dynamic, 4) num_threads(threads)
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    pass.blocks[t] = {tasks[t].block, kd::summarize_block({tasks[t].data, static_cast<std::size_t>(kBlock)})};
+  }
+  return pass;
+}
+
+// Rank 0: the fragments of all ranks, put together into their blocks and summarised.
+std::vector<std::pair<std::uint64_t, kd::BlockSummary>> summarize_fragments(std::vector<Fragment> fragments) {
+  std::sort(fragments.begin(), fragments.end(),
+            [](const Fragment& a, const Fragment& b) { return a.first < b.first; });
+  std::vector<std::pair<std::uint64_t, kd::BlockSummary>> blocks;
+  std::vector<double> joined;
+  for (std::size_t i = 0; i < fragments.size();) {
+    const std::uint64_t block = fragments[i].first / kBlock;
+    joined.clear();
+    std::uint64_t next = fragments[i].first;
+    for (; i < fragments.size() && fragments[i].first / kBlock == block; ++i) {
+      PARAKIT_REQUIRE(fragments[i].first == next, "the fragments of a block must be contiguous");
+      joined.insert(joined.end(), fragments[i].values.begin(), fragments[i].values.end());
+      next += fragments[i].values.size();
+    }
+    blocks.emplace_back(block, kd::summarize_block(joined));
+  }
+  return blocks;
+}
+
+// The windows of the wanted order statistics, placed by the sorted sample of m values out of n: the
+// rank's position in the sample, widened by about five standard deviations of a sample rank.
+std::vector<kd::KeyWindow> windows_from_sample(const std::vector<std::uint64_t>& ranks, std::uint64_t n,
+                                               const std::vector<double>& sorted, double min, double max) {
+  std::vector<kd::KeyWindow> windows;
+  const auto m = static_cast<double>(sorted.size());
+  for (const std::uint64_t k : ranks) {
+    kd::KeyWindow w{.rank = k, .lo = kd::to_key(min), .hi = kd::to_key(max), .below = 0};
+    if (!sorted.empty()) {
+      const double q = n > 1 ? static_cast<double>(k) / static_cast<double>(n - 1) : 0.5;
+      const double centre = q * (m - 1.0);
+      const double margin = 5.0 * std::sqrt(m * q * (1.0 - q)) + 8.0;
+      const double lo_index = std::floor(centre - margin), hi_index = std::ceil(centre + margin);
+      if (lo_index >= 0.0) w.lo = kd::to_key(sorted[static_cast<std::size_t>(lo_index)]);
+      if (hi_index <= m - 1.0) w.hi = kd::to_key(sorted[static_cast<std::size_t>(hi_index)]);
+    }
+    windows.push_back(w);
+  }
+  return windows;
+}
+
+// Parts per million of the sorted sample inside any window (an estimate of the candidates' share).
+std::uint64_t sample_share_ppm(const std::vector<kd::KeyWindow>& windows, const std::vector<double>& sorted) {
+  if (sorted.empty()) return 1'000'000;
+  std::uint64_t inside = 0;
+  for (const double v : sorted) {
+    const std::uint64_t key = kd::to_key(v);
+    for (const kd::KeyWindow& w : windows) {
+      if (key >= w.lo && key <= w.hi) {
+        ++inside;
+        break;
+      }
+    }
+  }
+  return inside * 1'000'000 / sorted.size();
+}
+
+void sum_into(const boost::mpi::communicator& comm, std::vector<std::uint64_t>& counts) {
+  if (counts.empty()) return;
+  MPI_Allreduce(MPI_IN_PLACE, counts.data(), static_cast<int>(counts.size()), MPI_UINT64_T, MPI_SUM,
+                MPI_Comm(comm));
+}
+
+// Pass 2 on this rank: the histogram, and per window the values below and inside it, keeping those
+// inside as candidates.
+void second_pass(const LocalColumn& column, const std::vector<double>& edges,
+                 const std::vector<kd::KeyWindow>& windows, std::size_t expected_candidates, int threads,
+                 std::vector<std::uint64_t>& counts, std::vector<std::uint64_t>& below,
+                 std::vector<std::uint64_t>& inside, std::vector<double>& candidates) {
+  const std::size_t bins = edges.empty() ? 0 : edges.size() - 1;
+  const std::size_t nw = windows.size();
+  const std::span<const double> all(column.values);
+  const std::size_t pieces = (all.size() + kBlock - 1) / kBlock;
+  std::vector<std::vector<std::uint64_t>> t_counts(static_cast<std::size_t>(threads));
+  std::vector<std::vector<std::uint64_t>> t_below(static_cast<std::size_t>(threads)), t_inside = t_below;
+  std::vector<std::vector<double>> t_candidates(static_cast<std::size_t>(threads));
+#pragma omp parallel num_threads(threads)
+  {
+    const int t = omp_get_thread_num();
+    auto& c = t_counts[static_cast<std::size_t>(t)];
+    auto& b = t_below[static_cast<std::size_t>(t)];
+    auto& in = t_inside[static_cast<std::size_t>(t)];
+    c.assign(bins, 0);
+    b.assign(nw, 0);
+    in.assign(nw, 0);
+    t_candidates[static_cast<std::size_t>(t)].reserve(expected_candidates /
+                                                      static_cast<std::size_t>(threads));
+#pragma omp for schedule(static)
+    for (std::size_t p = 0; p < pieces; ++p) {
+      const auto piece = all.subspan(p * kBlock, std::min<std::size_t>(kBlock, all.size() - p * kBlock));
+      kd::count_histogram(piece, edges, c);
+      if (nw > 0) kd::scan_windows(piece, windows, b, in, t_candidates[static_cast<std::size_t>(t)]);
+    }
+  }
+  counts.assign(bins, 0);
+  below.assign(nw, 0);
+  inside.assign(nw, 0);
+  for (std::size_t t = 0; t < t_counts.size(); ++t) {
+    for (std::size_t i = 0; i < t_counts[t].size(); ++i)
+      counts[i] += t_counts[t][i];
+    for (std::size_t w = 0; w < t_below[t].size(); ++w) {
+      below[w] += t_below[t][w];
+      inside[w] += t_inside[t][w];
+    }
+    candidates.insert(candidates.end(), t_candidates[t].begin(), t_candidates[t].end());
+  }
+}
+
+}  // namespace
+
+Description describe(const boost::mpi::communicator& comm, const LocalColumn& column,
+                     const DescribeOptions& options, PhaseTimes& phases) {
+  PARAKIT_REQUIRE(options.threads >= 1, "threads must be positive");
+  const bool is_root = comm.rank() == 0;
+  Description d;
+
+  // Rows in all: the sample stride keeps the sample near 64 Ki values.
+  double t0 = now_s();
+  std::uint64_t rows = column.values.size();
+  MPI_Allreduce(MPI_IN_PLACE, &rows, 1, MPI_UINT64_T, MPI_SUM, MPI_Comm(comm));
+  const std::uint64_t stride = std::max<std::uint64_t>(1, rows >> 16);
+  double t1 = now_s();
+  phases.reduce_s += t1 - t0;
+
+  FirstPass pass = first_pass(column, stride, options.threads);
+  double t2 = now_s();
+  phases.compute_s += t2 - t1;
+
+  // Block summaries and fragments to rank 0, combined there in block order.
+  std::vector<std::vector<std::pair<std::uint64_t, kd::BlockSummary>>> all_blocks;
+  std::vector<std::vector<Fragment>> all_fragments;
+  std::vector<std::vector<double>> all_samples;
+  boost::mpi::gather(comm, pass.blocks, all_blocks, 0);
+  boost::mpi::gather(comm, pass.fragments, all_fragments, 0);
+  boost::mpi::gather(comm, pass.sample, all_samples, 0);
+  std::vector<kd::KeyWindow> windows;
+  std::vector<std::uint64_t> ranks;
+  std::vector<double> sample_sorted;
+  if (is_root) {
+    std::vector<std::pair<std::uint64_t, kd::BlockSummary>> blocks;
+    std::vector<Fragment> fragments;
+    for (auto& v : all_blocks)
+      blocks.insert(blocks.end(), v.begin(), v.end());
+    for (auto& v : all_fragments)
+      for (auto& f : v)
+        fragments.push_back(std::move(f));
+    const auto joined = summarize_fragments(std::move(fragments));
+    blocks.insert(blocks.end(), joined.begin(), joined.end());
+    std::sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<kd::BlockSummary> ordered;
+    ordered.reserve(blocks.size());
+    for (std::size_t i = 0; i < blocks.size(); ++i) {
+      PARAKIT_REQUIRE(i == 0 || blocks[i].first != blocks[i - 1].first, "every block once");
+      ordered.push_back(blocks[i].second);
+    }
+    d.moments = kd::combine_blocks(ordered);
+    PARAKIT_REQUIRE(d.moments.count + d.moments.missing == rows, "every row in exactly one block");
+
+    for (auto& v : all_samples)
+      sample_sorted.insert(sample_sorted.end(), v.begin(), v.end());
+    std::sort(sample_sorted.begin(), sample_sorted.end());
+    ranks = kd::needed_ranks(d.moments.count, options.quantiles);
+    windows = windows_from_sample(ranks, d.moments.count, sample_sorted, d.moments.min, d.moments.max);
+  }
+  boost::mpi::broadcast(comm, d.moments.count, 0);
+  boost::mpi::broadcast(comm, d.moments.missing, 0);
+  for (double* v : {&d.moments.mean, &d.moments.std, &d.moments.min, &d.moments.max})
+    boost::mpi::broadcast(comm, *v, 0);
+  std::uint64_t nw = windows.size();
+  boost::mpi::broadcast(comm, nw, 0);
+  windows.resize(nw);
+  if (nw > 0)
+    MPI_Bcast(windows.data(), static_cast<int>(nw * sizeof(kd::KeyWindow)), MPI_BYTE, 0, MPI_Comm(comm));
+  double t3 = now_s();
+  phases.reduce_s += t3 - t2;
+
+  // Pass 2: histogram and the candidates of the quantiles.
+  d.edges = kd::histogram_edges(d.moments.min, d.moments.max, options.bins);
+  std::vector<std::uint64_t> below, inside;
+  std::vector<double> candidates;
+  // The sample says how many values the windows hold: room for them, and some.
+  std::uint64_t window_fraction_ppm = 0;
+  if (is_root && !windows.empty()) window_fraction_ppm = sample_share_ppm(windows, sample_sorted);
+  boost::mpi::broadcast(comm, window_fraction_ppm, 0);
+  const auto expected = static_cast<std::size_t>(static_cast<double>(column.values.size()) *
+                                                 static_cast<double>(window_fraction_ppm) * 1.3e-6);
+  second_pass(column, d.edges, windows, expected, options.threads, d.counts, below, inside, candidates);
+  double t4 = now_s();
+  phases.compute_s += t4 - t3;
+  if (!d.counts.empty()) {
+    if (is_root) {
+      MPI_Reduce(MPI_IN_PLACE, d.counts.data(), static_cast<int>(d.counts.size()), MPI_UINT64_T, MPI_SUM, 0,
+                 MPI_Comm(comm));
+    } else {
+      MPI_Reduce(d.counts.data(), nullptr, static_cast<int>(d.counts.size()), MPI_UINT64_T, MPI_SUM, 0,
+                 MPI_Comm(comm));
+      d.counts.clear();
+    }
+  }
+  sum_into(comm, below);
+  sum_into(comm, inside);
+  double t5 = now_s();
+  phases.reduce_s += t5 - t4;
+
+  // A window the sample placed wrongly (rare: about 5 sigma) restarts from the whole range, with one
+  // more pass over all values.
+  std::vector<std::size_t> missed;
+  for (std::size_t w = 0; w < nw; ++w) {
+    windows[w].below = below[w];
+    if (!(below[w] <= windows[w].rank && windows[w].rank < below[w] + inside[w])) missed.push_back(w);
+  }
+  std::vector<std::uint64_t> counts;
+  if (!missed.empty()) {
+    d.full_rescan = true;
+    std::vector<kd::KeyWindow> redo;
+    for (const std::size_t w : missed) {
+      windows[w].lo = kd::to_key(d.moments.min);
+      windows[w].hi = kd::to_key(d.moments.max);
+      windows[w].below = 0;
+      redo.push_back(windows[w]);
+    }
+    std::vector<std::uint64_t> b(redo.size()), in(redo.size());
+    kd::scan_windows(column.values, redo, b, in, candidates);
+  }
+
+  // Narrow every window on the candidates until it holds one key.
+  const auto open = [&] {
+    return std::any_of(windows.begin(), windows.end(), [](const kd::KeyWindow& w) { return w.lo != w.hi; });
+  };
+  while (open()) {
+    ++d.selection_rounds;
+    counts.clear();
+    std::vector<std::size_t> offsets;
+    for (const kd::KeyWindow& w : windows) {
+      offsets.push_back(counts.size());
+      counts.resize(counts.size() + (w.lo != w.hi ? w.bins() : 0), 0);
+    }
+    for (std::size_t w = 0; w < nw; ++w) {
+      if (windows[w].lo == windows[w].hi) continue;
+      // The windows of k and k + 1 are often the same: count once, copy.
+      std::size_t same = w;
+      for (std::size_t v = 0; v < w; ++v)
+        if (windows[v].lo == windows[w].lo && windows[v].hi == windows[w].hi) same = v;
+      const auto mine = std::span(counts).subspan(offsets[w], windows[w].bins());
+      if (same != w) {
+        const auto theirs = std::span(counts).subspan(offsets[same], windows[same].bins());
+        std::copy(theirs.begin(), theirs.end(), mine.begin());
+      } else {
+        kd::count_keys(candidates, windows[w], mine);
+      }
+    }
+    sum_into(comm, counts);
+    for (std::size_t w = 0; w < nw; ++w) {
+      if (windows[w].lo == windows[w].hi) continue;
+      kd::narrow(windows[w], std::span(counts).subspan(offsets[w], windows[w].bins()));
+    }
+    // Keep only the candidates still inside an open window.
+    std::vector<kd::KeyWindow> still;
+    for (const kd::KeyWindow& w : windows)
+      if (w.lo != w.hi) still.push_back(w);
+    std::vector<double> kept;
+    std::vector<std::uint64_t> b(still.size()), in(still.size());
+    if (!still.empty()) kd::scan_windows(candidates, still, b, in, kept);
+    candidates.swap(kept);
+  }
+  const auto at = [&](std::uint64_t k) {
+    for (const kd::KeyWindow& w : windows)
+      if (w.rank == k) return kd::from_key(w.lo);
+    throw Error("quantile selection: order statistic " + std::to_string(k) + " was not selected");
+  };
+  for (const double q : options.quantiles)
+    d.quantiles.push_back(kd::quantile(d.moments.count, q, at));
+  phases.compute_s += now_s() - t5;
+  return d;
+}
+
+}  // namespace parakit::dist

@@ -1,0 +1,380 @@
+#include "parakit/kernels/describe.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstring>
+
+#include "parakit/error.hpp"
+
+namespace parakit::kernels::describe {
+namespace {
+
+constexpr int kLanes = 8;
+// kLanes doubles, and the comparison masks of them (-1 true, 0 false).
+using V = double __attribute__((vector_size(kLanes * sizeof(double))));
+using M = std::int64_t __attribute__((vector_size(kLanes * sizeof(double))));
+
+// Knuth's TwoSum: s + err == a + b exactly.
+inline void two_sum(double a, double b, double& s, double& err) {
+  s = a + b;
+  const double z = s - a;
+  err = (a - (s - z)) + (b - z);
+}
+
+// A double-double accumulator, added to in a fixed order.
+struct DoubleDouble {
+  double hi = 0.0;
+  double lo = 0.0;
+  void add(double x) {
+    double s, e;
+    two_sum(hi, x, s, e);
+    hi = s;
+    lo += e;
+  }
+  double value() const { return hi + lo; }
+};
+
+// The vector part of scan_windows for D distinct windows; returns how many values it covered.
+template <std::size_t D>
+std::size_t scan_lanes(const double* x, std::size_t n, const double* lo, const double* hi,
+                       std::uint64_t* under, std::uint64_t* in, std::vector<double>& out) {
+  M under_v[D] = {}, in_v[D] = {};
+  V lo_v[D], hi_v[D];
+  for (std::size_t d = 0; d < D; ++d) {
+    for (int l = 0; l < kLanes; ++l) {
+      lo_v[d][l] = lo[d];
+      hi_v[d][l] = hi[d];
+    }
+  }
+  // Kept values are written without branches: every value is stored, the end moves on only for hits.
+  thread_local std::vector<double> scratch;
+  if (scratch.size() < n) scratch.resize(n);
+  double* kept = scratch.data();
+  std::size_t k = 0;
+  for (; k + kLanes <= n; k += kLanes) {
+    V v;
+    std::memcpy(&v, x + k, sizeof v);
+    M any{};
+    for (std::size_t d = 0; d < D; ++d) {
+      under_v[d] -= v < lo_v[d];
+      const M inside = (v >= lo_v[d]) & (v <= hi_v[d]);
+      in_v[d] -= inside;
+      any |= inside;
+    }
+    for (int l = 0; l < kLanes; ++l) {
+      *kept = v[l];
+      kept -= any[l];  // any is -1 for a hit
+    }
+  }
+  out.insert(out.end(), scratch.data(), kept);
+  for (std::size_t d = 0; d < D; ++d) {
+    for (int l = 0; l < kLanes; ++l) {
+      under[d] += static_cast<std::uint64_t>(under_v[d][l]);
+      in[d] += static_cast<std::uint64_t>(in_v[d][l]);
+    }
+  }
+  return k;
+}
+
+}  // namespace
+
+BlockSummary summarize_block(std::span<const double> values) {
+  const std::size_t n = values.size();
+  const double* x = values.data();
+  // Sweep 1: counts, compensated sums and min/max in kLanes independent lanes (they vectorise; the
+  // order of operations per lane is fixed, so the bits do not depend on the vector width).
+  double sum[kLanes] = {}, err[kLanes] = {};
+  double lo[kLanes], hi[kLanes];
+  std::uint64_t count[kLanes] = {};
+  for (int l = 0; l < kLanes; ++l) {
+    lo[l] = std::numeric_limits<double>::infinity();
+    hi[l] = -std::numeric_limits<double>::infinity();
+  }
+  std::size_t i = 0;
+  {
+    // GCC/Clang vector extensions: one lane per array slot, the same operations in every lane.
+    V sv{}, ev{}, lov, hiv;
+    M cv{};
+    for (int l = 0; l < kLanes; ++l) {
+      lov[l] = lo[l];
+      hiv[l] = hi[l];
+    }
+    const V zero{};
+    for (; i + kLanes <= n; i += kLanes) {
+      V v;
+      std::memcpy(&v, x + i, sizeof v);
+      const M present = v == v;
+      const V a = present ? v : zero;
+      const V t = sv + a;
+      const V z = t - sv;
+      ev += (sv - (t - z)) + (a - z);
+      sv = t;
+      cv -= present;
+      lov = v < lov ? v : lov;
+      hiv = v > hiv ? v : hiv;
+    }
+    for (int l = 0; l < kLanes; ++l) {
+      sum[l] = sv[l];
+      err[l] = ev[l];
+      count[l] = static_cast<std::uint64_t>(cv[l]);
+      lo[l] = lov[l];
+      hi[l] = hiv[l];
+    }
+  }
+  for (std::size_t l = 0; i < n; ++i, ++l) {
+    const double v = x[i];
+    if (v != v) continue;
+    double s, e;
+    two_sum(sum[l], v, s, e);
+    sum[l] = s;
+    err[l] += e;
+    count[l] += 1;
+    lo[l] = std::min(lo[l], v);
+    hi[l] = std::max(hi[l], v);
+  }
+  BlockSummary b;
+  DoubleDouble total;
+  double error_sum = 0.0;
+  for (int l = 0; l < kLanes; ++l) {
+    total.add(sum[l]);
+    error_sum += err[l];
+    b.count += count[l];
+    b.min = std::min(b.min, lo[l]);
+    b.max = std::max(b.max, hi[l]);
+  }
+  total.add(error_sum);
+  b.sum = total.hi;
+  b.sum_error = total.lo;
+  b.missing = n - b.count;
+  if (b.count == 0) return b;
+
+  // Sweep 2 (the block is in cache): squared deviations from the block's mean, with the correction
+  // term of the corrected two-pass algorithm.
+  const double mean = (b.sum + b.sum_error) / static_cast<double>(b.count);
+  if (!std::isfinite(mean)) {
+    b.m2 = std::numeric_limits<double>::quiet_NaN();
+    return b;
+  }
+  double sq[kLanes] = {}, dev[kLanes] = {};
+  i = 0;
+  {
+    V sqv{}, devv{};
+    const V zero{};
+    V mv;
+    for (int l = 0; l < kLanes; ++l)
+      mv[l] = mean;
+    for (; i + kLanes <= n; i += kLanes) {
+      V v;
+      std::memcpy(&v, x + i, sizeof v);
+      const V d = v == v ? v - mv : zero;
+      sqv += d * d;
+      devv += d;
+    }
+    for (int l = 0; l < kLanes; ++l) {
+      sq[l] = sqv[l];
+      dev[l] = devv[l];
+    }
+  }
+  for (std::size_t l = 0; i < n; ++i, ++l) {
+    const double v = x[i];
+    if (v != v) continue;
+    const double d = v - mean;
+    sq[l] += d * d;
+    dev[l] += d;
+  }
+  double sq_total = 0.0, dev_total = 0.0;
+  for (int l = 0; l < kLanes; ++l) {
+    sq_total += sq[l];
+    dev_total += dev[l];
+  }
+  b.m2 = std::max(0.0, sq_total - dev_total * dev_total / static_cast<double>(b.count));
+  return b;
+}
+
+Moments combine_blocks(std::span<const BlockSummary> blocks) {
+  Moments m;
+  DoubleDouble sum;
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (const BlockSummary& b : blocks) {
+    m.count += b.count;
+    m.missing += b.missing;
+    if (b.count == 0) continue;
+    sum.add(b.sum);
+    sum.add(b.sum_error);
+    lo = std::min(lo, b.min);
+    hi = std::max(hi, b.max);
+  }
+  if (m.count == 0) return m;
+  m.min = lo;
+  m.max = hi;
+  const auto n = static_cast<double>(m.count);
+  if (!std::isfinite(lo) || !std::isfinite(hi)) {
+    // pandas: an infinite value makes the mean infinite (NaN with both signs) and the std NaN.
+    const bool plus = hi == std::numeric_limits<double>::infinity();
+    const bool minus = lo == -std::numeric_limits<double>::infinity();
+    m.mean = plus && minus ? std::numeric_limits<double>::quiet_NaN() : (plus ? hi : lo);
+    return m;
+  }
+  m.mean = sum.value() / n;
+  if (m.count < 2) return m;
+  DoubleDouble m2;
+  for (const BlockSummary& b : blocks) {
+    if (b.count == 0) continue;
+    const auto nb = static_cast<double>(b.count);
+    const double d = (b.sum + b.sum_error) / nb - m.mean;
+    m2.add(b.m2);
+    m2.add(nb * d * d);
+  }
+  m.std = std::sqrt(m2.value() / (n - 1.0));
+  return m;
+}
+
+std::vector<double> histogram_edges(double min, double max, std::size_t bins) {
+  if (bins == 0 || !std::isfinite(min) || !std::isfinite(max)) return {};
+  if (min == max) {
+    min -= 0.5;
+    max += 0.5;
+  }
+  std::vector<double> edges(bins + 1);
+  const double step = (max - min) / static_cast<double>(bins);
+  for (std::size_t i = 0; i < bins; ++i)
+    edges[i] = static_cast<double>(i) * step + min;
+  edges[bins] = max;
+  return edges;
+}
+
+void count_histogram(std::span<const double> values, std::span<const double> edges,
+                     std::span<std::uint64_t> counts) {
+  if (edges.size() < 2) return;
+  const std::size_t bins = edges.size() - 1;
+  PARAKIT_REQUIRE(counts.size() == bins, "one count per bin");
+  const double first = edges.front(), last = edges.back();
+  const double norm = static_cast<double>(bins) / (last - first);
+  for (const double v : values) {
+    if (!(v >= first && v <= last)) continue;  // NaN and values outside
+    auto k = static_cast<std::size_t>((v - first) * norm);
+    if (k >= bins) k = bins - 1;
+    // numpy's correction for the rounding of the multiplication against the linspace edges.
+    if (v < edges[k]) {
+      --k;
+    } else if (k != bins - 1 && v >= edges[k + 1]) {
+      ++k;
+    }
+    ++counts[k];
+  }
+}
+
+std::vector<std::uint64_t> needed_ranks(std::uint64_t n, std::span<const double> qs) {
+  std::vector<std::uint64_t> ranks;
+  if (n == 0) return ranks;
+  for (const double q : qs) {
+    quantile(n, q, [&](std::uint64_t k) {
+      ranks.push_back(k);
+      return 0.0;
+    });
+  }
+  std::sort(ranks.begin(), ranks.end());
+  ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+  return ranks;
+}
+
+int KeyWindow::shift() const {
+  const std::uint64_t width = hi - lo;
+  return std::max(0, static_cast<int>(std::bit_width(width)) - kKeyBits);
+}
+
+std::size_t KeyWindow::bins() const {
+  return static_cast<std::size_t>(((hi - lo) >> shift()) + 1);
+}
+
+void count_keys(std::span<const double> values, const KeyWindow& window, std::span<std::uint64_t> counts) {
+  const int shift = window.shift();
+  PARAKIT_REQUIRE(counts.size() == window.bins(), "one count per key bin");
+  for (const double v : values) {
+    if (v != v) continue;
+    const std::uint64_t key = to_key(v);
+    if (key < window.lo || key > window.hi) continue;
+    ++counts[static_cast<std::size_t>((key - window.lo) >> shift)];
+  }
+}
+
+void narrow(KeyWindow& window, std::span<const std::uint64_t> counts) {
+  const int shift = window.shift();
+  std::uint64_t below = window.below;
+  for (std::size_t b = 0; b < counts.size(); ++b) {
+    if (window.rank < below + counts[b]) {
+      const std::uint64_t lo = window.lo + (static_cast<std::uint64_t>(b) << shift);
+      const std::uint64_t width = (std::uint64_t{1} << shift) - 1;
+      window.hi = std::min(window.hi, lo + width < lo ? window.hi : lo + width);
+      window.lo = lo;
+      window.below = below;
+      return;
+    }
+    below += counts[b];
+  }
+  throw Error("quantile selection: order statistic " + std::to_string(window.rank) +
+              " is not inside its key window (the counts do not add up)");
+}
+
+void scan_windows(std::span<const double> values, std::span<const KeyWindow> windows,
+                  std::span<std::uint64_t> below, std::span<std::uint64_t> inside, std::vector<double>& out) {
+  PARAKIT_REQUIRE(below.size() == windows.size() && inside.size() == windows.size(), "one count per window");
+  // Compared as doubles (the same order as the keys for everything but NaN, which no comparison
+  // counts), over the distinct windows only: the windows of k and k + 1 are usually the same.
+  std::vector<std::pair<double, double>> distinct;
+  std::vector<std::size_t> which(windows.size());
+  for (std::size_t w = 0; w < windows.size(); ++w) {
+    const std::pair<double, double> range{from_key(windows[w].lo), from_key(windows[w].hi)};
+    const auto found = std::find(distinct.begin(), distinct.end(), range);
+    which[w] = static_cast<std::size_t>(found - distinct.begin());
+    if (found == distinct.end()) distinct.push_back(range);
+  }
+  constexpr std::size_t kMaxDistinct = 8;
+  PARAKIT_REQUIRE(distinct.size() <= kMaxDistinct, "at most 8 distinct windows");
+  double lo[kMaxDistinct], hi[kMaxDistinct];
+  std::uint64_t under[kMaxDistinct] = {}, in[kMaxDistinct] = {};
+  const std::size_t nd = distinct.size();
+  for (std::size_t d = 0; d < nd; ++d) {
+    lo[d] = distinct[d].first;
+    hi[d] = distinct[d].second;
+  }
+  const double* x = values.data();
+  const std::size_t n = values.size();
+  // One sweep, kLanes values at a time: per window a count of values below and inside; a value inside
+  // any window (rare) is kept. The window count is a template argument, so the counters stay in registers.
+  std::size_t k = 0;
+  switch (nd) {
+    case 1:
+      k = scan_lanes<1>(x, n, lo, hi, under, in, out);
+      break;
+    case 2:
+      k = scan_lanes<2>(x, n, lo, hi, under, in, out);
+      break;
+    case 3:
+      k = scan_lanes<3>(x, n, lo, hi, under, in, out);
+      break;
+    case 4:
+      k = scan_lanes<4>(x, n, lo, hi, under, in, out);
+      break;
+    default:
+      k = 0;  // the scalar loop below does it all
+  }
+  for (; k < n; ++k) {
+    const double v = x[k];
+    bool keep = false;
+    for (std::size_t d = 0; d < nd; ++d) {
+      under[d] += v < lo[d] ? 1U : 0U;
+      const bool inside_d = v >= lo[d] && v <= hi[d];
+      in[d] += inside_d ? 1U : 0U;
+      keep = keep || inside_d;
+    }
+    if (keep) out.push_back(v);
+  }
+  for (std::size_t w = 0; w < windows.size(); ++w) {
+    below[w] += under[which[w]];
+    inside[w] += in[which[w]];
+  }
+}
+
+}  // namespace parakit::kernels::describe
