@@ -321,6 +321,13 @@ ParsedText parse_text(std::string_view text, const csv::Dialect& dialect, const 
   for (std::size_t i = 0; i < t; ++i)
     parts[i] = csv::parse_column(text.substr(cuts[i], cuts[i + 1] - cuts[i]), dialect, spec);
   ParsedText out;
+  if (t == 1) {
+    out.values = std::move(parts[0].values);
+    out.lines = parts[0].lines;
+    out.skipped = parts[0].skipped;
+    out.error = parts[0].error;
+    return out;
+  }
   std::size_t total = 0;
   for (const auto& p : parts)
     total += p.values.size();
@@ -377,30 +384,33 @@ class MpiFile {
 };
 
 // The text of the lines that start in [begin, end), read from @p file of @p size bytes: from the first
-// line start at or after begin to the end of the line that holds byte end - 1.
-std::string read_lines(const MpiFile& file, std::uint64_t begin, std::uint64_t end, std::uint64_t size) {
-  std::string text;
-  if (begin >= end) return text;
+// line start at or after begin to the end of the line that holds byte end - 1. @p buffer is reused from
+// call to call (it only grows, so it is not cleared again and again).
+std::string_view read_lines(const MpiFile& file, std::uint64_t begin, std::uint64_t end, std::uint64_t size,
+                            std::string& buffer) {
+  if (begin >= end) return {};
   const std::uint64_t from = begin > 0 ? begin - 1 : 0;
-  text.resize(end - from);
-  file.read_at(from, text.data(), end - from);
+  std::size_t length = end - from;
+  if (buffer.size() < length) buffer.resize(length);
+  file.read_at(from, buffer.data(), length);
   std::size_t start = 0;
   if (begin > 0) {
-    start = csv::next_line_start(text, 1);
-    if (start >= text.size()) return {};  // no line starts in the range
+    start = csv::next_line_start(std::string_view(buffer.data(), length), 1);
+    if (start >= length) return {};  // no line starts in the range
   }
   // Extend to the end of the last line.
   std::uint64_t at = end;
-  while (text.back() != '\n' && at < size) {
+  while (buffer[length - 1] != '\n' && at < size) {
     const std::uint64_t n = std::min<std::uint64_t>(std::uint64_t{1} << 16, size - at);
-    const std::size_t old = text.size();
-    text.resize(old + n);
-    file.read_at(at, text.data() + old, n);
+    if (buffer.size() < length + n) buffer.resize(length + n);
+    file.read_at(at, buffer.data() + length, n);
+    const std::string_view more(buffer.data() + length, n);
+    const auto nl = more.find('\n');
+    length += nl == std::string_view::npos ? n : nl + 1;
     at += n;
-    const auto nl = text.find('\n', old);
-    if (nl != std::string::npos) text.resize(nl + 1);
+    if (nl != std::string_view::npos) break;
   }
-  return text.substr(start);
+  return std::string_view(buffer.data() + start, length - start);
 }
 
 // Every rank parses the lines that start in its share of the bytes; line numbers come from an exclusive
@@ -417,15 +427,20 @@ LocalColumn read_csv_parallel(const boost::mpi::communicator& comm, const InputS
   LocalColumn out;
   std::uint64_t lines = 0, skipped = 0;
   std::optional<csv::BadLine> bad;
+  std::string buffer;
   for (std::uint64_t piece = begin; piece < end && !bad;) {
     const std::uint64_t piece_end = std::min(end, piece + spec.chunk_bytes);
-    const std::string text = read_lines(file, piece, piece_end, size);
+    const std::string_view text = read_lines(file, piece, piece_end, size, buffer);
     ParsedText parsed = parse_text(text, dialect, cspec, threads);
     if (parsed.error) {
       bad = parsed.error;
       bad->line += lines;
     }
-    out.values.insert(out.values.end(), parsed.values.begin(), parsed.values.end());
+    if (out.values.empty()) {
+      out.values = std::move(parsed.values);
+    } else {
+      out.values.insert(out.values.end(), parsed.values.begin(), parsed.values.end());
+    }
     lines += parsed.lines;
     skipped += parsed.skipped;
     piece = piece_end;
