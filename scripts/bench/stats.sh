@@ -45,7 +45,9 @@ mpirun -n "$cores" --bind-to core $parakit info --bench --format json >"$out/ban
 run() {  # name ranks threads args...
   local name=$1 ranks=$2 threads=$3
   shift 3
-  mpirun -n "$ranks" --map-by "slot:PE=$threads" --bind-to core -x OMP_PROC_BIND=close -x OMP_PLACES=cores \
+  local bind=(--bind-to core)
+  [ "$threads" -gt 1 ] && bind=(--bind-to none)  # one rank's threads on all the cores (OMP_PROC_BIND spreads them)
+  mpirun -n "$ranks" "${bind[@]}" -x OMP_PROC_BIND=close -x OMP_PLACES=cores \
     $parakit stats "$@" --threads "$threads" --repeat 5 --warmup 1 --format json >"$out/$name.json"
 }
 run bin-1x1-parallel 1 1 "$data/values.f64" --read parallel
