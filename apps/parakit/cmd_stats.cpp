@@ -82,8 +82,9 @@ std::uint64_t parse_bytes(std::string text, const std::string& option) {
   }
   const std::uint64_t n = parse_count(text, option, (std::uint64_t{1} << 40) / unit);
   const std::uint64_t bytes = n * unit;
-  if (bytes < (std::uint64_t{1} << 16) || bytes > (std::uint64_t{1} << 34)) {
-    throw UsageError(option + ": " + std::to_string(bytes) + " bytes is out of range (accepted: 64K to 16G)");
+  // At most 1 GiB: a round of the root strategy then scatters fewer than 2^31 values (MPI counts are ints).
+  if (bytes < (std::uint64_t{1} << 16) || bytes > (std::uint64_t{1} << 30)) {
+    throw UsageError(option + ": " + std::to_string(bytes) + " bytes is out of range (accepted: 64K to 1G)");
   }
   return bytes;
 }

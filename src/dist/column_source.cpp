@@ -91,8 +91,19 @@ bool is_index(const std::string& s) {
 CsvLayout read_csv_layout(const InputSpec& spec, std::uint64_t size) {
   std::ifstream in(spec.path, std::ios::binary);
   std::string line;
-  std::getline(in, line);
+  const auto blank = [](const std::string& l) { return l.find_first_not_of(" \t\r") == std::string::npos; };
+  // Blank lines before the header are skipped, as pandas does; a UTF-8 byte order mark is not a name.
+  std::uint64_t offset = 0, skipped_lines = 0;
+  while (std::getline(in, line) && spec.header && blank(line) && !in.eof()) {
+    offset += line.size() + 1;
+    ++skipped_lines;
+  }
   const bool had_newline = !in.eof();
+  std::size_t bom = 0;
+  if (offset == 0 && line.starts_with("\xEF\xBB\xBF")) {
+    bom = 3;
+    line.erase(0, 3);
+  }
   const csv::Dialect dialect{.sep = spec.sep};
   std::vector<std::string> fields = csv::split_fields(line, dialect);
   CsvLayout layout;
@@ -105,8 +116,8 @@ CsvLayout read_csv_layout(const InputSpec& spec, std::uint64_t size) {
     return names;
   }();
   if (spec.header) {
-    layout.data_start = had_newline ? line.size() + 1 : size;
-    layout.first_line = 2;
+    layout.data_start = had_newline ? offset + bom + line.size() + 1 : size;
+    layout.first_line = skipped_lines + 2;
     bool found = false;
     for (std::size_t i = 0; i < fields.size() && !found; ++i) {
       if (fields[i] == spec.column) {
@@ -121,16 +132,16 @@ CsvLayout read_csv_layout(const InputSpec& spec, std::uint64_t size) {
     }
     if (!found) {
       throw UsageError(
-          fmt::format("{}: line 1: no column '{}' (accepted: a name from the header, {}, or an "
+          fmt::format("{}: line {}: no column '{}' (accepted: a name from the header, {}, or an "
                       "index from 0 to {})",
-                      spec.path, spec.column, list, fields.size() - 1));
+                      spec.path, skipped_lines + 1, spec.column, list, fields.size() - 1));
     }
     layout.name = fields[layout.column];
     // Header only: nothing after it but empty lines.
     std::string rest;
     bool data = false;
     while (!data && std::getline(in, rest))
-      data = !(rest.empty() || rest == "\r");
+      data = !blank(rest);
     if (!data) {
       throw UsageError(
           fmt::format("{}: only a header, no data lines (accepted: a header line and at least "

@@ -304,6 +304,9 @@ Description describe(const boost::mpi::communicator& comm, const LocalColumn& co
       windows[w].below = 0;
       redo.push_back(windows[w]);
     }
+    // The full range holds every value: start the candidates again from all of them (keeping the old
+    // ones as well would count them twice).
+    candidates.clear();
     std::vector<std::uint64_t> b(redo.size()), in(redo.size());
     kd::scan_windows(column.values, redo, b, in, candidates);
   }

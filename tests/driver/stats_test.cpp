@@ -161,6 +161,26 @@ TEST(Stats, csv_dialects_quotes_missing_markers_and_skip_bad) {
   EXPECT_NE(j["warnings"][0].get<std::string>().find("1 line skipped (--skip-bad)"), std::string::npos);
 }
 
+TEST(Stats, blank_lines_before_the_header_and_a_byte_order_mark_are_not_names) {
+  TempDir dir;
+  write_file(dir.path() / "blank.csv", "\n  \nname,v\n1,2\n\n3,4\n");
+  write_file(dir.path() / "bom.csv",
+             "\xEF\xBB\xBF"
+             "a,b\n1,2\n3,4\n");
+  for (const char* read : {"root", "parallel"}) {
+    const json b = stats({(dir.path() / "blank.csv").string(), "--column", "v", "--read", read}, 2);
+    EXPECT_EQ(b["result"]["count"], 2);
+    EXPECT_EQ(b["result"]["mean"], 3.0);
+    const json m = stats({(dir.path() / "bom.csv").string(), "--column", "a", "--read", read}, 2);
+    EXPECT_EQ(m["result"]["mean"], 2.0);
+  }
+  write_file(dir.path() / "blank-header-only.csv", "a,b\n \t\n");
+  const ProcessResult r =
+      run_process(parakit_cmd({"stats", (dir.path() / "blank-header-only.csv").string()}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("only a header, no data lines"), std::string::npos) << r.err;
+}
+
 TEST(Stats, an_all_missing_column_gives_count_0_and_nan_statistics) {
   TempDir dir;
   const fs::path file = dir.path() / "m.csv";
