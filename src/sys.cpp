@@ -48,6 +48,25 @@ std::vector<int> allowed_cpus() {
   return cpus;
 }
 
+std::vector<int> team_allowed_cpus(int threads) {
+  cpu_set_t all;
+  CPU_ZERO(&all);
+#pragma omp parallel num_threads(threads)
+  {
+    cpu_set_t mine;
+    CPU_ZERO(&mine);
+    if (sched_getaffinity(0, sizeof(mine), &mine) == 0) {
+#pragma omp critical(parakit_team_allowed_cpus)
+      CPU_OR(&all, &all, &mine);
+    }
+  }
+  std::vector<int> cpus;
+  for (std::size_t cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+    if (CPU_ISSET(cpu, &all)) cpus.push_back(static_cast<int>(cpu));
+  }
+  return cpus.empty() ? allowed_cpus() : cpus;
+}
+
 std::string cpu_list(const std::vector<int>& cpus) {
   std::string out;
   for (std::size_t i = 0; i < cpus.size();) {

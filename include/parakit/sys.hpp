@@ -25,6 +25,11 @@ int online_cpus();
 /// bind themselves), ascending.
 std::vector<int> allowed_cpus();
 
+/// @brief The CPUs a team of @p threads OpenMP threads may run on together: the union of every team
+/// thread's affinity. With OMP_PROC_BIND set, the calling thread alone is bound to one place, so
+/// allowed_cpus() would see only that place's CPUs.
+std::vector<int> team_allowed_cpus(int threads);
+
 /// @brief A CPU list in the kernel's compact form, e.g. "0-3,6".
 std::string cpu_list(const std::vector<int>& cpus);
 

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <string_view>
 
@@ -39,13 +41,17 @@ double now_s() {
 
 // Makes room for @p n values in @p values and asks the kernel for transparent huge pages behind them: a
 // column of gigabytes then costs a few thousand page faults instead of a few hundred thousand.
-void reserve_huge(std::vector<double>& values, std::size_t n) {
+template <class Vector>
+void reserve_huge(Vector& values, std::size_t n) {
   values.reserve(n);
   constexpr std::uintptr_t kHuge = std::uintptr_t{2} << 20;
   const auto first = (reinterpret_cast<std::uintptr_t>(values.data()) + kHuge - 1) & ~(kHuge - 1);
   const auto last = (reinterpret_cast<std::uintptr_t>(values.data() + values.capacity())) & ~(kHuge - 1);
   if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);  // a hint only
 }
+
+// Text read from the file: not zeroed before it is read into, on huge pages.
+using TextBuffer = std::vector<char, UninitializedAllocator<char>>;
 
 // Bytes one MPI read moves at most (counts are ints).
 constexpr std::uint64_t kMaxRead = std::uint64_t{1} << 30;
@@ -249,7 +255,7 @@ class Scatterer {
       : comm_(comm), out_(out), info_(info) {}
 
   // Rank 0: adds @p fresh to what is pending and sends what forms whole blocks (everything if @p last).
-  void send(std::vector<double>& fresh, bool last) {
+  void send(Values& fresh, bool last) {
     pending_.insert(pending_.end(), fresh.begin(), fresh.end());
     fresh.clear();
     const std::uint64_t blocks = pending_.size() / kBlock;
@@ -257,6 +263,9 @@ class Scatterer {
     if (blocks == 0 && !last) return;
     round(header);
   }
+
+  // Rank 0: the bytes its pending values hold (part of its read buffer).
+  std::uint64_t pending_bytes() const { return pending_.capacity() * sizeof(double); }
 
   // Rank 0: tells everyone that reading failed.
   void fail(const std::string& message) {
@@ -317,7 +326,7 @@ class Scatterer {
   const boost::mpi::communicator& comm_;
   LocalColumn& out_;
   ReadInfo& info_;
-  std::vector<double> pending_;
+  Values pending_;
   std::uint64_t sent_ = 0;
 };
 
@@ -325,43 +334,74 @@ class Scatterer {
 
 // A piece of text parsed with @p threads threads, split at line starts.
 struct ParsedText {
-  std::vector<double> values;
   std::uint64_t lines = 0;
   std::uint64_t skipped = 0;
   std::optional<csv::BadLine> error;  // line relative to the start of the text
 };
 
+// Per-piece vectors that parse_text hands back to the parser chunk after chunk.
+using ThreadStorage = std::vector<std::vector<double>>;
+
+// Parses @p text with @p threads threads and appends the values to @p values. The text is cut at line
+// starts into a few pieces per thread, taken dynamically, so that the master thread can first do
+// @p side_job (read the next chunk: MPI calls stay on the master thread) while the others parse.
 ParsedText parse_text(std::string_view text, const csv::Dialect& dialect, const csv::ColumnSpec& spec,
-                      int threads) {
-  const auto t = static_cast<std::size_t>(threads);
+                      int threads, ThreadStorage& storage, Values& values,
+                      const std::function<void()>& side_job = {}) {
+  const std::size_t t = text.size() < (std::size_t{1} << 20) ? 1 : static_cast<std::size_t>(threads) * 4;
+  storage.resize(std::max(storage.size(), t));
   std::vector<std::size_t> cuts(t + 1, text.size());
   cuts[0] = 0;
   for (std::size_t i = 1; i < t; ++i)
     cuts[i] = csv::next_line_start(text, std::max(cuts[i - 1], text.size() * i / t));
   std::vector<csv::ParsedColumn> parts(t);
-#pragma omp parallel for schedule(static, 1) num_threads(threads)
-  for (std::size_t i = 0; i < t; ++i)
-    parts[i] = csv::parse_column(text.substr(cuts[i], cuts[i + 1] - cuts[i]), dialect, spec);
-  ParsedText out;
-  if (t == 1) {
-    out.values = std::move(parts[0].values);
-    out.lines = parts[0].lines;
-    out.skipped = parts[0].skipped;
-    out.error = parts[0].error;
-    return out;
+  std::vector<std::size_t> at(t + 1, values.size());
+  std::exception_ptr failure;
+#pragma omp parallel num_threads(threads)
+  {
+#pragma omp master
+    {
+      try {
+        if (side_job) side_job();
+      } catch (...) {
+        failure = std::current_exception();
+      }
+    }
+#pragma omp for schedule(dynamic, 1)
+    for (std::size_t i = 0; i < t; ++i) {
+      try {
+        parts[i] = csv::parse_column(text.substr(cuts[i], cuts[i + 1] - cuts[i]), dialect, spec,
+                                     std::move(storage[i]));
+      } catch (...) {
+#pragma omp critical(parakit_parse_text_failure)
+        if (!failure) failure = std::current_exception();
+      }
+    }
+#pragma omp single
+    {
+      for (std::size_t i = 0; i < t; ++i)
+        at[i + 1] = at[i] + parts[i].values.size();
+      values.resize(at[t]);  // value-initialises only what is new: the caller reserves
+    }
+    // Each piece is copied to its place by the thread that takes it, in parallel.
+#pragma omp for schedule(dynamic, 1)
+    for (std::size_t i = 0; i < t; ++i) {
+      std::copy(parts[i].values.begin(), parts[i].values.end(),
+                values.begin() + static_cast<std::ptrdiff_t>(at[i]));
+      storage[i] = std::move(parts[i].values);
+    }
   }
-  std::size_t total = 0;
-  for (const auto& p : parts)
-    total += p.values.size();
-  out.values.reserve(total);
-  for (auto& p : parts) {
+  if (failure) std::rethrow_exception(failure);
+  ParsedText out;
+  for (std::size_t i = 0; i < t; ++i) {
+    const auto& p = parts[i];
     if (p.error) {
       out.error = p.error;
       out.error->line += out.lines;
       out.lines += p.lines;
+      values.resize(at[i]);  // what follows the bad line does not count
       return out;
     }
-    out.values.insert(out.values.end(), p.values.begin(), p.values.end());
     out.lines += p.lines;
     out.skipped += p.skipped;
   }
@@ -409,11 +449,14 @@ class MpiFile {
 // line start at or after begin to the end of the line that holds byte end - 1. @p buffer is reused from
 // call to call (it only grows, so it is not cleared again and again).
 std::string_view read_lines(const MpiFile& file, std::uint64_t begin, std::uint64_t end, std::uint64_t size,
-                            std::string& buffer) {
+                            TextBuffer& buffer) {
   if (begin >= end) return {};
   const std::uint64_t from = begin > 0 ? begin - 1 : 0;
   std::size_t length = end - from;
-  if (buffer.size() < length) buffer.resize(length);
+  if (buffer.size() < length) {
+    reserve_huge(buffer, length + (std::size_t{1} << 16));
+    buffer.resize(length);
+  }
   file.read_at(from, buffer.data(), length);
   std::size_t start = 0;
   if (begin > 0) {
@@ -449,23 +492,33 @@ LocalColumn read_csv_parallel(const boost::mpi::communicator& comm, const InputS
   LocalColumn out;
   std::uint64_t lines = 0, skipped = 0;
   std::optional<csv::BadLine> bad;
-  std::string buffer;
-  for (std::uint64_t piece = begin; piece < end && !bad;) {
-    const std::uint64_t piece_end = std::min(end, piece + spec.chunk_bytes);
-    const std::string_view text = read_lines(file, piece, piece_end, size, buffer);
-    ParsedText parsed = parse_text(text, dialect, cspec, threads);
+  // Two buffers: the master thread reads the next chunk (MPI-IO) while the threads parse this one.
+  TextBuffer buffers[2];
+  ThreadStorage storage;
+  std::uint64_t piece = begin;
+  std::uint64_t piece_end = std::min(end, piece + spec.chunk_bytes);
+  std::string_view text = read_lines(file, piece, piece_end, size, buffers[0]);
+  if (!text.empty()) {
+    // Room for the whole share, from the lines of the first chunk (huge pages: fewer page faults).
+    const double per_byte = static_cast<double>(csv::count_lines(text)) / static_cast<double>(text.size());
+    reserve_huge(out.values,
+                 static_cast<std::size_t>(per_byte * static_cast<double>(end - begin) * 1.02) + 1024);
+  }
+  for (int k = 0; piece < end && !bad; ++k) {
+    const std::uint64_t next = piece_end, next_end = std::min(end, next + spec.chunk_bytes);
+    std::string_view following;
+    ParsedText parsed = parse_text(text, dialect, cspec, threads, storage, out.values, [&] {
+      if (next < end) following = read_lines(file, next, next_end, size, buffers[(k + 1) % 2]);
+    });
     if (parsed.error) {
       bad = parsed.error;
       bad->line += lines;
     }
-    if (out.values.empty()) {
-      out.values = std::move(parsed.values);
-    } else {
-      out.values.insert(out.values.end(), parsed.values.begin(), parsed.values.end());
-    }
     lines += parsed.lines;
     skipped += parsed.skipped;
-    piece = piece_end;
+    piece = next;
+    piece_end = next_end;
+    text = following;
   }
   std::uint64_t lines_before = 0;
   PARAKIT_MPI_CHECK(MPI_Exscan(&lines, &lines_before, 1, MPI_UINT64_T, MPI_SUM, MPI_Comm(comm)));
@@ -513,7 +566,8 @@ LocalColumn read_csv_root(const boost::mpi::communicator& comm, const InputSpec&
   in.seekg(static_cast<std::streamoff>(layout.data_start));
   std::string buffer, carry;
   std::uint64_t lines = 0;
-  std::vector<double> fresh;
+  Values fresh;
+  ThreadStorage storage;
   for (bool done = false; !done;) {
     const double t0 = now_s();
     buffer.swap(carry);
@@ -530,10 +584,12 @@ LocalColumn read_csv_root(const boost::mpi::communicator& comm, const InputSpec&
       carry.assign(buffer, cut, std::string::npos);
       buffer.resize(cut);
     }
-    ParsedText parsed = parse_text(buffer, dialect, cspec, threads);
-    info.root_buffer_bytes =
-        std::max<std::uint64_t>(info.root_buffer_bytes, buffer.capacity() + carry.capacity() +
-                                                            parsed.values.capacity() * sizeof(double));
+    fresh.clear();
+    ParsedText parsed = parse_text(buffer, dialect, cspec, threads, storage, fresh);
+    std::uint64_t held = buffer.capacity() + carry.capacity() + fresh.capacity() * sizeof(double);
+    for (const auto& v : storage)
+      held += v.capacity() * sizeof(double);
+    info.root_buffer_bytes = std::max(info.root_buffer_bytes, held);
     info.read_s += now_s() - t0;
     if (parsed.error) {
       const std::string message =
@@ -543,8 +599,8 @@ LocalColumn read_csv_root(const boost::mpi::communicator& comm, const InputSpec&
     }
     lines += parsed.lines;
     info.skipped += parsed.skipped;
-    fresh = std::move(parsed.values);
     scatter.send(fresh, done);
+    info.root_buffer_bytes = std::max(info.root_buffer_bytes, held + scatter.pending_bytes());
   }
   PARAKIT_MPI_CHECK(MPI_Bcast(&info.skipped, 1, MPI_UINT64_T, 0, MPI_Comm(comm)));
   return out;
@@ -657,7 +713,7 @@ LocalColumn read_rows_root(const boost::mpi::communicator& comm, const InputSpec
   }
   const std::size_t width = spec.type == FileType::kHdf5 ? 8 : dtype_bytes(spec.dtype);
   const std::uint64_t per_read = std::max<std::uint64_t>(kBlock, spec.chunk_bytes / width / kBlock * kBlock);
-  std::vector<double> fresh;
+  Values fresh;
   std::vector<char> raw;
   std::ifstream in;
   std::optional<H5> file, set;
@@ -684,11 +740,12 @@ LocalColumn read_rows_root(const boost::mpi::communicator& comm, const InputSpec
       }
       to_doubles(raw.data(), count, spec.dtype, fresh.data());
     }
-    info.root_buffer_bytes =
-        std::max<std::uint64_t>(info.root_buffer_bytes, raw.capacity() + 2 * fresh.capacity() * 8);
+
     info.read_s += now_s() - t0;
     from += count;
     scatter.send(fresh, from == n);
+    info.root_buffer_bytes = std::max<std::uint64_t>(
+        info.root_buffer_bytes, raw.capacity() + fresh.capacity() * sizeof(double) + scatter.pending_bytes());
   }
   return out;
 }

@@ -28,7 +28,7 @@ void check_same_on_all_ranks(const boost::mpi::communicator& comm, const std::ve
 }
 
 RankInfo this_rank(const boost::mpi::communicator& comm, int threads) {
-  const std::vector<int> cpus = sys::allowed_cpus();
+  const std::vector<int> cpus = sys::team_allowed_cpus(threads);
   return {
       comm.rank(), sys::hostname(),      sys::pid(), threads, sys::cpu_list(cpus), cpus, sys::online_cpus(),
       0.0,         sys::peak_rss_bytes()};

@@ -232,13 +232,16 @@ bool is_missing_marker(std::string_view field) {
   return std::find(kMissingMarkers.begin(), kMissingMarkers.end(), field) != kMissingMarkers.end();
 }
 
-ParsedColumn parse_column(std::string_view text, const Dialect& dialect, const ColumnSpec& spec) {
+ParsedColumn parse_column(std::string_view text, const Dialect& dialect, const ColumnSpec& spec,
+                          std::vector<double> storage) {
   const char sep = dialect.sep;
   require_usable_separator(sep);
   PARAKIT_REQUIRE(
       spec.fields == 0 || spec.column < spec.fields,
       "column " + std::to_string(spec.column) + " of lines with " + std::to_string(spec.fields) + " fields");
   ParsedColumn out;
+  out.values = std::move(storage);
+  out.values.clear();
   // One memchr pass is cheaper than growing the vector: reallocation copies, and faults in, twice the memory.
   out.values.reserve(count_lines(text));
   const std::size_t size = text.size();

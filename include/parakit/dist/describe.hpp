@@ -5,7 +5,9 @@
 /// HDF5); then describe() with OpenMP threads on every rank and the partial results reduced to rank 0.
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/mpi/communicator.hpp>
@@ -48,9 +50,33 @@ struct Segment {
   std::size_t count = 0;
 };
 
+/// @brief An allocator that leaves new elements uninitialised (`resize` then costs no memset): the
+/// reader writes every value anyway, and the first write, by the thread that owns it, faults the page in.
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <class U>
+  UninitializedAllocator(const UninitializedAllocator<U>& /*other*/) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;  // default-initialisation: nothing for a double
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+
+/// @brief Doubles that `resize` does not zero.
+using Values = std::vector<double, UninitializedAllocator<double>>;
+
 /// @brief This rank's share of the column (missing values as NaN).
 struct LocalColumn {
-  std::vector<double> values;
+  Values values;
   std::vector<Segment> segments;
 };
 

@@ -55,7 +55,10 @@ struct ParsedColumn {
 /// spec.column of every line. Never throws for bad data: the first problem is returned in `error`.
 /// @throws parakit::Error (a bad call, not bad data) if the separator is '\n', '\r' or '"', or if
 /// spec.fields != 0 and spec.column >= spec.fields.
-ParsedColumn parse_column(std::string_view text, const Dialect& dialect, const ColumnSpec& spec);
+/// @param storage becomes `values` (cleared, its capacity kept): callers that parse chunk after chunk hand
+/// back the previous chunk's vector, so that memory is not allocated (and faulted in) again.
+ParsedColumn parse_column(std::string_view text, const Dialect& dialect, const ColumnSpec& spec,
+                          std::vector<double> storage = {});
 
 /// @brief Splits one line into its fields (quotes removed, `""` unescaped, a trailing `\n`, `\r` or
 /// `\r\n` dropped; unquoted fields are not trimmed, an empty line is one empty field).
