@@ -251,17 +251,33 @@ void count_histogram(std::span<const double> values, std::span<const double> edg
   PARAKIT_REQUIRE(counts.size() == bins, "one count per bin");
   const double first = edges.front(), last = edges.back();
   const double norm = static_cast<double>(bins) / (last - first);
-  for (const double v : values) {
-    if (!(v >= first && v <= last)) continue;  // NaN and values outside
-    auto k = static_cast<std::size_t>((v - first) * norm);
-    if (k >= bins) k = bins - 1;
+  // Four interleaved copies of the counts, plus a slot for values outside: neighbouring values often
+  // fall in the same bin, and increments of one counter would wait for each other.
+  constexpr std::size_t kCopies = 4;
+  const std::size_t stride = bins + 1;
+  thread_local std::vector<std::uint32_t> local;
+  local.assign(kCopies * stride, 0);
+  const auto bin_of = [&](double v) -> std::size_t {
+    const bool inside = v >= first && v <= last;  // false for NaN
+    const double position = inside ? (v - first) * norm : 0.0;
+    std::size_t k = std::min(static_cast<std::size_t>(position), bins - 1);
     // numpy's correction for the rounding of the multiplication against the linspace edges.
-    if (v < edges[k]) {
-      --k;
-    } else if (k != bins - 1 && v >= edges[k + 1]) {
-      ++k;
-    }
-    ++counts[k];
+    k -= static_cast<std::size_t>(v < edges[k]);
+    k += static_cast<std::size_t>(k != bins - 1 && v >= edges[k + 1]);
+    return inside ? k : bins;
+  };
+  const std::size_t n = values.size();
+  PARAKIT_REQUIRE(n < (std::size_t{1} << 32), "at most 2^32 - 1 values per call");
+  std::size_t i = 0;
+  for (; i + kCopies <= n; i += kCopies) {
+    for (std::size_t c = 0; c < kCopies; ++c)
+      ++local[c * stride + bin_of(values[i + c])];
+  }
+  for (; i < n; ++i)
+    ++local[bin_of(values[i])];
+  for (std::size_t k = 0; k < bins; ++k) {
+    for (std::size_t c = 0; c < kCopies; ++c)
+      counts[k] += local[c * stride + k];
   }
 }
 
@@ -290,13 +306,19 @@ std::size_t KeyWindow::bins() const {
 
 void count_keys(std::span<const double> values, const KeyWindow& window, std::span<std::uint64_t> counts) {
   const int shift = window.shift();
-  PARAKIT_REQUIRE(counts.size() == window.bins(), "one count per key bin");
+  const std::size_t bins = window.bins();
+  PARAKIT_REQUIRE(counts.size() == bins, "one count per key bin");
+  // Without branches: a value outside the window (or NaN) counts in an extra slot.
+  thread_local std::vector<std::uint64_t> local;
+  local.assign(bins + 1, 0);
+  const std::uint64_t width = window.hi - window.lo;
   for (const double v : values) {
-    if (v != v) continue;
-    const std::uint64_t key = to_key(v);
-    if (key < window.lo || key > window.hi) continue;
-    ++counts[static_cast<std::size_t>((key - window.lo) >> shift)];
+    const std::uint64_t offset = to_key(v) - window.lo;
+    const bool inside = (v == v) & (offset <= width);
+    ++local[inside ? static_cast<std::size_t>(offset >> shift) : bins];
   }
+  for (std::size_t k = 0; k < bins; ++k)
+    counts[k] += local[k];
 }
 
 void narrow(KeyWindow& window, std::span<const std::uint64_t> counts) {

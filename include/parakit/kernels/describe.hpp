@@ -73,7 +73,9 @@ inline std::uint64_t to_key(double x) {
   std::uint64_t bits;
   static_assert(sizeof bits == sizeof x);
   __builtin_memcpy(&bits, &x, sizeof bits);
-  return (bits >> 63) != 0 ? ~bits : bits | (std::uint64_t{1} << 63);
+  // Negative: all bits flipped; positive: the sign bit set. Without a branch.
+  const std::uint64_t negative = 0 - (bits >> 63);
+  return bits ^ (negative | (std::uint64_t{1} << 63));
 }
 
 /// @brief The inverse of to_key.
