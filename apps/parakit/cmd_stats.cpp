@@ -113,8 +113,9 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
       "type", po::value<std::string>(), "csv, binary or hdf5 (default: from the file name)")(
       "read", po::value<std::string>()->default_value("parallel"),
       "root: rank 0 reads in chunks and scatters them; parallel: every rank reads its own part (MPI-IO)")(
-      "chunk-size", po::value<std::string>()->default_value("64M"),
-      "bytes read at a time (K, M, G allowed): bounds rank 0's read buffer under --read root")(
+      "chunk-size", po::value<std::string>()->default_value("4M"),
+      "bytes read at a time by rank 0 under --read root, and by each rank from a CSV (K, M, G "
+      "allowed): bounds rank 0's read buffer")(
       "apply", po::value<std::string>(),
       "an expression in x applied to every value first, e.g. 'log(x)' (muParser)")(
       "bins", po::value<int>()->default_value(10),

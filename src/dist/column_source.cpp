@@ -654,8 +654,9 @@ LocalColumn read_binary_parallel(const boost::mpi::communicator& comm, const Inp
   reserve_huge(out.values, last - first);
   out.values.resize(last - first);
   // The same number of collective reads on every rank.
-  const std::uint64_t per_read =
-      std::max<std::uint64_t>(kBlock, std::min(spec.chunk_bytes, kMaxRead) / width);
+  // f64 goes straight into the column, in reads as large as MPI allows; other types through a buffer.
+  const std::uint64_t per_read = std::max<std::uint64_t>(
+      kBlock, (spec.dtype == Dtype::kF64 ? kMaxRead : std::uint64_t{64} << 20) / width);
   std::uint64_t most = last - first;
   PARAKIT_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &most, 1, MPI_UINT64_T, MPI_MAX, MPI_Comm(comm)));
   const std::uint64_t reads = (most + per_read - 1) / per_read;
@@ -690,7 +691,7 @@ LocalColumn read_hdf5_parallel(const boost::mpi::communicator& comm, const Input
   LocalColumn out;
   reserve_huge(out.values, last - first);
   out.values.resize(last - first);
-  const std::uint64_t per_read = std::max<std::uint64_t>(kBlock, std::min(spec.chunk_bytes, kMaxRead) / 8);
+  const std::uint64_t per_read = std::max<std::uint64_t>(kBlock, kMaxRead / 8);
   std::uint64_t most = last - first;
   PARAKIT_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &most, 1, MPI_UINT64_T, MPI_MAX, MPI_Comm(comm)));
   for (std::uint64_t k = 0; k < (most + per_read - 1) / per_read; ++k) {

@@ -39,7 +39,7 @@ struct InputSpec {
   bool skip_bad = false;      ///< CSV: skip ragged lines and non-numeric fields, counted
   Dtype dtype = Dtype::kF64;  ///< binary: the values' type, little-endian
   std::string dataset;        ///< HDF5: the path of a 1-D dataset
-  std::uint64_t chunk_bytes = std::uint64_t{64} << 20;  ///< bytes read at a time (rank 0 under root)
+  std::uint64_t chunk_bytes = std::uint64_t{4} << 20;  ///< CSV and root reads: bytes read at a time
 };
 
 /// @brief A run of consecutive rows of the column held by this rank: global rows [first, first + count)
