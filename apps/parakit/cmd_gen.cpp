@@ -193,7 +193,7 @@ int run_gen(const boost::mpi::communicator& comm, const std::vector<std::string>
      ".f64 .f32 .i64 .i32; .h5 .hdf5)")
     ("columns", po::value<std::string>()->default_value("value"),
      "column names, comma-separated (HDF5: dataset paths like /group/x; binary: one)")
-    ("dtype", po::value<std::string>(), "binary: f64, f32, i64 or i32; hdf5: f64 or f32 (default: from the "
+    ("dtype", po::value<std::string>(), "binary: f64, f32, i64 or i32 (integers: the value rounded down); hdf5: f64 or f32 (default: from the "
      "suffix, else f64)")
     ("sep", po::value<std::string>()->default_value(","), "CSV field separator: one character, or tab")
     ("no-header", po::bool_switch(), "CSV: no header line");

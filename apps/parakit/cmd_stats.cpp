@@ -40,13 +40,13 @@ dist::FileType file_type(const po::variables_map& values, const std::string& pat
     if (t == "hdf5") return dist::FileType::kHdf5;
     throw UsageError("--type: '" + t + "' is not a file type (accepted: csv, binary, hdf5)");
   }
-  if (values.count("dataset") != 0) return dist::FileType::kHdf5;
   for (const char* s : {".csv", ".txt", ".tsv", ".csv.txt"})
     if (ends_with(path, s)) return dist::FileType::kCsv;
   for (const char* s : {".bin", ".dat", ".raw", ".f64", ".f32", ".i64", ".i32"})
     if (ends_with(path, s)) return dist::FileType::kBinary;
   for (const char* s : {".h5", ".hdf5", ".he5"})
     if (ends_with(path, s)) return dist::FileType::kHdf5;
+  if (values.count("dataset") != 0) return dist::FileType::kHdf5;
   throw UsageError("'" + path +
                    "': cannot tell the file type from its name (accepted: --type csv|binary|hdf5)");
 }
@@ -71,6 +71,7 @@ char separator(const std::string& text) {
 
 // A size in bytes: a whole number with an optional K, M or G (binary multiples).
 std::uint64_t parse_bytes(std::string text, const std::string& option) {
+  const std::string original = text;
   std::uint64_t unit = 1;
   if (!text.empty()) {
     const char last = static_cast<char>(std::toupper(static_cast<unsigned char>(text.back())));
@@ -80,11 +81,18 @@ std::uint64_t parse_bytes(std::string text, const std::string& option) {
       text.pop_back();
     }
   }
-  const std::uint64_t n = parse_count(text, option, (std::uint64_t{1} << 40) / unit);
+  std::uint64_t n = 0;
+  try {
+    n = parse_count(text, option, (std::uint64_t{1} << 40) / unit);
+  } catch (const UsageError&) {
+    n = 0;  // said below, with what this option accepts
+  }
   const std::uint64_t bytes = n * unit;
   // At most 1 GiB: a round of the root strategy then scatters fewer than 2^31 values (MPI counts are ints).
   if (bytes < (std::uint64_t{1} << 16) || bytes > (std::uint64_t{1} << 30)) {
-    throw UsageError(option + ": " + std::to_string(bytes) + " bytes is out of range (accepted: 64K to 1G)");
+    throw UsageError(option + ": '" + original +
+                     "' is not a size from 64K to 1G (accepted: a whole number of "
+                     "bytes, or of K, M or G, e.g. 4M)");
   }
   return bytes;
 }
@@ -244,6 +252,11 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
                        {"selection_rounds", description.selection_rounds},
                        {"full_rescan", description.full_rescan}};
   report::add_run_report(record, stats, static_cast<double>(info.file_bytes), "bytes", launch_context(argv));
+  if (m.count > 0 && (std::isinf(m.min) || std::isinf(m.max))) {
+    record["warnings"].push_back(
+        "the column holds infinite values: the mean is infinite or NaN, the std NaN, min "
+        "or max infinite (null in JSON), and there is no histogram");
+  }
   if (info.skipped > 0) {
     record["warnings"].push_back(fmt::format("{} line{} skipped (--skip-bad): not counted, not missing",
                                              info.skipped, info.skipped == 1 ? "" : "s"));

@@ -410,10 +410,21 @@ ParsedText parse_text(std::string_view text, const csv::Dialect& dialect, const 
 
 std::string bad_line_message(const InputSpec& spec, const CsvLayout& layout, std::uint64_t line,
                              const csv::BadLine& bad) {
-  return fmt::format(
-      "{}:{}: column '{}' (field {}): {} (accepted: numbers; empty, NA or NaN for missing; "
-      "--skip-bad skips such lines)",
-      spec.path, line, layout.name, bad.field + 1, bad.message);
+  // A bad value of the column names the column; a bad line (fields, quotes) names what is wrong with it.
+  if (bad.field == layout.column && bad.message.ends_with("is not a number")) {
+    return fmt::format(
+        "{}:{}: column '{}' (field {}): {} (accepted: numbers; empty, NA or NaN for missing; "
+        "--skip-bad skips such lines)",
+        spec.path, line, layout.name, bad.field + 1, bad.message);
+  }
+  std::string hint = "--skip-bad skips such lines";
+  if (bad.message.find("quote") != std::string::npos) {
+    hint = "quoted fields end on their line: a quoted newline is not read; " + hint;
+  } else if (bad.message.find("fields") != std::string::npos && spec.sep != '\t' &&
+             bad.message.find('\t') == std::string::npos) {
+    hint = "every line with the header's fields, separated by --sep; " + hint;
+  }
+  return fmt::format("{}:{}: field {}: {} ({})", spec.path, line, bad.field + 1, bad.message, hint);
 }
 
 // An open MPI file, closed on every path out.

@@ -432,12 +432,13 @@ std::size_t encode(std::span<const double> values, Dtype dtype, unsigned char* o
         break;
       case Dtype::kI64:
       case Dtype::kI32: {
-        // llround is defined on [-2^63, 2^63) (both bounds exact doubles); NaN fails both tests.
+        // Rounded down, so that a uniform [A, B) stays in [A, B) with every integer equally likely.
+        // The cast is defined on [-2^63, 2^63) (both bounds exact doubles); NaN fails both tests.
         if (!(v >= -0x1p63 && v < 0x1p63)) {
           bad = std::min(bad, i);
           break;
         }
-        const long long x = std::llround(v);
+        const auto x = static_cast<long long>(std::floor(v));
         if (dtype == Dtype::kI64) {
           store_le<8>(out + 8 * k, static_cast<std::uint64_t>(x));
         } else if (x < INT32_MIN || x > INT32_MAX) {

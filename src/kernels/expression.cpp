@@ -30,8 +30,16 @@ struct BulkParser {
 };
 
 std::string describe_error(const std::string& text, const mu::Parser::exception_type& e) {
-  std::string message = "--apply '" + text + "': " + e.GetMsg();
-  if (e.GetPos() >= 0) message += " (at position " + std::to_string(e.GetPos() + 1) + ")";
+  std::string message = "--apply '";
+  message += text;
+  message += "': ";
+  if (e.GetCode() == mu::ecUNASSIGNABLE_TOKEN) {
+    // muParser's words for a name it does not know.
+    message += "unknown variable or function '" + e.GetToken() + "' at position " +
+               std::to_string(e.GetPos() + 1) + " (the variable is x)";
+  } else {
+    message += e.GetMsg();  // it says where, counting from 0
+  }
   message +=
       "; accepted: an expression in x with muParser's operators and functions, e.g. 'log(x)', "
       "'x^2 + 1', 'x > 0 ? sqrt(x) : 0'";
