@@ -10,6 +10,7 @@
 #include <omp.h>
 #include <sched.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 extern char** environ;
@@ -46,6 +47,20 @@ std::vector<int> allowed_cpus() {
     if (CPU_ISSET(cpu, &set)) cpus.push_back(static_cast<int>(cpu));
   }
   return cpus;
+}
+
+std::string follow_file_link(const std::string& path) {
+  struct stat st {};
+  struct stat link {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::lstat(path.c_str(), &link) == 0 &&
+      S_ISLNK(link.st_mode)) {
+    if (char* real = ::realpath(path.c_str(), nullptr)) {
+      std::string resolved(real);
+      std::free(real);
+      return resolved;
+    }
+  }
+  return path;
 }
 
 std::vector<int> team_allowed_cpus(int threads) {

@@ -31,18 +31,6 @@ namespace {
 
 using dist::FileType;  // shared with parakit stats
 
-const char* type_name(FileType type) {
-  switch (type) {
-    case FileType::kCsv:
-      return "csv";
-    case FileType::kBinary:
-      return "binary";
-    case FileType::kHdf5:
-      return "hdf5";
-  }
-  return "unknown";
-}
-
 // The type and the element type a file name suggests ("data.f32": binary, f32).
 std::optional<FileType> type_of(const std::string& file, std::optional<std::string>& dtype) {
   const auto dot = file.find_last_of("./");
@@ -239,7 +227,7 @@ int run_gen(const boost::mpi::communicator& comm, const std::vector<std::string>
   }
   if (type != FileType::kCsv && (!values["sep"].defaulted() || values["no-header"].as<bool>())) {
     throw UsageError(std::string(values["sep"].defaulted() ? "--no-header" : "--sep") +
-                     " applies to CSV files only (this one is " + type_name(type) + ")");
+                     " applies to CSV files only (this one is " + dist::file_type_name(type) + ")");
   }
   if (type == FileType::kCsv && values.count("dtype") != 0) {
     throw UsageError(
@@ -283,7 +271,7 @@ int run_gen(const boost::mpi::communicator& comm, const std::vector<std::string>
                            {"seed", common.seed}};
   record["result"] = {
       {"file", file},
-      {"type", type_name(type)},
+      {"type", dist::file_type_name(type)},
       {"rows", rows},
       {"columns", names},
       {"distribution", gen::distribution_name(spec.distribution)},

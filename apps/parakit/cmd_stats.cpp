@@ -51,18 +51,6 @@ dist::FileType file_type(const po::variables_map& values, const std::string& pat
                    "': cannot tell the file type from its name (accepted: --type csv|binary|hdf5)");
 }
 
-const char* type_name(dist::FileType type) {
-  switch (type) {
-    case dist::FileType::kCsv:
-      return "csv";
-    case dist::FileType::kBinary:
-      return "binary";
-    case dist::FileType::kHdf5:
-      return "hdf5";
-  }
-  return "?";
-}
-
 char separator(const std::string& text) {
   if (text == "\\t" || text == "tab" || text == "\t") return '\t';
   if (text.size() == 1 && text[0] != '"' && text[0] != '\n' && text[0] != '\r') return text[0];
@@ -168,7 +156,7 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
   const auto only_for = [&](const char* option, dist::FileType type) {
     if (values.count(option) != 0 && !values[option].defaulted() && spec.type != type) {
       throw UsageError(fmt::format("--{}: only for {} input (this file is read as {})", option,
-                                   type_name(type), type_name(spec.type)));
+                                   dist::file_type_name(type), dist::file_type_name(spec.type)));
     }
   };
   for (const char* o : {"column", "sep", "no-header", "skip-bad"})
@@ -225,7 +213,7 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
   const auto& m = description.moments;
   report::Record record = {{"schema", report::kSchema}, {"kernel", "stats"},
                            {"ranks", stats.ranks},      {"threads_per_rank", stats.threads_per_rank},
-                           {"file", spec.path},         {"type", type_name(spec.type)},
+                           {"file", spec.path},         {"type", dist::file_type_name(spec.type)},
                            {"column", info.column},     {"read", read}};
   if (spec.type == dist::FileType::kBinary) record["dtype"] = dist::dtype_name(spec.dtype);
   record["apply"] = expression ? report::Record(expression->text()) : report::Record(nullptr);

@@ -12,6 +12,10 @@ namespace parakit::sys {
 /// @brief This host's name.
 std::string hostname();
 
+/// @brief The target of @p path when it is a symbolic link to a regular file, else @p path: writers that
+/// replace a file by a rename use it, so that the link stays a link and its target is replaced.
+std::string follow_file_link(const std::string& path);
+
 /// @brief This process's id.
 long pid();
 

@@ -768,6 +768,18 @@ std::size_t dtype_bytes(Dtype dtype) {
   return dtype == Dtype::kF64 || dtype == Dtype::kI64 ? 8 : 4;
 }
 
+const char* file_type_name(FileType type) {
+  switch (type) {
+    case FileType::kCsv:
+      return "csv";
+    case FileType::kBinary:
+      return "binary";
+    case FileType::kHdf5:
+      return "hdf5";
+  }
+  return "?";
+}
+
 const char* dtype_name(Dtype dtype) {
   switch (dtype) {
     case Dtype::kF64:

@@ -28,6 +28,7 @@
 #include "parakit/dist/mpi_check.hpp"
 #include "parakit/error.hpp"
 #include "parakit/kernels/partition.hpp"
+#include "parakit/sys.hpp"
 
 namespace parakit::dist {
 namespace {
@@ -86,22 +87,6 @@ struct Target {
     return option + ": cannot write '" + given + "': " + why;
   }
 };
-
-// A symbolic link to a regular file is followed, so that the link stays a link and its target is
-// replaced (as report::write_file_atomically does).
-std::string resolve(const std::string& path) {
-  struct stat st {};
-  struct stat link {};
-  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::lstat(path.c_str(), &link) == 0 &&
-      S_ISLNK(link.st_mode)) {
-    if (char* real = ::realpath(path.c_str(), nullptr)) {
-      std::string resolved(real);
-      std::free(real);
-      return resolved;
-    }
-  }
-  return path;
-}
 
 // Rank 0's check before anything is generated, so that a typo in the directory fails at once.
 void check_target(const Target& t) {
@@ -211,7 +196,7 @@ class TempFile {
 // rank 0 looks at the file system.
 Target prepare(const boost::mpi::communicator& comm, const std::string& path, const WriteOptions& options) {
   Target t{path, path, options.option};
-  if (comm.rank() == 0) t.target = resolve(path);
+  if (comm.rank() == 0) t.target = sys::follow_file_link(path);
   boost::mpi::broadcast(comm, t.target, 0);
   check_on_root(comm, [&] { check_target(t); });
   return t;

@@ -489,22 +489,6 @@ namespace {
 
 constexpr const char* kAcceptedOutput = " (accepted: a file path in a writable directory)";
 
-// Where the report goes: a symbolic link to a regular file is followed, so the link stays a link and
-// its target is replaced.
-std::string resolve_output(const std::string& path) {
-  struct stat st {};
-  struct stat link {};
-  if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::lstat(path.c_str(), &link) == 0 &&
-      S_ISLNK(link.st_mode)) {
-    if (char* real = ::realpath(path.c_str(), nullptr)) {
-      std::string resolved(real);
-      std::free(real);
-      return resolved;
-    }
-  }
-  return path;
-}
-
 // An existing output that is neither a regular file nor a directory (/dev/null, /dev/stdout, a FIFO)
 // is written in place: there is nothing to replace atomically, and renaming onto it would replace the
 // device node itself.
@@ -517,7 +501,7 @@ bool is_special(const std::string& path) {
 
 void check_writable(const std::string& given, std::string_view option) {
   const std::string o(option);
-  const std::string path = resolve_output(given);
+  const std::string path = sys::follow_file_link(given);
   if (std::filesystem::is_directory(path)) {
     throw UsageError(o + ": '" + given + "' is a directory" + kAcceptedOutput);
   }
@@ -543,7 +527,7 @@ void check_writable(const std::string& given, std::string_view option) {
 }
 
 void write_file_atomically(const std::string& given, std::string_view content, std::string_view option) {
-  const std::string path = resolve_output(given);
+  const std::string path = sys::follow_file_link(given);
   const auto fail = [&given, option](int error) {
     throw Error(std::string(option) + ": cannot write '" + given + "': " + std::strerror(error));
   };

@@ -21,6 +21,9 @@ enum class FileType { kCsv, kBinary, kHdf5 };
 enum class ReadStrategy { kRoot, kParallel };
 enum class Dtype { kF64, kF32, kI64, kI32 };
 
+/// @brief "csv", "binary", "hdf5".
+const char* file_type_name(FileType type);
+
 /// @brief Bytes of one value of @p dtype.
 std::size_t dtype_bytes(Dtype dtype);
 /// @brief "f64", "f32", "i64", "i32".
