@@ -251,12 +251,6 @@ void count_histogram(std::span<const double> values, std::span<const double> edg
   PARAKIT_REQUIRE(counts.size() == bins, "one count per bin");
   const double first = edges.front(), last = edges.back();
   const double norm = static_cast<double>(bins) / (last - first);
-  // Four interleaved copies of the counts, plus a slot for values outside: neighbouring values often
-  // fall in the same bin, and increments of one counter would wait for each other.
-  constexpr std::size_t kCopies = 4;
-  const std::size_t stride = bins + 1;
-  thread_local std::vector<std::uint32_t> local;
-  local.assign(kCopies * stride, 0);
   const auto bin_of = [&](double v) -> std::size_t {
     const bool inside = v >= first && v <= last;  // false for NaN
     const double position = inside ? (v - first) * norm : 0.0;
@@ -268,6 +262,20 @@ void count_histogram(std::span<const double> values, std::span<const double> edg
   };
   const std::size_t n = values.size();
   PARAKIT_REQUIRE(n < (std::size_t{1} << 32), "at most 2^32 - 1 values per call");
+  // Four interleaved copies of the counts, plus a slot for values outside: neighbouring values often
+  // fall in the same bin, and increments of one counter would wait for each other. With more bins
+  // than values the copies would cost more to clear than they save: count straight into @p counts.
+  constexpr std::size_t kCopies = 4;
+  const std::size_t stride = bins + 1;
+  if (kCopies * stride > n) {
+    for (const double v : values) {
+      const std::size_t k = bin_of(v);
+      if (k < bins) ++counts[k];
+    }
+    return;
+  }
+  thread_local std::vector<std::uint32_t> local;
+  local.assign(kCopies * stride, 0);
   std::size_t i = 0;
   for (; i + kCopies <= n; i += kCopies) {
     for (std::size_t c = 0; c < kCopies; ++c)
