@@ -28,10 +28,6 @@ namespace po = boost::program_options;
 namespace parakit::cli {
 namespace {
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 dist::FileType file_type(const po::variables_map& values, const std::string& path) {
   if (values.count("type") != 0) {
     const std::string t = values["type"].as<std::string>();
@@ -41,11 +37,11 @@ dist::FileType file_type(const po::variables_map& values, const std::string& pat
     throw UsageError("--type: '" + t + "' is not a file type (accepted: csv, binary, hdf5)");
   }
   for (const char* s : {".csv", ".txt", ".tsv", ".csv.txt"})
-    if (ends_with(path, s)) return dist::FileType::kCsv;
+    if (path.ends_with(s)) return dist::FileType::kCsv;
   for (const char* s : {".bin", ".dat", ".raw", ".f64", ".f32", ".i64", ".i32"})
-    if (ends_with(path, s)) return dist::FileType::kBinary;
+    if (path.ends_with(s)) return dist::FileType::kBinary;
   for (const char* s : {".h5", ".hdf5", ".he5"})
-    if (ends_with(path, s)) return dist::FileType::kHdf5;
+    if (path.ends_with(s)) return dist::FileType::kHdf5;
   if (values.count("dataset") != 0) return dist::FileType::kHdf5;
   throw UsageError("'" + path +
                    "': cannot tell the file type from its name (accepted: --type csv|binary|hdf5)");
@@ -146,7 +142,7 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
   spec.dtype = dist::parse_dtype(values["dtype"].as<std::string>(), "--dtype");
   if (values["dtype"].defaulted()) {
     for (const dist::Dtype d : {dist::Dtype::kF32, dist::Dtype::kI64, dist::Dtype::kI32})
-      if (ends_with(spec.path, std::string(".") + dist::dtype_name(d))) spec.dtype = d;
+      if (spec.path.ends_with(std::string(".") + dist::dtype_name(d))) spec.dtype = d;
   }
   if (spec.type == dist::FileType::kHdf5) {
     if (values.count("dataset") == 0)

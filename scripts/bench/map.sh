@@ -19,10 +19,7 @@ elif [ $# -gt 0 ]; then
   exit 2
 fi
 command -v parallel >/dev/null || { echo "map.sh: GNU parallel is missing: run scripts/install-deps.sh" >&2; exit 2; }
-if [ ! -x build/bin/parakit ]; then
-  cmake --preset release >/dev/null
-  cmake --build --preset release --parallel >/dev/null
-fi
+parakit_release_build parakit
 out="results/bench-map-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
 parakit=build/bin/parakit

@@ -21,10 +21,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-if [ ! -x build/bin/parakit ] || [ ! -x build/bin/pi_mt19937 ]; then
-  cmake --preset release >/dev/null
-  cmake --build --preset release --parallel >/dev/null
-fi
+parakit_release_build parakit pi_mt19937
 out="results/bench-pi-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
 

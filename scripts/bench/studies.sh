@@ -19,10 +19,7 @@ elif [ $# -gt 0 ]; then
   echo "studies.sh: unknown argument '$1' (accepted: --quick)" >&2
   exit 2
 fi
-if [ ! -x build/bin/parakit ]; then
-  cmake --preset release >/dev/null
-  cmake --build --preset release --parallel >/dev/null
-fi
+parakit_release_build parakit
 out="results/bench-studies-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
 parakit=build/bin/parakit

@@ -655,33 +655,45 @@ std::pair<std::uint64_t, std::uint64_t> block_range(std::uint64_t n, int rank, i
   return {std::min(n, blocks * r / p * kBlock), std::min(n, blocks * (r + 1) / p * kBlock)};
 }
 
+// This rank's whole blocks of rows [0, n) (block_range), read by @p read(from, count, dest) in pieces of at
+// most @p per_read rows. Every rank makes the same number of calls, some with count 0, so that @p read may
+// be a collective transfer.
+LocalColumn read_rows_collectively(const boost::mpi::communicator& comm, std::uint64_t n,
+                                   std::uint64_t per_read,
+                                   const std::function<void(std::uint64_t, std::uint64_t, double*)>& read) {
+  const auto [first, last] = block_range(n, comm.rank(), comm.size());
+  LocalColumn out;
+  reserve_huge(out.values, last - first);
+  out.values.resize(last - first);
+  std::uint64_t most = last - first;
+  PARAKIT_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &most, 1, MPI_UINT64_T, MPI_MAX, MPI_Comm(comm)));
+  for (std::uint64_t k = 0; k < (most + per_read - 1) / per_read; ++k) {
+    const std::uint64_t from = std::min(last, first + k * per_read), to = std::min(last, from + per_read);
+    read(from, to - from, out.values.data() + (from - first));
+  }
+  if (last > first) out.segments.push_back({first, 0, last - first});
+  return out;
+}
+
 LocalColumn read_binary_parallel(const boost::mpi::communicator& comm, const InputSpec& spec, std::uint64_t n,
                                  ReadInfo& info) {
   const double t0 = now_s();
   const MpiFile file(comm, spec.path);
   const std::size_t width = dtype_bytes(spec.dtype);
-  const auto [first, last] = block_range(n, comm.rank(), comm.size());
-  LocalColumn out;
-  reserve_huge(out.values, last - first);
-  out.values.resize(last - first);
-  // The same number of collective reads on every rank.
   // f64 goes straight into the column, in reads as large as MPI allows; other types through a buffer.
-  const std::uint64_t per_read = std::max<std::uint64_t>(
-      kBlock, (spec.dtype == Dtype::kF64 ? kMaxRead : std::uint64_t{64} << 20) / width);
-  std::uint64_t most = last - first;
-  PARAKIT_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &most, 1, MPI_UINT64_T, MPI_MAX, MPI_Comm(comm)));
-  const std::uint64_t reads = (most + per_read - 1) / per_read;
-  std::vector<char> raw(spec.dtype == Dtype::kF64 ? 0 : std::min(per_read, last - first) * width);
-  for (std::uint64_t k = 0; k < reads; ++k) {
-    const std::uint64_t from = std::min(last, first + k * per_read), to = std::min(last, from + per_read);
-    double* dest = out.values.data() + (from - first);
-    char* buffer = spec.dtype == Dtype::kF64 ? reinterpret_cast<char*>(dest) : raw.data();
-    MPI_Status status;
-    PARAKIT_MPI_CHECK(MPI_File_read_at_all(file.get(), static_cast<MPI_Offset>(from * width), buffer,
-                                           static_cast<int>((to - from) * width), MPI_BYTE, &status));
-    if (spec.dtype != Dtype::kF64) to_doubles(raw.data(), to - from, spec.dtype, dest);
-  }
-  if (last > first) out.segments.push_back({first, 0, last - first});
+  const bool direct = spec.dtype == Dtype::kF64;
+  const std::uint64_t per_read =
+      std::max<std::uint64_t>(kBlock, (direct ? kMaxRead : std::uint64_t{64} << 20) / width);
+  std::vector<char> raw;
+  LocalColumn out =
+      read_rows_collectively(comm, n, per_read, [&](std::uint64_t from, std::uint64_t count, double* dest) {
+        if (!direct) raw.resize(count * width);
+        char* buffer = direct ? reinterpret_cast<char*>(dest) : raw.data();
+        MPI_Status status;
+        PARAKIT_MPI_CHECK(MPI_File_read_at_all(file.get(), static_cast<MPI_Offset>(from * width), buffer,
+                                               static_cast<int>(count * width), MPI_BYTE, &status));
+        if (!direct) to_doubles(raw.data(), count, spec.dtype, dest);
+      });
   info.read_s += now_s() - t0;
   return out;
 }
@@ -698,18 +710,10 @@ LocalColumn read_hdf5_parallel(const boost::mpi::communicator& comm, const Input
   if (!set.ok()) throw Error(spec.path + ": H5Dopen2 failed");
   const H5 transfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
   H5Pset_dxpl_mpio(transfer.get(), H5FD_MPIO_COLLECTIVE);
-  const auto [first, last] = block_range(n, comm.rank(), comm.size());
-  LocalColumn out;
-  reserve_huge(out.values, last - first);
-  out.values.resize(last - first);
-  const std::uint64_t per_read = std::max<std::uint64_t>(kBlock, kMaxRead / 8);
-  std::uint64_t most = last - first;
-  PARAKIT_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &most, 1, MPI_UINT64_T, MPI_MAX, MPI_Comm(comm)));
-  for (std::uint64_t k = 0; k < (most + per_read - 1) / per_read; ++k) {
-    const std::uint64_t from = std::min(last, first + k * per_read), to = std::min(last, from + per_read);
-    h5_read(set.get(), from, to - from, out.values.data() + (from - first), transfer.get());
-  }
-  if (last > first) out.segments.push_back({first, 0, last - first});
+  LocalColumn out = read_rows_collectively(comm, n, std::max<std::uint64_t>(kBlock, kMaxRead / 8),
+                                           [&](std::uint64_t from, std::uint64_t count, double* dest) {
+                                             h5_read(set.get(), from, count, dest, transfer.get());
+                                           });
   info.read_s += now_s() - t0;
   return out;
 }

@@ -28,13 +28,10 @@ using parakit::test::run_json;
 using parakit::test::run_process;
 using parakit::test::slurp;
 using parakit::test::TempDir;
+using parakit::test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
-
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
 
 std::string numbers_file(const fs::path& path, int count) {
   std::string text;

@@ -26,6 +26,10 @@ std::string slurp(const std::filesystem::path& path) {
   return text.str();
 }
 
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
 pid_t start_process(const std::vector<std::string>& argv, const std::string& out_path,
                     const std::string& err_path) {
   posix_spawn_file_actions_t actions;

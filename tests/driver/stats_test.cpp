@@ -20,14 +20,10 @@ using parakit::test::ProcessResult;
 using parakit::test::run_json;
 using parakit::test::run_process;
 using parakit::test::TempDir;
+using parakit::test::write_file;
 namespace fs = std::filesystem;
 
 namespace {
-
-void write_file(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-}
 
 void gen(const std::vector<std::string>& args, int ranks = 0) {
   std::vector<std::string> all = {"gen"};
