@@ -63,23 +63,34 @@ std::string follow_file_link(const std::string& path) {
   return path;
 }
 
-std::vector<int> team_allowed_cpus(int threads) {
-  cpu_set_t all;
-  CPU_ZERO(&all);
+std::vector<std::vector<int>> team_thread_cpus(int threads) {
+  std::vector<cpu_set_t> sets(static_cast<std::size_t>(std::max(threads, 1)));
+  std::vector<char> known(sets.size(), 0);
 #pragma omp parallel num_threads(threads)
   {
-    cpu_set_t mine;
-    CPU_ZERO(&mine);
-    if (sched_getaffinity(0, sizeof(mine), &mine) == 0) {
-#pragma omp critical(parakit_team_allowed_cpus)
-      CPU_OR(&all, &all, &mine);
+    const auto me = static_cast<std::size_t>(omp_get_thread_num());
+    if (me < sets.size()) {
+      CPU_ZERO(&sets[me]);
+      known[me] = sched_getaffinity(0, sizeof(cpu_set_t), &sets[me]) == 0 ? 1 : 0;
     }
   }
-  std::vector<int> cpus;
-  for (std::size_t cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
-    if (CPU_ISSET(cpu, &all)) cpus.push_back(static_cast<int>(cpu));
+  std::vector<std::vector<int>> cpus(sets.size());
+  for (std::size_t t = 0; t < sets.size(); ++t) {
+    if (known[t] == 0) continue;
+    for (std::size_t cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (CPU_ISSET(cpu, &sets[t])) cpus[t].push_back(static_cast<int>(cpu));
+    }
   }
-  return cpus.empty() ? allowed_cpus() : cpus;
+  return cpus;
+}
+
+std::vector<int> team_allowed_cpus(int threads) {
+  std::vector<int> all;
+  for (const std::vector<int>& mine : team_thread_cpus(threads))
+    all.insert(all.end(), mine.begin(), mine.end());
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  return all.empty() ? allowed_cpus() : all;
 }
 
 std::string cpu_list(const std::vector<int>& cpus) {
@@ -118,6 +129,30 @@ std::vector<std::pair<std::string, std::string>> openmp_environment() {
   }
   std::sort(vars.begin(), vars.end());
   return vars;
+}
+
+std::vector<std::pair<std::string, std::string>> slurm_job() {
+  static constexpr std::array<std::pair<const char*, const char*>, 13> kFields = {{
+      {"job_id", "SLURM_JOB_ID"},
+      {"array_job_id", "SLURM_ARRAY_JOB_ID"},
+      {"array_task_id", "SLURM_ARRAY_TASK_ID"},
+      {"job_name", "SLURM_JOB_NAME"},
+      {"partition", "SLURM_JOB_PARTITION"},
+      {"cluster", "SLURM_CLUSTER_NAME"},
+      {"node_list", "SLURM_JOB_NODELIST"},
+      {"nodes", "SLURM_JOB_NUM_NODES"},
+      {"ntasks", "SLURM_NTASKS"},
+      {"ntasks_per_node", "SLURM_NTASKS_PER_NODE"},
+      {"cpus_per_task", "SLURM_CPUS_PER_TASK"},
+      {"step_id", "SLURM_STEP_ID"},
+      {"restart_count", "SLURM_RESTART_COUNT"},
+  }};
+  std::vector<std::pair<std::string, std::string>> fields;
+  if (std::getenv("SLURM_JOB_ID") == nullptr) return fields;
+  for (const auto& [field, variable] : kFields) {
+    if (const char* value = std::getenv(variable); value != nullptr) fields.emplace_back(field, value);
+  }
+  return fields;
 }
 
 std::string openmp_version() {

@@ -39,7 +39,9 @@ namespace {
 
 using kernels::Schedule;
 
-constexpr std::uint64_t kMaxPieces = 10'000'000;  // records are kept on rank 0: about 1 GB at most
+constexpr std::uint64_t kMaxPieces = 10'000'000;
+constexpr int kExitStopped = 102;  // map exec: --stop-file ended it before every task ran  // records are
+                                   // kept on rank 0: about 1 GB at most
 constexpr auto kMaxSamples = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
 
 const char* const kMapUsage =
@@ -61,7 +63,8 @@ const char* const kMapExecUsage =
     "Runs CMD with /bin/sh -c once per non-blank line of FILE, over every thread of every rank: each {}\n"
     "becomes the line, quoted for the shell (do not quote {} yourself); without {} the line is\n"
     "appended. The words of CMD are joined with spaces and read by the shell, as GNU parallel does.\n"
-    "Exit code: the number of failed tasks (101: more than 100), 255 for errors of parakit itself.\n"
+    "Exit code: the number of failed tasks (101: more than 100), 102 when --stop-file stopped it before\n"
+    "every task ran (continue with --resume), 255 for errors of parakit itself.\n"
     "Schedules: static (equal blocks of tasks), cyclic (task i to worker i mod W), dynamic (--chunk\n"
     "tasks at a time to whichever worker is free; the default).";
 
@@ -333,7 +336,7 @@ int map_pi(const boost::mpi::communicator& comm, const std::vector<std::string>&
     worker.emit(r);
   };
   const dist::FarmOptions farm_options{
-      .schedule = m.schedule, .chunk = chunk, .threads = common.threads, .interrupt = {}};
+      .schedule = m.schedule, .chunk = chunk, .threads = common.threads, .interrupt = {}, .drain = {}};
   const dist::FarmResult farm = dist::run_farm(comm, pieces.size(), farm_options, work,
                                                [](const dist::FarmRecord&, const dist::FarmResult&) {});
   if (comm.rank() != 0) return 0;
@@ -472,7 +475,9 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
     ("retries", po::value<int>()->default_value(0), "run a failed task up to N more times (0 to 100)")
     ("timeout", po::value<double>(), "seconds a task may run before it is killed (SIGTERM, SIGKILL 1 s later)")
     ("results", po::value<std::string>(), "write each task's output to DIR/<task>.out and DIR/<task>.err "
-     "instead of to ours, prefixed with [task]");
+     "instead of to ours, prefixed with [task]")
+    ("stop-file", po::value<std::string>(), "once FILE exists, start no more tasks: the running ones finish "
+     "and are logged, then exit 102 (a batch job's time limit: see slurm/taskfarm.sbatch)");
   // clang-format on
   add_common_options(options, false, false);
   po::variables_map values;
@@ -527,6 +532,16 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
   if (resume && joblog_path.empty())
     throw UsageError("--resume needs --joblog FILE: the log of the run to resume");
   const std::string results_dir = values.count("results") != 0 ? values["results"].as<std::string>() : "";
+  const std::string stop_file = values.count("stop-file") != 0 ? values["stop-file"].as<std::string>() : "";
+  if (!stop_file.empty()) {
+    dist::check_on_root(comm, [&] {
+      if (::access(stop_file.c_str(), F_OK) == 0) {
+        throw UsageError("--stop-file " + stop_file +
+                         ": the file exists already, so no task would start (remove it; it tells a running "
+                         "farm to stop)");
+      }
+    });
+  }
   const CommonOptions common = read_common_options(comm, values);
   agree_on_threads(comm, common.threads);
   const std::string task_file = values["tasks"].as<std::string>().substr(1);
@@ -651,14 +666,17 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
                         .command = commands[task]};
     joblog->write(exec::format_joblog_line(e));
   };
-  const dist::FarmOptions farm_options{.schedule = m.schedule,
-                                       .chunk = m.chunk == 0 ? 1 : m.chunk,
-                                       .threads = common.threads,
-                                       .interrupt = exec::kill_running_processes};
+  dist::FarmOptions farm_options{.schedule = m.schedule,
+                                 .chunk = m.chunk == 0 ? 1 : m.chunk,
+                                 .threads = common.threads,
+                                 .interrupt = exec::kill_running_processes,
+                                 .drain = {}};
+  if (!stop_file.empty())
+    farm_options.drain = [&stop_file] { return ::access(stop_file.c_str(), F_OK) == 0; };
   const dist::FarmResult farm = dist::run_farm(comm, todo.size(), farm_options, work, sink);
 
   // The outcome of each task is its last attempt.
-  std::uint64_t failed = 0, timed_out = 0, attempts = 0;
+  std::uint64_t failed = 0, timed_out = 0, attempts = 0, not_run = 0;
   report::Record failures = report::Record::array();
   if (comm.rank() == 0) {
     std::vector<const dist::FarmRecord*> last(todo.size(), nullptr);
@@ -668,6 +686,10 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
     }
     for (std::uint64_t p = 0; p < todo.size(); ++p) {
       const dist::FarmRecord* r = last[p];
+      if (r == nullptr && farm.drained) {
+        ++not_run;  // --stop-file: never started, left for --resume
+        continue;
+      }
       if (r == nullptr) throw WrongAnswer(fmt::format("task farm: task {} never reported", todo[p]));
       if (r->status == 0) continue;
       ++failed;
@@ -680,7 +702,9 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
     }
   }
   boost::mpi::broadcast(comm, failed, 0);
-  if (comm.rank() != 0) return static_cast<int>(std::min<std::uint64_t>(failed, 101));
+  boost::mpi::broadcast(comm, not_run, 0);
+  const int exit_code = not_run > 0 ? kExitStopped : static_cast<int>(std::min<std::uint64_t>(failed, 101));
+  if (comm.rank() != 0) return exit_code;
 
   const ScheduleFigures figures = schedule_figures(farm, common.threads, todo.size());
   report::Record record = map_record("map exec", comm.size(), common.threads, m.schedule, farm_options.chunk);
@@ -689,10 +713,15 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
   record["retries"] = retries;
   if (timeout_s > 0.0) record["timeout_s"] = timeout_s;  // only what was given
   if (!joblog_path.empty()) record["joblog"] = joblog_path;
-  report::Record result = {
-      {"tasks_run", todo.size()}, {"skipped_done", skipped}, {"succeeded", todo.size() - failed},
-      {"failed", failed},         {"timed_out", timed_out},  {"attempts", attempts},
-      {"failed_tasks", failures}};
+  report::Record result = {{"tasks_run", todo.size() - not_run},
+                           {"skipped_done", skipped},
+                           {"succeeded", todo.size() - not_run - failed},
+                           {"failed", failed},
+                           {"timed_out", timed_out},
+                           {"attempts", attempts},
+                           {"not_run", not_run},
+                           {"stopped", not_run > 0},
+                           {"failed_tasks", failures}};
   add_schedule_figures(result, figures);
   record["result"] = result;
   add_farm_report(record, farm, figures, common.threads, static_cast<double>(todo.size()), "tasks", argv);
@@ -726,7 +755,12 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
                              timed_out > 0 ? fmt::format(" ({} timed out)", timed_out) : "",
                              joblog_path.empty() ? "" : "; see " + joblog_path);
   }
-  return static_cast<int>(std::min<std::uint64_t>(failed, 101));
+  if (not_run > 0) {
+    std::cerr << fmt::format(
+        "parakit: stopped by {}: {} of {} tasks not started{}\n", stop_file, not_run, todo.size(),
+        joblog_path.empty() ? "" : "; continue with --joblog " + joblog_path + " --resume");
+  }
+  return exit_code;
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -212,6 +214,31 @@ double number_or_nan(const nlohmann::json& object, const char* key) {
   return object.contains(key) && object[key].is_number() ? object[key].get<double>() : study::kNaN;
 }
 
+// A point from a run's own JSON record: its layout, work, timed repeats, phases and memory. The launch
+// cost and the outside wall time are the caller's to add (unknown for records read from files).
+study::Point point_from_record(const StudyOptions& o, const nlohmann::json& record) {
+  study::Point p;
+  p.layout = {record.value("ranks", 0), record.value("threads_per_rank", 0)};
+  p.label = study::layout_name(p.layout);
+  p.work = number_or_nan(record, std::string(o.kernel->unit).c_str());
+  p.times_s = record["timing"]["times_s"].get<std::vector<double>>();
+  p.runs = record["timing"].value("warmup", 0) + static_cast<int>(p.times_s.size());
+  const auto& phases = record["phases"];
+  p.compute_s = number_or_nan(phases, "compute_s");
+  p.communication_s = number_or_nan(phases, "partition_s") + number_or_nan(phases, "scatter_s") +
+                      number_or_nan(phases, "reduce_s");
+  p.peak_rss_rank_bytes = 0.0;
+  p.peak_rss_total_bytes = 0.0;
+  for (const auto& rank : record["per_rank"]) {
+    const double rss = number_or_nan(rank, "peak_rss_bytes");
+    p.peak_rss_rank_bytes = std::max(p.peak_rss_rank_bytes, rss);
+    p.peak_rss_total_bytes += rss;
+  }
+  for (const auto& w : record.value("warnings", nlohmann::json::array()))
+    if (w.is_string() && w.get<std::string>().rfind("oversubscribed", 0) == 0) p.oversubscribed = true;
+  return p;
+}
+
 // One launch of the kernel in @p layout, then o.repeat empty runs (its launch cost).
 study::Point measure(const StudyOptions& o, const std::string& command, const study::Layout& layout,
                      const std::vector<std::string>& kernel_options, nlohmann::json& record) {
@@ -244,25 +271,10 @@ study::Point measure(const StudyOptions& o, const std::string& command, const st
     throw Error(fmt::format("{} in {} ran as {}x{}", o.kernel->name, name, record.value("ranks", 0),
                             record.value("threads_per_rank", 0)));
   }
-  study::Point p;
-  p.label = name;
-  p.layout = layout;
-  p.work = number_or_nan(record, std::string(o.kernel->unit).c_str());
-  p.times_s = record["timing"]["times_s"].get<std::vector<double>>();
+  study::Point p = point_from_record(o, record);
   p.runs = o.warmup + o.repeat;
   set_launch_cost(p, empty);
   p.wall_s = run.wall_s;
-  const auto& phases = record["phases"];
-  p.compute_s = number_or_nan(phases, "compute_s");
-  p.communication_s = number_or_nan(phases, "partition_s") + number_or_nan(phases, "scatter_s") +
-                      number_or_nan(phases, "reduce_s");
-  p.peak_rss_rank_bytes = 0.0;
-  p.peak_rss_total_bytes = 0.0;
-  for (const auto& rank : record["per_rank"]) {
-    const double rss = number_or_nan(rank, "peak_rss_bytes");
-    p.peak_rss_rank_bytes = std::max(p.peak_rss_rank_bytes, rss);
-    p.peak_rss_total_bytes += rss;
-  }
   p.oversubscribed = study::oversubscribed(o.launch, layout);
   return p;
 }
@@ -446,6 +458,60 @@ std::vector<std::string> run_warnings(const std::vector<nlohmann::json>& records
   return warnings;
 }
 
+// The run records in @p dir (every *.json, by name): one per point, all of the study's kernel, no two
+// with the same core count; sorted by cores.
+std::vector<nlohmann::json> read_run_records(const std::string& dir, const StudyOptions& o) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  if (!fs::is_directory(dir, error))
+    throw UsageError("--records: '" + dir + "' is not a directory (accepted: a directory of run records)");
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir, error))
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  if (error) throw UsageError("--records: cannot list '" + dir + "': " + error.message());
+  std::sort(files.begin(), files.end());
+  if (files.empty())
+    throw UsageError("--records: no *.json in '" + dir +
+                     "' (accepted: run records written with --format json)");
+  std::vector<nlohmann::json> records;
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    nlohmann::json record = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (record.is_discarded() || !record.is_object() || record.value("schema", "") != "parakit.run/1" ||
+        !record.contains("timing") || !record["timing"].contains("times_s")) {
+      throw UsageError("--records: " + file.string() +
+                       " is not a parakit run record (accepted: the JSON of a run with --format json)");
+    }
+    if (record.value("kernel", "") != o.kernel->name) {
+      throw UsageError(fmt::format("--records: {} is a run of {}, not {}", file.string(),
+                                   record.value("kernel", "?"), o.kernel->name));
+    }
+    records.push_back(std::move(record));
+  }
+  const auto cores = [](const nlohmann::json& r) {
+    return r.value("ranks", 0) * r.value("threads_per_rank", 0);
+  };
+  std::stable_sort(records.begin(), records.end(),
+                   [&](const nlohmann::json& a, const nlohmann::json& b) { return cores(a) < cores(b); });
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    if (cores(records[i]) == cores(records[i - 1])) {
+      throw UsageError(
+          fmt::format("--records: two records in '{}' ran on {} cores (accepted: one per core count)", dir,
+                      cores(records[i])));
+    }
+  }
+  return records;
+}
+
+// What the points' layouts were: processes (p x 1), threads (1 x p), or hybrid.
+std::string records_mode(const std::vector<study::Point>& points) {
+  const bool processes =
+      std::all_of(points.begin(), points.end(), [](const auto& p) { return p.layout.threads == 1; });
+  const bool threads =
+      std::all_of(points.begin(), points.end(), [](const auto& p) { return p.layout.ranks == 1; });
+  return processes ? "processes" : threads ? "threads" : "hybrid";
+}
+
 }  // namespace
 
 int run_compare(const std::vector<std::string>& args, const std::vector<std::string>& argv) {
@@ -506,18 +572,20 @@ int run_compare(const std::vector<std::string>& args, const std::vector<std::str
       points.push_back(std::move(p));
   }
   const study::Table table = study::compare_table(points);
-  report::Record record = {{"schema", "parakit.compare/1"},
-                           {"study", "compare"},
-                           {"kernel", o.kernel->name},
-                           {"kernel_options", joined(o.kernel_options)},
-                           {"cores", cores},
-                           {"work", points.front().work},
-                           {"unit", o.kernel->unit},
-                           {"repeat", o.repeat},
-                           {"warmup", o.warmup},
-                           {"launcher", o.launch.description},
-                           {"available_cores", o.launch.available_cores},
-                           {"result", records.front()["result"]}};
+  report::Record record = {
+      {"schema", "parakit.compare/1"},
+      {"study", "compare"},
+      {"kernel", o.kernel->name},
+      {"kernel_options", joined(o.kernel_options)},
+      {"cores", cores},
+      {"work", points.front().work},
+      {"unit", o.kernel->unit},
+      {"repeat", o.repeat},
+      {"warmup", o.warmup},
+      {"launcher", values.count("records") != 0 ? "none: records in " + values["records"].as<std::string>()
+                                                : o.launch.description},
+      {"available_cores", o.launch.available_cores},
+      {"result", records.front()["result"]}};
   record["rows"] = table["rows"];
   record["comparisons"] = table["comparisons"];
   record["warnings"] = busy;
@@ -544,12 +612,16 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
     ("mode", po::value<std::string>()->default_value("processes"),
      "processes (p x 1), threads (1 x p) or hybrid (p/T x T)")
     ("threads-per-rank", po::value<int>()->default_value(2), "T of hybrid mode (1 to 4096)")
-    ("plot", po::value<std::string>(), "draw PREFIX-speedup.png and PREFIX-efficiency.png (gnuplot)");
+    ("plot", po::value<std::string>(), "draw PREFIX-speedup.png and PREFIX-efficiency.png (gnuplot)")
+    ("records", po::value<std::string>(),
+     "launch nothing: build the table from the run records (--format json) in DIR, one per core count "
+     "(e.g. from a Slurm job array)");
   // clang-format on
   add_study_options(options);
   const std::string usage =
       "Usage: parakit scale strong|weak KERNEL [kernel options] --cores 1,2,4,8 --mode "
       "processes|threads|hybrid\n"
+      "       parakit scale strong|weak KERNEL --records DIR   (the points ran elsewhere, e.g. a job array)\n"
       "Strong scaling runs the same work on every core count; weak scaling gives every core the kernel's "
       "work\n"
       "(p cores: p times it). Each point is launched with mpirun (srun inside a Slurm allocation) and "
@@ -575,61 +647,80 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
   if (!values["threads-per-rank"].defaulted() && mode != study::Mode::kHybrid) {
     throw UsageError("--threads-per-rank: only hybrid mode has it (give --mode hybrid, or leave it out)");
   }
-  std::vector<int> cores;
-  if (values.count("cores") != 0) {
-    for (const std::uint64_t c :
-         parse_count_list(values["cores"].as<std::string>(), "--cores", sys::kMaxThreads))
-      cores.push_back(static_cast<int>(c));
-  } else {
-    for (int c = 1; c <= std::max(1, o.launch.available_cores); c *= 2)
-      cores.push_back(c);
-  }
-  std::sort(cores.begin(), cores.end());
-  cores.erase(std::unique(cores.begin(), cores.end()), cores.end());
-  std::vector<study::Layout> layouts;
-  for (const int c : cores)
-    layouts.push_back(study::layout_for(mode, c, per_rank));
   if (values.count("plot") != 0) {
     o.plot = values["plot"].as<std::string>();
     if (o.plot.ends_with(".png")) o.plot.resize(o.plot.size() - 4);  // a PREFIX, whatever the user meant
     for (const char* suffix : {"-speedup.png", "-efficiency.png"})
       report::check_writable(o.plot + suffix, "--plot");
   }
-  if (kind == study::Scaling::kWeak && o.kernel->work_option.empty()) {
-    throw UsageError(
-        fmt::format("weak scaling needs work that grows with the cores, and {} reads a fixed "
-                    "file (accepted: scale strong {} ..., or files of growing size from parakit gen)",
-                    o.kernel->name, o.kernel->name));
-  }
-  if (kind == study::Scaling::kWeak) scaled_work(o, static_cast<std::uint64_t>(cores.back()));  // checks
-  check_tools(o);
-  const std::vector<std::string> busy = busy_warning(o);
-
   std::vector<study::Point> points;
   std::vector<nlohmann::json> records;
-  for (const auto& layout : layouts) {
-    const auto kernel_options = kind == study::Scaling::kWeak
-                                    ? scaled_work(o, static_cast<std::uint64_t>(layout.cores()))
-                                    : o.kernel_options;
-    nlohmann::json record;
-    points.push_back(measure(o, "parakit scale", layout, kernel_options, record));
-    records.push_back(std::move(record));
+  std::vector<std::string> busy;
+  std::string mode_name = values["mode"].as<std::string>();
+  if (values.count("records") != 0) {
+    if (values.count("cores") != 0)
+      throw UsageError("--cores: not with --records (each record says its own ranks and threads)");
+    if (!values["mode"].defaulted())
+      throw UsageError("--mode: not with --records (each record says its own ranks and threads)");
+    if (!o.kernel_options.empty())
+      throw UsageError("'" + o.kernel_options.front() +
+                       "': kernel options are not taken with --records (each record says its own work)");
+    records = read_run_records(values["records"].as<std::string>(), o);
+    for (const auto& record : records)
+      points.push_back(point_from_record(o, record));
+    mode_name = records_mode(points);
+    check_tools(o);
+  } else {
+    std::vector<int> cores;
+    if (values.count("cores") != 0) {
+      for (const std::uint64_t c :
+           parse_count_list(values["cores"].as<std::string>(), "--cores", sys::kMaxThreads))
+        cores.push_back(static_cast<int>(c));
+    } else {
+      for (int c = 1; c <= std::max(1, o.launch.available_cores); c *= 2)
+        cores.push_back(c);
+    }
+    std::sort(cores.begin(), cores.end());
+    cores.erase(std::unique(cores.begin(), cores.end()), cores.end());
+    std::vector<study::Layout> layouts;
+    for (const int c : cores)
+      layouts.push_back(study::layout_for(mode, c, per_rank));
+    if (kind == study::Scaling::kWeak && o.kernel->work_option.empty()) {
+      throw UsageError(
+          fmt::format("weak scaling needs work that grows with the cores, and {} reads a fixed "
+                      "file (accepted: scale strong {} ..., or files of growing size from parakit gen)",
+                      o.kernel->name, o.kernel->name));
+    }
+    if (kind == study::Scaling::kWeak) scaled_work(o, static_cast<std::uint64_t>(cores.back()));  // checks
+    check_tools(o);
+    busy = busy_warning(o);
+
+    for (const auto& layout : layouts) {
+      const auto kernel_options = kind == study::Scaling::kWeak
+                                      ? scaled_work(o, static_cast<std::uint64_t>(layout.cores()))
+                                      : o.kernel_options;
+      nlohmann::json record;
+      points.push_back(measure(o, "parakit scale", layout, kernel_options, record));
+      records.push_back(std::move(record));
+    }
   }
   if (kind == study::Scaling::kStrong) check_same_result(records, points);
   const study::Table table = study::scaling_table(points, kind);
   const std::string scaling = kind == study::Scaling::kStrong ? "strong" : "weak";
-  report::Record record = {{"schema", "parakit.scale/1"},
-                           {"study", "scale"},
-                           {"scaling", scaling},
-                           {"kernel", o.kernel->name},
-                           {"kernel_options", joined(o.kernel_options)},
-                           {"mode", values["mode"].as<std::string>()},
-                           {"baseline_cores", table["baseline_cores"]},
-                           {"unit", o.kernel->unit},
-                           {"repeat", o.repeat},
-                           {"warmup", o.warmup},
-                           {"launcher", o.launch.description},
-                           {"available_cores", o.launch.available_cores}};
+  report::Record record = {
+      {"schema", "parakit.scale/1"},
+      {"study", "scale"},
+      {"scaling", scaling},
+      {"kernel", o.kernel->name},
+      {"kernel_options", joined(o.kernel_options)},
+      {"mode", mode_name},
+      {"baseline_cores", table["baseline_cores"]},
+      {"unit", o.kernel->unit},
+      {"repeat", o.repeat},
+      {"warmup", o.warmup},
+      {"launcher", values.count("records") != 0 ? "none: records in " + values["records"].as<std::string>()
+                                                : o.launch.description},
+      {"available_cores", o.launch.available_cores}};
   record["rows"] = table["rows"];
   record["fit"] = table["fit"];
   record["comparisons"] = table["comparisons"];
@@ -645,7 +736,7 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
         study::data_dir() + "/plot_scaling.gp", rows_csv(record),
         {{"speedup_png", o.plot + "-speedup.png"}, {"efficiency_png", o.plot + "-efficiency.png"}},
         fmt::format("parakit scale {} {} {} ({})", scaling, o.kernel->name, joined(o.kernel_options),
-                    values["mode"].as<std::string>()),
+                    mode_name),
         "--plot");
   }
   return 0;

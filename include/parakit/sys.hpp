@@ -34,6 +34,11 @@ std::vector<int> allowed_cpus();
 /// allowed_cpus() would see only that place's CPUs.
 std::vector<int> team_allowed_cpus(int threads);
 
+/// @brief Each thread's affinity in a team of @p threads OpenMP threads, by thread number: with
+/// OMP_PLACES=cores and OMP_PROC_BIND=close, one core's CPUs each. Empty where a thread was not
+/// started or its affinity could not be read.
+std::vector<std::vector<int>> team_thread_cpus(int threads);
+
 /// @brief A CPU list in the kernel's compact form, e.g. "0-3,6".
 std::string cpu_list(const std::vector<int>& cpus);
 
@@ -46,6 +51,12 @@ int default_threads();
 
 /// @brief Every OMP_* and GOMP_* environment variable, sorted by name.
 std::vector<std::pair<std::string, std::string>> openmp_environment();
+
+/// @brief The Slurm job this process runs in, from the environment Slurm gives every task and batch
+/// script: (field, value) pairs such as ("job_id", "1234"), ("node_list", "node[01-02]"); empty
+/// outside a Slurm job. Fields: job_id, array_job_id, array_task_id, job_name, partition, cluster,
+/// node_list, nodes, ntasks, ntasks_per_node, cpus_per_task, step_id, restart_count.
+std::vector<std::pair<std::string, std::string>> slurm_job();
 
 /// @brief The OpenMP version this was compiled against, e.g. "4.5 (201511)".
 std::string openmp_version();

@@ -29,7 +29,7 @@ using kernels::Schedule;
 using Clock = std::chrono::steady_clock;
 
 // Tags of the farm's messages, on a communicator of its own.
-enum Tag : int { kRequest = 7101, kGrant = 7102, kRecord = 7103, kFinished = 7104 };
+enum Tag : int { kRequest = 7101, kGrant = 7102, kRecord = 7103, kFinished = 7104, kDrain = 7105 };
 
 // What a rank asks for: pieces for a thread that is waiting now, or pieces to keep in reserve.
 enum Need : std::int32_t { kForIdleThread = 1, kForReserve = 0 };
@@ -85,6 +85,7 @@ struct Shared {
   std::atomic<std::uint64_t> next{0};  // rank 0, dynamic: the first piece not handed out
   std::atomic<int> running{0};         // workers still working
   std::atomic<bool> stop{false};       // a worker failed: everybody stops taking pieces
+  std::atomic<bool> draining{false};   // options.drain fired: no new pieces, the running ones finish
   std::exception_ptr error;
 };
 
@@ -168,13 +169,13 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
         const std::uint64_t w = static_cast<std::uint64_t>(rank) * static_cast<std::uint64_t>(threads) +
                                 static_cast<std::uint64_t>(thread);
         for (const std::uint64_t p : assigned_pieces(options.schedule, pieces, w, workers)) {
-          if (shared.stop) break;
+          if (shared.stop || shared.draining) break;
           work(p, me);
         }
       } else if (rank == 0) {
-        for (Grant g = take(shared.next, chunk, pieces); g.first < g.last && !shared.stop;
+        for (Grant g = take(shared.next, chunk, pieces); g.first < g.last && !shared.stop && !shared.draining;
              g = take(shared.next, chunk, pieces)) {
-          for (std::uint64_t p = g.first; p < g.last && !shared.stop; ++p)
+          for (std::uint64_t p = g.first; p < g.last && !shared.stop && !shared.draining; ++p)
             work(p, me);
         }
       } else {
@@ -183,7 +184,7 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
           ++shared.waiting;
           shared.ready.wait(lock, [&] { return !shared.queue.empty() || shared.exhausted || shared.stop; });
           --shared.waiting;
-          if (shared.queue.empty() || shared.stop) break;
+          if (shared.queue.empty() || shared.stop || shared.draining) break;
           const std::uint64_t p = shared.queue.front();
           shared.queue.pop_front();
           lock.unlock();
@@ -200,6 +201,8 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
   };
 
   std::vector<std::jthread> team;
+  std::vector<char> drain_sent(static_cast<std::size_t>(size), 0);  // rank 0: to whom it sent kDrain
+  bool drain_seen = false;                                          // other ranks: it arrived
   const auto stop_team = [&] {
     {
       const std::lock_guard lock(shared.mutex);
@@ -223,6 +226,18 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
       return !batch.empty();
     };
     if (rank == 0) {
+      Clock::time_point next_drain_poll = Clock::now();
+      const auto poll_drain = [&] {
+        if (!options.drain || shared.draining || Clock::now() < next_drain_poll) return;
+        next_drain_poll = Clock::now() + std::chrono::milliseconds(200);
+        if (!options.drain()) return;
+        result.drained = shared.next.load() < pieces || !is_dynamic;
+        shared.draining = true;
+        for (int r = 1; r < size; ++r) {
+          PARAKIT_MPI_CHECK(MPI_Send(nullptr, 0, MPI_BYTE, r, kDrain, c));
+          drain_sent[static_cast<std::size_t>(r)] = 1;
+        }
+      };
       int finished = 0;  // ranks that sent their last record
       const auto deliver = [&](const FarmRecord& r) {
         sink(r, result);
@@ -245,7 +260,10 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
             // another rank's thread is free.
             const std::uint64_t left = pieces - std::min(pieces, shared.next.load());
             Grant g{pieces, pieces, 1, 0};
-            if (need == kForIdleThread || left > 2 * workers * chunk) g = take(shared.next, chunk, pieces);
+            if (shared.draining)
+              g.later = 0;  // none: the farm drains
+            else if (need == kForIdleThread || left > 2 * workers * chunk)
+              g = take(shared.next, chunk, pieces);
             PARAKIT_MPI_CHECK(MPI_Send(&g, sizeof g, MPI_BYTE, from, kGrant, c));
           } else if (status.MPI_TAG == kRecord) {
             FarmRecord r;
@@ -259,6 +277,7 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
                         " from rank " + std::to_string(from));
           }
         }
+        poll_drain();
         if (shared.stop) break;
         if (shared.running == 0 && finished == size - 1) {
           // Workers may have emitted between the outbox check above and their exit.
@@ -283,6 +302,18 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
       };
       for (;;) {
         bool busy = send_outbox();
+        int drain = 0;
+        if (!drain_seen) PARAKIT_MPI_CHECK(MPI_Iprobe(0, kDrain, c, &drain, MPI_STATUS_IGNORE));
+        if (drain != 0) {
+          // Rank 0 answers every request until all ranks have finished: take the answer, run nothing more.
+          PARAKIT_MPI_CHECK(MPI_Recv(nullptr, 0, MPI_BYTE, 0, kDrain, c, MPI_STATUS_IGNORE));
+          if (pending != MPI_REQUEST_NULL) PARAKIT_MPI_CHECK(MPI_Wait(&pending, MPI_STATUS_IGNORE));
+          drain_seen = exhausted = true;
+          const std::lock_guard lock(shared.mutex);
+          shared.draining = shared.exhausted = true;
+          shared.queue.clear();
+          shared.ready.notify_all();
+        }
         if (!exhausted && pending != MPI_REQUEST_NULL) {
           int done = 0;
           PARAKIT_MPI_CHECK(MPI_Test(&pending, &done, MPI_STATUS_IGNORE));
@@ -344,6 +375,11 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
   if (shared.stop) stop_team();
   team.clear();
   if (shared.error) std::rethrow_exception(shared.error);
+  // A rank that finished before rank 0 drained has not received its kDrain yet: take it now, so that
+  // no message is left behind.
+  boost::mpi::broadcast(comm, drain_sent, 0);
+  if (rank != 0 && drain_sent[static_cast<std::size_t>(rank)] != 0 && !drain_seen)
+    PARAKIT_MPI_CHECK(MPI_Recv(nullptr, 0, MPI_BYTE, 0, kDrain, c, MPI_STATUS_IGNORE));
   comm.barrier();
   return result;
 }

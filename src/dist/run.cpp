@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include <boost/mpi/collectives/all_reduce.hpp>
 #include <boost/mpi/collectives/gather.hpp>
 #include <boost/serialization/string.hpp>
+#include <boost/serialization/vector.hpp>
 
 #include "parakit/report/statistics.hpp"
 #include "parakit/sys.hpp"
@@ -29,9 +31,20 @@ void check_same_on_all_ranks(const boost::mpi::communicator& comm, const std::ve
 
 RankInfo this_rank(const boost::mpi::communicator& comm, int threads) {
   const std::vector<int> cpus = sys::team_allowed_cpus(threads);
-  return {
-      comm.rank(), sys::hostname(),      sys::pid(), threads, sys::cpu_list(cpus), cpus, sys::online_cpus(),
-      0.0,         sys::peak_rss_bytes()};
+  std::vector<std::string> thread_cpus;
+  for (const std::vector<int>& mine : sys::team_thread_cpus(threads))
+    thread_cpus.push_back(sys::cpu_list(mine));
+  RankInfo me;
+  me.rank = comm.rank();
+  me.host = sys::hostname();
+  me.pid = sys::pid();
+  me.threads = threads;
+  me.cpus = sys::cpu_list(cpus);
+  me.cpu_ids = cpus;
+  me.thread_cpus = std::move(thread_cpus);
+  me.host_cpus = sys::online_cpus();
+  me.peak_rss_bytes = sys::peak_rss_bytes();
+  return me;
 }
 
 RunStats collect_stats(const boost::mpi::communicator& comm, const std::vector<PhaseTimes>& mine, int threads,

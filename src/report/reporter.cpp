@@ -250,6 +250,7 @@ void add_run_report(Record& record, const dist::RunStats& stats, double work_uni
                      {"pid", r.pid},
                      {"threads", r.threads},
                      {"cpus", r.cpus},
+                     {"thread_cpus", r.thread_cpus},
                      {"compute_s", r.compute_s},
                      {"peak_rss_bytes", r.peak_rss_bytes}});
   }
@@ -268,7 +269,7 @@ Record context_record(const Context& context, const std::vector<std::string>& ho
     omp_env[name] = value;
   const sys::OpenMpSettings omp = sys::openmp_settings();
   const BuildInfo& build = build_info();
-  return {{"command_line", command_line},
+  Record out = {{"command_line", command_line},
           {"version", build.version},
           {"git_commit", build.git_commit},
           {"build_type", build.build_type},
@@ -287,6 +288,21 @@ Record context_record(const Context& context, const std::vector<std::string>& ho
             {"num_places", omp.num_places}}},
           {"hosts", hosts},
           {"timestamp_utc", sys::utc_timestamp()}};
+  // Under Slurm: which job, on which nodes. Counts and ids are numbers where Slurm wrote plain digits.
+  const auto slurm = sys::slurm_job();
+  if (!slurm.empty()) {
+    Record job = Record::object();
+    for (const auto& [field, value] : slurm) {
+      const bool digits = !value.empty() && value.size() < 19 &&
+                          std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+      if (digits && field != "job_name" && field != "node_list")
+        job[field] = std::stoll(value);
+      else
+        job[field] = value;
+    }
+    out["slurm"] = job;
+  }
+  return out;
 }
 
 namespace {
@@ -407,6 +423,7 @@ void TableReporter::write(const Record& record, std::ostream& out) const {
                        c.value("git_commit", ""), c.value("build_type", ""), c.value("mpi_library", ""),
                        c.value("mpi_version", ""), c.value("mpi_thread_level", ""),
                        c.value("openmp_version", ""), c.value("timestamp_utc", ""));
+    if (c.contains("slurm")) out << "slurm    " << c["slurm"].dump() << '\n';
   }
 }
 

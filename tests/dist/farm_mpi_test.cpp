@@ -53,8 +53,9 @@ TEST(Farm, every_piece_runs_exactly_once_under_every_schedule_and_layout) {
             sink_order.push_back(r.piece);
           };
           const auto result = dist::run_farm(
-              world, pieces, {.schedule = schedule, .chunk = chunk, .threads = threads, .interrupt = {}},
-              work, sink);
+              world, pieces,
+              {.schedule = schedule, .chunk = chunk, .threads = threads, .interrupt = {}, .drain = {}}, work,
+              sink);
           const std::uint64_t runs =
               boost::mpi::all_reduce(world, local_runs.load(), std::plus<std::uint64_t>());
           EXPECT_EQ(runs, pieces) << "pieces run on all ranks together";
@@ -107,8 +108,8 @@ TEST(Farm, dynamic_keeps_every_rank_busy_when_pieces_are_plenty) {
     w.emit(r);
   };
   const auto result = dist::run_farm(
-      world, pieces, {.schedule = Schedule::kDynamic, .chunk = 1, .threads = 1, .interrupt = {}}, work,
-      [](const dist::FarmRecord&, const dist::FarmResult&) {});
+      world, pieces, {.schedule = Schedule::kDynamic, .chunk = 1, .threads = 1, .interrupt = {}, .drain = {}},
+      work, [](const dist::FarmRecord&, const dist::FarmResult&) {});
   if (world.rank() != 0) return;
   std::vector<int> per_rank(static_cast<std::size_t>(world.size()), 0);
   for (const auto& r : result.records)
@@ -129,9 +130,9 @@ TEST(Farm, multiple_attempts_are_all_recorded) {
       w.emit(r);
     }
   };
-  const auto result =
-      dist::run_farm(world, 10, {.schedule = Schedule::kDynamic, .chunk = 2, .threads = 2, .interrupt = {}},
-                     work, [](const dist::FarmRecord&, const dist::FarmResult&) {});
+  const auto result = dist::run_farm(
+      world, 10, {.schedule = Schedule::kDynamic, .chunk = 2, .threads = 2, .interrupt = {}, .drain = {}},
+      work, [](const dist::FarmRecord&, const dist::FarmResult&) {});
   if (world.rank() == 0) {
     EXPECT_EQ(result.records.size(), 30U);
   }
@@ -145,7 +146,8 @@ TEST(Farm, ranks_that_disagree_are_refused_on_every_rank) {
                               [](const dist::FarmRecord&, const dist::FarmResult&) {}),
                Error);
   EXPECT_THROW(
-      dist::run_farm(world, 5, {.schedule = Schedule::kDynamic, .chunk = 1, .threads = 0, .interrupt = {}},
+      dist::run_farm(world, 5,
+                     {.schedule = Schedule::kDynamic, .chunk = 1, .threads = 0, .interrupt = {}, .drain = {}},
                      work, [](const dist::FarmRecord&, const dist::FarmResult&) {}),
       Error);
 }
@@ -162,14 +164,15 @@ TEST(Farm, a_failing_worker_stops_its_rank_interrupts_the_running_pieces_and_is_
                               {.schedule = Schedule::kStatic,
                                .chunk = 1,
                                .threads = threads,
-                               .interrupt = [&] { interrupted = true; }},
+                               .interrupt = [&] { interrupted = true; },
+                               .drain = {}},
                               work, [](const dist::FarmRecord&, const dist::FarmResult&) {}),
                std::runtime_error);
   EXPECT_TRUE(interrupted);
   // The farm talks on a communicator of its own: a new one runs cleanly after the failed one.
   world.barrier();
   const auto result = dist::run_farm(
-      world, 7, {.schedule = Schedule::kDynamic, .chunk = 1, .threads = 1, .interrupt = {}},
+      world, 7, {.schedule = Schedule::kDynamic, .chunk = 1, .threads = 1, .interrupt = {}, .drain = {}},
       [](std::uint64_t p, const dist::FarmWorker& w) {
         dist::FarmRecord r;
         r.piece = p;

@@ -82,6 +82,11 @@ struct FarmOptions {
   /// Called when the farm stops early (a worker or the sink threw), before the workers are joined:
   /// it should make the pieces still running end soon (`map exec` kills their commands).
   std::function<void()> interrupt;
+  /// Polled on rank 0's main thread (a few times a second): once it returns true the farm drains. No
+  /// worker starts another piece, the pieces running finish and are recorded, and run_farm returns
+  /// normally with the rest not run (FarmResult::drained). `map exec --stop-file` uses it to end a
+  /// job cleanly before its time limit.
+  std::function<bool()> drain;
 };
 
 /// @brief What the farm measured. Complete on rank 0 only.
@@ -90,6 +95,7 @@ struct FarmResult {
   std::vector<RankInfo> per_rank;   ///< host, pid, threads and CPUs of each rank (compute_s unset)
   double start_unix_s = 0.0;        ///< the common start as Unix time (rank 0's clock)
   double elapsed_s = 0.0;           ///< from the common start until rank 0 had every record
+  bool drained = false;             ///< options.drain stopped the farm before every piece was given out
 };
 
 /// @brief Runs pieces 0 .. @p pieces - 1 over all ranks and threads of @p comm under @p options.

@@ -1,0 +1,467 @@
+#!/usr/bin/env bash
+# A private, real Slurm cluster on this one machine, for tests and demos. Not a production setup:
+# everything runs as root, there is no accounting database, no cgroups, and the "nodes" are several
+# slurmd daemons on the same host that share its cores.
+#
+# Usage:
+#   scripts/slurm-local.sh up [--nodes N] [--cpus C]   # N nodes pk1..pkN (default 1), C CPUs each (default nproc)
+#   scripts/slurm-local.sh status                      # daemons' PIDs, alive/dead, sinfo; exit 0 iff all alive
+#   scripts/slurm-local.sh down                        # stop everything started by `up` (idempotent)
+#   scripts/slurm-local.sh env                         # `export SLURM_CONF=...` lines, for eval
+#
+#   eval "$(scripts/slurm-local.sh up --nodes 2)"      # messages go to stderr, the exports to stdout
+#   sbatch --wait job.sh && scontrol show job 1
+#   scripts/slurm-local.sh down
+#
+# What `up` does:
+#   - installs slurm-wlm and munge with apt-get if slurmctld, slurmd or munged is missing;
+#   - starts its own munged (private key, socket, pid, log and seed files in the state directory;
+#     a system munged, if any, is left alone) and points Slurm at that socket (AuthInfo=socket=...);
+#   - writes its own slurm.conf (select/cons_tres with CR_Core, MpiDefault=pmix, jobcomp/filetxt,
+#     no accounting, partition `debug` with all nodes) and starts slurmctld and N slurmd daemons;
+#   - runs slurmd pkI inside its own UTS and mount namespaces: its hostname there is pkI (so MPI
+#     ranks of different fake nodes do not take each other for local peers), and a private copy of
+#     /etc/hosts bound over /etc/hosts there resolves pk1..pkN to 127.0.0.1 (the real /etc/hosts is
+#     not modified). Each node has its own port, spool directory and TmpFS (TmpFS=<dir>/tmp/%n);
+#   - waits (polling every 0.2 s, at most 30 s) until every node is idle. If a daemon dies or the
+#     deadline passes, it prints the tail of the daemons' logs on stderr, stops whatever it started,
+#     and fails.
+#   A cold start (nothing of ours running) wipes the previous state, spool, logs and job records
+#   (the munge key is kept), so job ids start again at 1. `up` while the cluster is already up with
+#   the same node and CPU counts only reports its status and succeeds; with different counts it
+#   fails (run `down` first). If only some of the daemons are still alive, it stops them and starts
+#   afresh.
+#
+# `down` stops the daemons by the PIDs in their pid files (checking that each PID is still one of
+# ours), together with any job step still running inside a node's namespace: SIGTERM, then SIGKILL
+# after 5 s. It also cleans up after an `up` that failed half way.
+#
+# Environment:
+#   PARAKIT_SLURM_DIR         state directory (default: $PARAKIT_ROOT/build/slurm-local); it holds
+#                             slurm.conf, the munge key and socket, spool directories, logs, pid files
+#                             and the job completion file jobcomp.txt
+#   PARAKIT_SLURM_PORT        base port (default 26817): slurmctld listens on it, slurmd pkI on base+I
+#   PARAKIT_SLURM_EXTRA_CONF  extra lines appended to slurm.conf (later lines override earlier ones)
+#
+# Notes for tests:
+#   - client commands need SLURM_CONF (the configuration is not in /etc/slurm): use `env`;
+#   - MPI programs are launched with `srun --mpi=pmix` (the default here); Open MPI needs
+#     OMPI_MCA_btl=self,vader,tcp or similar when ranks are on different fake nodes;
+#   - finished jobs stay visible to `scontrol show job` for MinJobAge (300 s); every finished job is
+#     also appended to <state dir>/jobcomp.txt.
+set -euo pipefail
+
+# shellcheck source=env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+PATH=$PATH:/usr/sbin:/sbin
+
+STATE=${PARAKIT_SLURM_DIR:-$PARAKIT_ROOT/build/slurm-local}
+case $STATE in /*) ;; *) STATE=$PWD/$STATE ;; esac
+STATE=${STATE%/}
+PORT_BASE=${PARAKIT_SLURM_PORT:-26817}
+CONF=$STATE/slurm.conf
+INFO=$STATE/cluster.info
+MUNGE_DIR=$STATE/munge
+MUNGE_KEY=$MUNGE_DIR/munge.key
+MUNGE_SOCKET=$MUNGE_DIR/munge.socket
+MUNGE_PID=$MUNGE_DIR/munged.pid
+RUN=$STATE/run
+LOGS=$STATE/log
+CTLD_PID=$RUN/slurmctld.pid
+START_DEADLINE_S=30
+STOP_GRACE_S=5
+
+log() { printf 'slurm-local: %s\n' "$*" >&2; }
+die() {
+  log "error: $*"
+  exit 1
+}
+
+# alive PID: the process exists and is not a zombie.
+alive() {
+  local st
+  [[ $1 =~ ^[0-9]+$ ]] || return 1
+  st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ $st != Z* ]]
+}
+
+# ours PID: alive, and its command line names the state directory (guards against a reused PID).
+ours() {
+  alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$STATE/"
+}
+
+# pid_from FILE: the PID in FILE if that process is still one of ours; fails otherwise.
+pid_from() {
+  local pid
+  [ -r "$1" ] || return 1
+  pid=$(head -n 1 "$1" 2>/dev/null) || return 1
+  ours "$pid" || return 1
+  printf '%s\n' "$pid"
+}
+
+node_names() {
+  local i
+  for ((i = 1; i <= $1; i++)); do printf 'pk%d\n' "$i"; done
+}
+
+recorded_nodes() {
+  [ -r "$INFO" ] || return 1
+  sed -n 's/^nodes=//p' "$INFO"
+}
+
+# The pid files of whatever may be running: munged, slurmctld and each slurmd (recorded or found).
+pid_files() {
+  local f
+  printf '%s\n' "$MUNGE_PID" "$CTLD_PID"
+  for f in "$RUN"/slurmd-*.pid; do
+    [ -e "$f" ] && printf '%s\n' "$f"
+  done
+}
+
+# ns_members NODE: the PIDs of processes in node NODE's UTS namespace (its slurmd, job steps, tasks).
+ns_members() {
+  local node=$1 ns pid d
+  ns=$(cat "$RUN/slurmd-$node.uts" 2>/dev/null) || return 0
+  [ -n "$ns" ] || return 0
+  if ! pid=$(pid_from "$RUN/slurmd-$node.pid"); then
+    # slurmd is gone, so the namespace id might have been reused: trust it only if one of its
+    # members still has the hostname that we gave it.
+    pid=
+  fi
+  for d in /proc/[0-9]*; do
+    [ "$(readlink "$d/ns/uts" 2>/dev/null)" = "$ns" ] || continue
+    if [ -z "$pid" ] && [ "$(nsenter -t "${d#/proc/}" -u hostname 2>/dev/null)" != "$node" ]; then
+      continue
+    fi
+    printf '%s\n' "${d#/proc/}"
+  done
+}
+
+# terminate PID...: SIGTERM, wait up to STOP_GRACE_S, then SIGKILL and wait again.
+terminate() {
+  local pid left=() t
+  [ $# -gt 0 ] || return 0
+  kill -TERM "$@" 2>/dev/null || true
+  for ((t = 0; t < STOP_GRACE_S * 10; t++)); do
+    left=()
+    for pid in "$@"; do alive "$pid" && left+=("$pid"); done
+    [ ${#left[@]} -gt 0 ] || return 0
+    sleep 0.1
+  done
+  log "still running after ${STOP_GRACE_S}s, sending SIGKILL: ${left[*]}"
+  kill -KILL "${left[@]}" 2>/dev/null || true
+  for ((t = 0; t < 50; t++)); do
+    for pid in "${left[@]}"; do
+      if alive "$pid"; then continue 2; fi
+    done
+    return 0
+  done
+}
+
+stop_all() {
+  local f pid node pids=()
+  for f in "$RUN"/slurmd-*.uts; do
+    [ -e "$f" ] || continue
+    node=${f##*/slurmd-}
+    node=${node%.uts}
+    while read -r pid; do [ -n "$pid" ] && pids+=("$pid"); done < <(ns_members "$node")
+  done
+  for f in "$RUN"/slurmd-*.pid "$CTLD_PID"; do
+    pid=$(pid_from "$f") && pids+=("$pid")
+  done
+  if [ ${#pids[@]} -gt 0 ]; then
+    mapfile -t pids < <(printf '%s\n' "${pids[@]}" | sort -un)
+    terminate "${pids[@]}"
+  fi
+  # munged last: the others may still talk to it while they shut down.
+  if pid=$(pid_from "$MUNGE_PID"); then terminate "$pid"; fi
+  rm -f "$RUN"/*.pid "$RUN"/*.uts "$MUNGE_PID"
+}
+
+# daemon_status: one line per daemon; returns 0 if all are alive, 1 if any is dead, 2 if none is
+# known (the cluster has never been started here, or has been cleanly stopped).
+daemon_status() {
+  local n name pid all=0 any=0 state names=(munged slurmctld) files=("$MUNGE_PID" "$CTLD_PID") i
+  n=$(recorded_nodes) || n=0
+  for name in $(node_names "$n"); do
+    names+=("slurmd-$name")
+    files+=("$RUN/slurmd-$name.pid")
+  done
+  [ -e "$MUNGE_PID" ] || [ -e "$CTLD_PID" ] || compgen -G "$RUN/slurmd-*.pid" >/dev/null || return 2
+  for i in "${!names[@]}"; do
+    pid=$(head -n 1 "${files[$i]}" 2>/dev/null) || pid=
+    if ours "$pid"; then state=alive any=1; else state=dead all=1; fi
+    printf '%-12s pid %-8s %s\n' "${names[$i]}" "${pid:--}" "$state"
+  done
+  [ $any -eq 1 ] || return 2
+  return $all
+}
+
+print_env() {
+  printf 'export SLURM_CONF=%q\n' "$CONF"
+  printf 'export PARAKIT_SLURM_DIR=%q\n' "$STATE"
+}
+
+# show_logs NAME...: the last 20 lines of each daemon's log and captured output, on stderr.
+show_logs() {
+  local name f
+  for name in "$@"; do
+    for f in "$LOGS/$name.log" "$LOGS/$name.out"; do
+      [ -s "$f" ] || continue
+      printf '==> %s (last 20 lines) <==\n' "$f" >&2
+      tail -n 20 "$f" >&2
+    done
+  done
+}
+
+ensure_packages() {
+  local b missing=() out
+  for b in slurmctld slurmd munged mungekey sinfo; do
+    command -v "$b" >/dev/null 2>&1 || missing+=("$b")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}; install slurm-wlm and munge (needs root)"
+  log "installing slurm-wlm and munge with apt-get (missing: ${missing[*]})"
+  out=$(mktemp)
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge \
+    || { DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends slurm-wlm munge; }; } \
+    >"$out" 2>&1; then
+    tail -n 20 "$out" >&2
+    rm -f "$out"
+    die "apt-get install slurm-wlm munge failed"
+  fi
+  rm -f "$out"
+}
+
+write_conf() {
+  local nodes=$1 cpus=$2 task_plugin=$3 i
+  {
+    cat <<EOF
+# Written by scripts/slurm-local.sh: a private test/demo cluster on one host. Do not edit; rerun up.
+ClusterName=parakit
+SlurmctldHost=$(hostname -s)(127.0.0.1)
+SlurmctldPort=$PORT_BASE
+SlurmdPort=$((PORT_BASE + 1))
+SlurmUser=root
+SlurmdUser=root
+AuthType=auth/munge
+CredType=cred/munge
+AuthInfo=socket=$MUNGE_SOCKET,cred_expire=${PARAKIT_SLURM_CRED_EXPIRE:-10}
+StateSaveLocation=$STATE/ctld
+SlurmdSpoolDir=$STATE/spool/%n
+TmpFS=$STATE/tmp/%n
+SlurmctldPidFile=$CTLD_PID
+SlurmdPidFile=$RUN/slurmd-%n.pid
+SlurmctldLogFile=$LOGS/slurmctld.log
+SlurmdLogFile=$LOGS/slurmd-%n.log
+SlurmctldDebug=info
+SlurmdDebug=info
+# No cgroups: plain process tracking; CPU binding only where the node's CPUs really exist.
+ProctrackType=proctrack/linuxproc
+TaskPlugin=$task_plugin
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/filetxt
+JobCompLoc=$STATE/jobcomp.txt
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+# The fake nodes report the configured CPUs, not the host's.
+SlurmdParameters=config_overrides
+MpiDefault=pmix
+# Schedule at once on submit and on completion (sbatch --wait returns in ~2 s instead of ~10 s).
+SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
+# Reject at submission what can never run, instead of leaving it pending forever.
+EnforcePartLimits=ALL
+ReturnToService=2
+SlurmdTimeout=60
+SlurmctldTimeout=60
+MessageTimeout=10
+InactiveLimit=0
+KillWait=5
+MinJobAge=300
+JobRequeue=1
+NodeName=DEFAULT CPUs=$cpus Sockets=1 CoresPerSocket=$cpus ThreadsPerCore=1 RealMemory=512 State=UNKNOWN
+EOF
+    for ((i = 1; i <= nodes; i++)); do
+      printf 'NodeName=pk%d NodeHostname=pk%d NodeAddr=127.0.0.1 Port=%d\n' "$i" "$i" "$((PORT_BASE + i))"
+    done
+    printf 'PartitionName=debug Nodes=pk[1-%d] Default=YES MaxTime=INFINITE State=UP\n' "$nodes"
+    if [ -n "${PARAKIT_SLURM_EXTRA_CONF:-}" ]; then
+      printf '# PARAKIT_SLURM_EXTRA_CONF\n%s\n' "$PARAKIT_SLURM_EXTRA_CONF"
+    fi
+  } >"$CONF"
+}
+
+# start_bg PIDFILE OUTFILE CMD...: CMD in the background in a new session, its stdio away from ours
+# (so that `$(slurm-local.sh up)` does not wait for the daemons). setsid and unshare exec in place,
+# so $! is the daemon's own PID.
+start_bg() {
+  local pidfile=$1 out=$2
+  shift 2
+  setsid "$@" </dev/null >>"$out" 2>&1 &
+  printf '%s\n' "$!" >"$pidfile"
+}
+
+STARTING=0
+on_exit() {
+  if [ "$STARTING" -eq 1 ]; then
+    log "start-up failed; stopping what was started"
+    stop_all
+  fi
+}
+
+# fail_start MESSAGE NAME...: report, show those daemons' logs, and let the exit trap clean up.
+fail_start() {
+  local msg=$1
+  shift
+  log "error: $msg"
+  show_logs "$@"
+  exit 1
+}
+
+cmd_up() {
+  local nodes=1 cpus ncpu task_plugin n rc name pid deadline states idle i
+  ncpu=$(nproc)
+  cpus=$ncpu
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --nodes) nodes=${2:-} && shift 2 ;;
+      --nodes=*) nodes=${1#*=} && shift ;;
+      --cpus) cpus=${2:-} && shift 2 ;;
+      --cpus=*) cpus=${1#*=} && shift ;;
+      *) die "up: unknown argument: $1 (usage: up [--nodes N] [--cpus C])" ;;
+    esac
+  done
+  if ! [[ $nodes =~ ^[1-9][0-9]*$ ]] || [ "$nodes" -gt 64 ]; then
+    die "--nodes wants 1..64, got '$nodes'"
+  fi
+  [[ $cpus =~ ^[1-9][0-9]*$ ]] || die "--cpus wants a positive integer, got '$cpus'"
+  if ! [[ $PORT_BASE =~ ^[0-9]+$ ]] || [ "$PORT_BASE" -lt 1024 ] || [ $((PORT_BASE + nodes)) -gt 65535 ]; then
+    die "PARAKIT_SLURM_PORT=$PORT_BASE leaves no room for $nodes node ports"
+  fi
+
+  rc=0
+  daemon_status >/dev/null || rc=$?
+  if [ $rc -eq 0 ]; then
+    if [ "$(cat "$INFO")" = "$(printf 'nodes=%s\ncpus=%s\n' "$nodes" "$cpus")" ]; then
+      log "already up ($nodes node(s), $cpus CPU(s) each)"
+      cmd_status >&2 || true
+      print_env
+      return 0
+    fi
+    die "already up with a different shape ($(tr '\n' ' ' <"$INFO")); run '$0 down' first"
+  elif [ $rc -eq 1 ]; then
+    log "some daemons of a previous start are dead; stopping the rest and starting afresh"
+  fi
+
+  ensure_packages
+  STARTING=1
+  stop_all
+
+  # Cold start: no stale job state, spool or logs (job ids start again at 1). Keep the munge key.
+  mkdir -p "$STATE"
+  rm -rf "$STATE/ctld" "$STATE/spool" "$STATE/tmp" "$RUN" "$LOGS" "$STATE/jobcomp.txt" "$CONF" \
+    "$STATE/hosts" "$INFO" "$MUNGE_DIR/munge.socket" "$MUNGE_DIR/munge.socket.lock" \
+    "$MUNGE_DIR/munged.seed"
+  mkdir -p "$STATE/ctld" "$RUN" "$LOGS" "$MUNGE_DIR"
+  # munged wants its socket directory searchable by all, and its key private.
+  chmod 755 "$STATE" "$MUNGE_DIR"
+  if [ ! -s "$MUNGE_KEY" ]; then
+    rm -f "$MUNGE_KEY"
+    mungekey --create --keyfile="$MUNGE_KEY" 2>/dev/null ||
+      dd if=/dev/urandom of="$MUNGE_KEY" bs=1024 count=1 status=none
+  fi
+  chmod 600 "$MUNGE_KEY"
+  for name in $(node_names "$nodes"); do mkdir -p "$STATE/spool/$name" "$STATE/tmp/$name"; done
+  { cat /etc/hosts && printf '127.0.0.1 %s\n' "$(node_names "$nodes" | tr '\n' ' ')"; } >"$STATE/hosts"
+  printf 'nodes=%s\ncpus=%s\n' "$nodes" "$cpus" >"$INFO"
+
+  # task/affinity would bind tasks to CPUs that do not exist when a node claims more than the host has.
+  if [ "$cpus" -le "$ncpu" ]; then task_plugin=task/affinity; else task_plugin=task/none; fi
+  write_conf "$nodes" "$cpus" "$task_plugin"
+
+  deadline=$((SECONDS + START_DEADLINE_S))
+  start_bg "$MUNGE_PID" "$LOGS/munged.out" munged --foreground --force --socket="$MUNGE_SOCKET" \
+    --key-file="$MUNGE_KEY" --pid-file="$MUNGE_PID" --log-file="$LOGS/munged.log" \
+    --seed-file="$MUNGE_DIR/munged.seed"
+  pid=$(cat "$MUNGE_PID")
+  until munge --socket="$MUNGE_SOCKET" --no-input >/dev/null 2>&1; do
+    ours "$pid" || fail_start "munged exited during start-up" munged
+    [ $SECONDS -lt $deadline ] || fail_start "munged did not answer within ${START_DEADLINE_S}s" munged
+    sleep 0.2
+  done
+
+  start_bg "$CTLD_PID" "$LOGS/slurmctld.out" slurmctld -D -c -f "$CONF"
+  for name in $(node_names "$nodes"); do
+    # shellcheck disable=SC2016 # $1..$3 are expanded by the inner sh
+    start_bg "$RUN/slurmd-$name.pid" "$LOGS/slurmd-$name.out" \
+      unshare --uts --mount sh -c 'hostname "$1" && mount --bind "$2" /etc/hosts && exec slurmd -D -N "$1" -f "$3"' \
+      sh "$name" "$STATE/hosts" "$CONF"
+    readlink "/proc/$(cat "$RUN/slurmd-$name.pid")/ns/uts" >"$RUN/slurmd-$name.uts" 2>/dev/null || true
+  done
+
+  while :; do
+    pid=$(cat "$CTLD_PID" 2>/dev/null) || pid=
+    ours "$pid" || fail_start "slurmctld exited during start-up" slurmctld
+    for name in $(node_names "$nodes"); do
+      pid=$(cat "$RUN/slurmd-$name.pid" 2>/dev/null) || pid=
+      ours "$pid" || fail_start "slurmd $name exited during start-up" "slurmd-$name" slurmctld
+    done
+    states=$(SLURM_CONF=$CONF timeout 5 sinfo -h -N -o '%N %T' 2>/dev/null) || states=
+    idle=$(printf '%s\n' "$states" | awk '$2 == "idle"' | sort -u | wc -l)
+    [ "$idle" -lt "$nodes" ] || break
+    if [ $SECONDS -ge $deadline ]; then
+      log "node states: $(printf '%s' "$states" | tr '\n' ',')"
+      # shellcheck disable=SC2046
+      fail_start "not all nodes idle within ${START_DEADLINE_S}s" slurmctld $(node_names "$nodes" | sed 's/^/slurmd-/')
+    fi
+    sleep 0.2
+  done
+  # The uts files were written right after each start; make sure none is empty (a slow exec).
+  for name in $(node_names "$nodes"); do
+    [ -s "$RUN/slurmd-$name.uts" ] ||
+      readlink "/proc/$(cat "$RUN/slurmd-$name.pid")/ns/uts" >"$RUN/slurmd-$name.uts"
+  done
+  STARTING=0
+  i=$((SECONDS - deadline + START_DEADLINE_S))
+  log "up: $nodes node(s) (pk1..pk$nodes), $cpus CPU(s) each, slurmctld port $PORT_BASE, state in $STATE (${i}s)"
+  print_env
+}
+
+cmd_status() {
+  local rc=0 pid
+  daemon_status || rc=$?
+  if [ $rc -eq 2 ]; then
+    echo "down (nothing started from $STATE)"
+    return 1
+  fi
+  if pid=$(pid_from "$CTLD_PID"); then
+    SLURM_CONF=$CONF timeout 10 sinfo || rc=1
+  fi
+  return $rc
+}
+
+cmd_down() {
+  stop_all
+  log "down"
+}
+
+cmd_env() {
+  [ -e "$CONF" ] || die "no cluster configured in $STATE; run '$0 up' first"
+  print_env
+}
+
+trap on_exit EXIT
+trap 'exit 130' INT TERM
+
+case ${1:-} in
+  up) shift && cmd_up "$@" ;;
+  status) cmd_status ;;
+  down) cmd_down ;;
+  env) cmd_env ;;
+  *)
+    sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" >&2
+    exit 2
+    ;;
+esac
