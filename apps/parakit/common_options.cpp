@@ -57,6 +57,10 @@ CommonOptions read_output_options(const boost::mpi::communicator& comm, const po
     common.output = values["output"].as<std::string>();
     dist::check_on_root(comm, [&] { report::check_writable(common.output); });
   }
+  if (values.count("json") != 0) {
+    common.json = values["json"].as<std::string>();
+    dist::check_on_root(comm, [&] { report::check_writable(common.json, "--json"); });
+  }
   return common;
 }
 
@@ -78,6 +82,7 @@ void add_common_options(po::options_description& options, bool repeats, bool see
   options.add_options()
     ("format", po::value<std::string>()->default_value("text"), "text, json or csv")
     ("output", po::value<std::string>(), "write the report to FILE (whole or not at all) instead of stdout")
+    ("json", po::value<std::string>(), "also write the record as JSON into FILE (whole or not at all)")
     ("help,h", "show this help");
   // clang-format on
 }
@@ -174,7 +179,9 @@ void print_record(const report::Record& record, report::Format format, const std
 }
 
 void emit(const boost::mpi::communicator& comm, const report::Record& record, const CommonOptions& common) {
-  if (comm.rank() == 0) print_record(record, common.format, common.output);
+  if (comm.rank() != 0) return;
+  print_record(record, common.format, common.output);
+  if (!common.json.empty()) report::write_file_atomically(common.json, record.dump() + "\n", "--json");
 }
 
 report::Context launch_context(const std::vector<std::string>& argv) {

@@ -20,10 +20,12 @@ struct CommonOptions {
   int warmup = 0;
   report::Format format = report::Format::kText;
   std::string output;     // empty: stdout
+  std::string json;       // also the record as JSON into this file (empty: not)
   bool progress = false;  // draw a progress bar on stderr (rank 0)
 };
 
-/// Adds --threads, --format, --output, --seed unless @p seed is false, and, when @p repeats, --repeat,
+/// Adds --threads, --format, --output, --json, --seed unless @p seed is false, and, when @p repeats,
+/// --repeat,
 /// --warmup, --progress to @p options.
 void add_common_options(boost::program_options::options_description& options, bool repeats = true,
                         bool seed = true);

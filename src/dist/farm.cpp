@@ -229,7 +229,7 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
       Clock::time_point next_drain_poll = Clock::now();
       const auto poll_drain = [&] {
         if (!options.drain || shared.draining || Clock::now() < next_drain_poll) return;
-        next_drain_poll = Clock::now() + std::chrono::milliseconds(200);
+        next_drain_poll = Clock::now() + std::chrono::milliseconds(50);
         if (!options.drain()) return;
         result.drained = shared.next.load() < pieces || !is_dynamic;
         shared.draining = true;

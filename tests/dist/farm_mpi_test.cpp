@@ -183,3 +183,58 @@ TEST(Farm, a_failing_worker_stops_its_rank_interrupts_the_running_pieces_and_is_
     EXPECT_EQ(result.records.size(), 7U);
   }
 }
+
+TEST(Farm, a_drain_lets_running_pieces_finish_starts_no_more_and_the_next_farm_runs_cleanly) {
+  const boost::mpi::communicator world;
+  for (const Schedule schedule : {Schedule::kStatic, Schedule::kCyclic, Schedule::kDynamic}) {
+    constexpr std::uint64_t kPieces = 400;
+    std::atomic<std::uint64_t> started{0}, finished{0};
+    std::vector<std::uint64_t> recorded;
+    const auto work = [&](std::uint64_t p, const dist::FarmWorker& w) {
+      ++started;
+      dist::FarmRecord r;
+      r.piece = p;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      ++finished;
+      w.emit(r);
+    };
+    const auto sink = [&](const dist::FarmRecord& r, const dist::FarmResult&) {
+      recorded.push_back(r.piece);
+    };
+    // Rank 0 drains once 20 pieces have been recorded, well before the 400 x 10 ms are done.
+    const auto result = dist::run_farm(world, kPieces,
+                                       {.schedule = schedule,
+                                        .chunk = 1,
+                                        .threads = 2,
+                                        .interrupt = {},
+                                        .drain = [&] { return recorded.size() >= 20; }},
+                                       work, sink);
+    const std::uint64_t all_started =
+        boost::mpi::all_reduce(world, started.load(), std::plus<std::uint64_t>());
+    const std::uint64_t all_finished =
+        boost::mpi::all_reduce(world, finished.load(), std::plus<std::uint64_t>());
+    EXPECT_EQ(all_started, all_finished) << "every piece that started finished";
+    if (world.rank() == 0) {
+      EXPECT_TRUE(result.drained);
+      EXPECT_EQ(result.records.size(), all_finished) << "and was recorded";
+      EXPECT_GE(all_finished, 20U);
+      EXPECT_LT(all_finished, kPieces / 2) << "no new pieces after the drain";
+      std::sort(recorded.begin(), recorded.end());
+      EXPECT_EQ(std::adjacent_find(recorded.begin(), recorded.end()), recorded.end()) << "none twice";
+    }
+    // No message of the drained farm is left over: the next farm runs every piece once.
+    const auto again = dist::run_farm(
+        world, 9,
+        {.schedule = schedule, .chunk = 1, .threads = 1, .interrupt = {}, .drain = [] { return false; }},
+        [](std::uint64_t p, const dist::FarmWorker& w) {
+          dist::FarmRecord r;
+          r.piece = p;
+          w.emit(r);
+        },
+        [](const dist::FarmRecord&, const dist::FarmResult&) {});
+    if (world.rank() == 0) {
+      EXPECT_EQ(again.records.size(), 9U);
+      EXPECT_FALSE(again.drained);
+    }
+  }
+}

@@ -167,6 +167,7 @@ TEST_P(MapBadInputs, one_clear_line_printed_once_and_the_documented_exit_code) {
   std::vector<std::string> args;
   for (std::string a : bad.args) {
     if (a.starts_with("@DIR/")) a = std::string("@").append((dir.path() / a.substr(5)).string());
+    if (a.starts_with("DIR/")) a = (dir.path() / a.substr(4)).string();
     args.push_back(a);
   }
   const ProcessResult r = run_process(parakit_cmd(args, ranks), 30.0);
@@ -230,7 +231,11 @@ INSTANTIATE_TEST_SUITE_P(
                         255},
             MapBadInput{{"map", "exec", "--tasks", "@DIR/bad.txt", "--resume", "--", "echo"},
                         "--resume needs --joblog",
-                        255}),
+                        255},
+            MapBadInput{
+                {"map", "exec", "--tasks", "@DIR/bad.txt", "--stop-file", "DIR/bad.txt", "--", "echo"},
+                "the file exists already, so no task would start",
+                255}),
         ::testing::Values(0, 2)));
 
 TEST(MapExec, joblog_has_a_line_per_task_and_the_exit_code_counts_failures) {
@@ -443,6 +448,54 @@ TEST(MapExec, resume_after_a_killed_rank_finishes_the_job_without_running_done_t
   EXPECT_EQ(ok_count.size(), 40U) << "every task done";
   for (const auto& [task, n] : ok_count)
     EXPECT_EQ(n, 1) << "task " << task << " logged done " << n << " times";
+}
+
+// What slurm/taskfarm.sbatch does at a time limit: the stop file drains the farm (the running tasks
+// finish and are logged, no new one starts), exit 102; --resume then runs exactly the rest.
+TEST(MapExec, a_stop_file_ends_the_farm_cleanly_and_resume_runs_each_remaining_task_once) {
+  TempDir dir;
+  const auto joblog = dir.path() / "jobs.tsv", done = dir.path() / "done.txt", stop = dir.path() / "stop";
+  const auto record1 = dir.path() / "run1.json";
+  const std::string tasks = numbers_file(dir.path() / "t.txt", 60);
+  // A task that starts marks itself; one that finishes says so: an interrupted task would leave a mark
+  // without its done line.
+  const std::string command =
+      "echo start {} >> " + done.string() + "; sleep 0.1; echo done {} >> " + done.string();
+  const pid_t job = parakit::test::start_process(
+      parakit_cmd({"map", "exec", "--tasks", tasks, "--threads", "2", "--joblog", joblog.string(),
+                   "--stop-file", stop.string(), "--json", record1.string(), "--", command},
+                  2),
+      (dir.path() / "run1.out").string(), (dir.path() / "run1.err").string());
+  const auto start = std::chrono::steady_clock::now();
+  while (slurp(done).find("done 8\n") == std::string::npos &&
+         std::chrono::steady_clock::now() - start < std::chrono::seconds(30))
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  write_file(stop, "");
+  const int code = parakit::test::wait_process(job, 30.0);
+  ASSERT_EQ(code, 102) << slurp(dir.path() / "run1.err");
+  EXPECT_EQ(parakit::test::count_lines_starting_with(slurp(dir.path() / "run1.err"), "parakit: stopped by "),
+            1)
+      << slurp(dir.path() / "run1.err");
+  const json first = json::parse(slurp(record1));
+  const auto not_run = first["result"]["not_run"].get<std::size_t>();
+  EXPECT_TRUE(first["result"]["stopped"].get<bool>());
+  EXPECT_GT(not_run, 10U) << "the stop came too late to test anything";
+  EXPECT_EQ(first["result"]["succeeded"].get<std::size_t>() + not_run, 60U);
+
+  const ProcessResult r =
+      run_process(parakit_cmd({"map", "exec", "--tasks", tasks, "--threads", "2", "--joblog", joblog.string(),
+                               "--resume", "--format", "json", "--", command},
+                              2));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(json::parse(r.out)["result"]["tasks_run"].get<std::size_t>(), not_run);
+  std::map<std::string, int> starts, ends;
+  std::istringstream lines(slurp(done));
+  for (std::string what, task; lines >> what >> task;)
+    ++(what == "start" ? starts : ends)[task];
+  EXPECT_EQ(starts.size(), 60U);
+  for (const auto& [task, n] : starts)
+    EXPECT_TRUE(n == 1 && ends[task] == 1)
+        << "task " << task << " started " << n << " times, ended " << ends[task];
 }
 
 // parakit info: one entry per rank x thread, each on a CPU it may run on.

@@ -188,6 +188,49 @@ TEST(Scale, strong_scaling_table_fit_and_plots) {
   EXPECT_TRUE(is_png(prefix.string() + "-efficiency.png"));
 }
 
+// What a Slurm job array's collector does: the points ran elsewhere (here: plain mpiexec runs writing
+// --json records); scale --records builds the same table from them without launching anything.
+TEST(Scale, records_from_runs_made_elsewhere_give_the_table_and_plots) {
+  TempDir dir;
+  const auto records = dir.path() / "records";
+  std::filesystem::create_directories(records);
+  for (const int ranks : {2, 1}) {
+    const auto file = records / ("point-" + std::to_string(ranks) + ".json");
+    const ProcessResult run = run_process(parakit_cmd(
+        {"pi", "--samples", "2e7", "--threads", "1", "--repeat", "3", "--json", file.string()}, ranks));
+    ASSERT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_NE(run.out.find("parakit pi: "), std::string::npos) << "the text report still goes to stdout";
+  }
+  write_file(dir.path() / "not-json.txt", "ignored: not *.json");
+  const auto prefix = dir.path() / "strong";
+  const ProcessResult r = run_process(parakit_cmd({"scale", "strong", "pi", "--records", records.string(),
+                                                   "--format", "json", "--plot", prefix.string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto record = nlohmann::json::parse(r.out);
+  ASSERT_EQ(record["rows"].size(), 2U);
+  EXPECT_EQ(record["rows"][0]["cores"], 1);
+  EXPECT_EQ(record["rows"][1]["ranks"], 2);
+  EXPECT_EQ(record["mode"], "processes");
+  EXPECT_EQ(record["rows"][1]["work"], 2e7);
+  EXPECT_TRUE(record["rows"][1]["launch_s"].is_null()) << "not measured: the runs were launched elsewhere";
+  const auto one = nlohmann::json::parse(slurp(records / "point-1.json"));
+  EXPECT_EQ(record["rows"][0]["median_s"], one["timing"]["median_s"]);
+  EXPECT_TRUE(is_png(prefix.string() + "-speedup.png"));
+
+  // Two records of one core count, another kernel's record, or an empty directory: refused.
+  std::filesystem::copy_file(records / "point-1.json", records / "again.json");
+  const ProcessResult twice =
+      run_process(parakit_cmd({"scale", "strong", "pi", "--records", records.string()}));
+  EXPECT_EQ(twice.exit_code, 2);
+  EXPECT_NE(twice.err.find("two records in"), std::string::npos) << twice.err;
+  const ProcessResult other =
+      run_process(parakit_cmd({"scale", "strong", "stats", "--records", records.string()}));
+  EXPECT_NE(other.err.find("is a run of pi, not stats"), std::string::npos) << other.err;
+  const ProcessResult empty = run_process(
+      parakit_cmd({"scale", "strong", "pi", "--records", dir.path().string() + "/strong-nothing"}));
+  EXPECT_NE(empty.err.find("is not a directory"), std::string::npos) << empty.err;
+}
+
 TEST(Scale, weak_scaling_gives_every_core_the_same_work) {
   const ProcessResult r =
       run_process(parakit_cmd({"scale", "weak", "pi", "--samples=1e7,2e6", "--cores", "2,1", "--mode",

@@ -82,7 +82,7 @@ struct FarmOptions {
   /// Called when the farm stops early (a worker or the sink threw), before the workers are joined:
   /// it should make the pieces still running end soon (`map exec` kills their commands).
   std::function<void()> interrupt;
-  /// Polled on rank 0's main thread (a few times a second): once it returns true the farm drains. No
+  /// Polled on rank 0's main thread (every 50 ms): once it returns true the farm drains. No
   /// worker starts another piece, the pieces running finish and are recorded, and run_farm returns
   /// normally with the rest not run (FarmResult::drained). `map exec --stop-file` uses it to end a
   /// job cleanly before its time limit.

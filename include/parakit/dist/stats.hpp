@@ -22,15 +22,15 @@ struct RankInfo {
   std::string host;
   long pid = 0;
   int threads = 0;
-  std::string cpus;              ///< the CPUs the rank may run on, e.g. "0-3"
-  std::vector<int> cpu_ids;      ///< the same CPUs, as numbers
-  std::vector<std::string> thread_cpus;  ///< each OpenMP thread's CPUs, by thread number (its binding)
-  int host_cpus = 0;             ///< CPUs online on the rank's host
-  double compute_s = 0.0;        ///< median compute time over the repeats
-  long long peak_rss_bytes = 0;  ///< the rank's peak resident memory when the repeats ended
+  std::string cpus;                        ///< the CPUs the rank may run on, e.g. "0-3"
+  std::vector<int> cpu_ids;                ///< the same CPUs, as numbers
+  int host_cpus = 0;                       ///< CPUs online on the rank's host
+  double compute_s = 0.0;                  ///< median compute time over the repeats
+  long long peak_rss_bytes = 0;            ///< the rank's peak resident memory when the repeats ended
+  std::vector<std::string> thread_cpus{};  ///< each OpenMP thread's CPUs, by thread number (its binding)
   template <class Archive>
   void serialize(Archive& archive, unsigned /*version*/) {
-    archive& rank& host& pid& threads& cpus& cpu_ids& thread_cpus& host_cpus& compute_s& peak_rss_bytes;
+    archive& rank& host& pid& threads& cpus& cpu_ids& host_cpus& compute_s& peak_rss_bytes& thread_cpus;
   }
 };
 

@@ -1,0 +1,51 @@
+#!/bin/bash
+# Submits a scaling study as a job array, one point per array task, and the job that collects the
+# points into the table and plots once every point has succeeded (--dependency=afterok).
+#   slurm/submit-scaling-array.sh strong --cores 1,2,4,8 [--mode processes|threads|hybrid] [--wait] -- pi --samples 8e9
+# Site sbatch options (account, partition, time) go in SBATCH_ACCOUNT, SBATCH_PARTITION, SBATCH_TIMELIMIT.
+# Prints both job ids; with --wait it returns when the collector has ended, with its exit code.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+usage="usage: $0 strong|weak --cores LIST [--mode processes|threads|hybrid] [--wait] -- KERNEL [options]"
+if [ $# -eq 0 ]; then
+  echo "$usage" >&2
+  exit 2
+fi
+scaling=$1
+shift
+if [ "$scaling" != strong ] && [ "$scaling" != weak ]; then
+  echo "$0: scaling '$scaling' (accepted: strong, weak)" >&2
+  exit 2
+fi
+cores='' mode=processes wait=()
+while [ $# -gt 0 ] && [ "$1" != -- ]; do
+  case $1 in
+    --cores) cores=${2:-} && shift 2 ;;
+    --mode) mode=${2:-} && shift 2 ;;
+    --wait) wait=(--wait) && shift ;;
+    *)
+      echo "$0: unknown option '$1' ($usage)" >&2
+      exit 2
+      ;;
+  esac
+done
+if [ "${1:-}" = -- ]; then shift; fi
+if ! [[ $cores =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || [ $# -eq 0 ]; then
+  echo "$usage (--cores: counts like 1,2,4)" >&2
+  exit 2
+fi
+IFS=, read -r -a list <<<"$cores"
+largest=0
+for c in "${list[@]}"; do
+  if [ "$c" -gt "$largest" ]; then largest=$c; fi
+done
+kernel=$1
+# Every array task gets the largest point's CPUs on one node, so each point runs alone.
+array=$(sbatch --parsable --array=0-$((${#list[@]} - 1)) --ntasks="$largest" \
+  "$here/scaling-point.sbatch" "$scaling" "$mode" "$cores" "$@")
+array=${array%%;*}
+echo "array job $array: ${#list[@]} points on $cores cores"
+results=${PARAKIT_RESULTS:-$PWD/results}/$array
+echo "collector: table and plots in $results"
+sbatch --parsable "${wait[@]}" --dependency=afterok:"$array" --kill-on-invalid-dep=yes \
+  "$here/scaling-collect.sbatch" "$scaling" "$kernel" "$results"
