@@ -51,7 +51,7 @@
 #     also appended to <state dir>/jobcomp.txt.
 set -euo pipefail
 
-# shellcheck source=env.sh
+# shellcheck source-path=SCRIPTDIR source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 PATH=$PATH:/usr/sbin:/sbin
 
@@ -79,15 +79,16 @@ die() {
 
 # alive PID: the process exists and is not a zombie.
 alive() {
-  local st
+  local stat
   [[ $1 =~ ^[0-9]+$ ]] || return 1
-  st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-  [[ $st != Z* ]]
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+  stat=${stat##*) }
+  [[ $stat != [ZX]* ]]
 }
 
 # ours PID: alive, and its command line names the state directory (guards against a reused PID).
 ours() {
-  alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$STATE/"
+  alive "$1" && { tr '\0' ' ' <"/proc/$1/cmdline"; } 2>/dev/null | grep -qF -- "$STATE/"
 }
 
 # pid_from FILE: the PID in FILE if that process is still one of ours; fails otherwise.
@@ -118,23 +119,26 @@ pid_files() {
   done
 }
 
-# ns_members NODE: the PIDs of processes in node NODE's UTS namespace (its slurmd, job steps, tasks).
+# ns_members NODE: the PIDs of the processes in node NODE's UTS namespace (its slurmd, job steps and
+# their tasks). The namespace is the one recorded by `up`; it is trusted only if it is not ours
+# (never the host's) and, when slurmd is gone and its id might have been reused, only if its
+# hostname is still NODE.
 ns_members() {
-  local node=$1 ns pid d
+  local node=$1 ns pid d pids=()
   ns=$(cat "$RUN/slurmd-$node.uts" 2>/dev/null) || return 0
-  [ -n "$ns" ] || return 0
-  if ! pid=$(pid_from "$RUN/slurmd-$node.pid"); then
-    # slurmd is gone, so the namespace id might have been reused: trust it only if one of its
-    # members still has the hostname that we gave it.
-    pid=
+  [[ $ns == uts:\[*\] ]] && [ "$ns" != "$(readlink /proc/$$/ns/uts)" ] || return 0
+  if pid=$(pid_from "$RUN/slurmd-$node.pid") && [ "$(readlink "/proc/$pid/ns/uts")" = "$ns" ]; then
+    for d in /proc/[0-9]*; do
+      [ "$d/ns/uts" -ef "/proc/$pid/ns/uts" ] 2>/dev/null && pids+=("${d#/proc/}")
+    done
+  else
+    for d in /proc/[0-9]*; do
+      [ "$(readlink "$d/ns/uts" 2>/dev/null)" = "$ns" ] && pids+=("${d#/proc/}")
+    done
+    [ ${#pids[@]} -gt 0 ] || return 0
+    [ "$(nsenter -t "${pids[0]}" -u hostname 2>/dev/null)" = "$node" ] || return 0
   fi
-  for d in /proc/[0-9]*; do
-    [ "$(readlink "$d/ns/uts" 2>/dev/null)" = "$ns" ] || continue
-    if [ -z "$pid" ] && [ "$(nsenter -t "${d#/proc/}" -u hostname 2>/dev/null)" != "$node" ]; then
-      continue
-    fi
-    printf '%s\n' "${d#/proc/}"
-  done
+  [ ${#pids[@]} -eq 0 ] || printf '%s\n' "${pids[@]}"
 }
 
 # terminate PID...: SIGTERM, wait up to STOP_GRACE_S, then SIGKILL and wait again.
@@ -149,30 +153,42 @@ terminate() {
     sleep 0.1
   done
   log "still running after ${STOP_GRACE_S}s, sending SIGKILL: ${left[*]}"
-  kill -KILL "${left[@]}" 2>/dev/null || true
+  kill_now "${left[@]}"
+}
+
+# kill_now PID...: SIGKILL, and wait (at most 5 s) until they are gone.
+kill_now() {
+  local pid t
+  [ $# -gt 0 ] || return 0
+  kill -KILL "$@" 2>/dev/null || true
   for ((t = 0; t < 50; t++)); do
-    for pid in "${left[@]}"; do
-      if alive "$pid"; then continue 2; fi
+    for pid in "$@"; do
+      alive "$pid" && break
+      pid=
     done
-    return 0
+    [ -n "$pid" ] || return 0
+    sleep 0.1
   done
 }
 
 stop_all() {
-  local f pid node pids=()
+  local f pid node daemons=() steps=()
+  for f in "$RUN"/slurmd-*.pid "$CTLD_PID"; do
+    pid=$(pid_from "$f") && daemons+=("$pid")
+  done
+  # Job steps still running on the nodes (slurmstepd, srun, tasks): found through the node's UTS
+  # namespace while its slurmd is still there, killed once slurmd has gone (slurmstepd ignores
+  # SIGTERM).
   for f in "$RUN"/slurmd-*.uts; do
     [ -e "$f" ] || continue
     node=${f##*/slurmd-}
     node=${node%.uts}
-    while read -r pid; do [ -n "$pid" ] && pids+=("$pid"); done < <(ns_members "$node")
+    while read -r pid; do
+      [[ " ${daemons[*]} " == *" $pid "* ]] || steps+=("$pid")
+    done < <(ns_members "$node")
   done
-  for f in "$RUN"/slurmd-*.pid "$CTLD_PID"; do
-    pid=$(pid_from "$f") && pids+=("$pid")
-  done
-  if [ ${#pids[@]} -gt 0 ]; then
-    mapfile -t pids < <(printf '%s\n' "${pids[@]}" | sort -un)
-    terminate "${pids[@]}"
-  fi
+  terminate "${daemons[@]}"
+  kill_now "${steps[@]}"
   # munged last: the others may still talk to it while they shut down.
   if pid=$(pid_from "$MUNGE_PID"); then terminate "$pid"; fi
   rm -f "$RUN"/*.pid "$RUN"/*.uts "$MUNGE_PID"
@@ -202,15 +218,16 @@ print_env() {
   printf 'export PARAKIT_SLURM_DIR=%q\n' "$STATE"
 }
 
-# show_logs NAME...: the last 20 lines of each daemon's log and captured output, on stderr.
+# show_logs NAME...: the last 20 lines of each daemon's output on stderr. NAME.out (its stderr) has
+# everything, including what it said before it opened its log file; NAME.log is the fallback.
 show_logs() {
   local name f
   for name in "$@"; do
-    for f in "$LOGS/$name.log" "$LOGS/$name.out"; do
-      [ -s "$f" ] || continue
-      printf '==> %s (last 20 lines) <==\n' "$f" >&2
-      tail -n 20 "$f" >&2
-    done
+    f=$LOGS/$name.out
+    [ -s "$f" ] || f=$LOGS/$name.log
+    [ -s "$f" ] || continue
+    printf '==> %s (last 20 lines) <==\n' "$f" >&2
+    tail -n 20 "$f" >&2
   done
 }
 
@@ -256,6 +273,7 @@ SlurmdPidFile=$RUN/slurmd-%n.pid
 SlurmctldLogFile=$LOGS/slurmctld.log
 SlurmdLogFile=$LOGS/slurmd-%n.log
 SlurmctldDebug=info
+MailProg=/bin/true
 SlurmdDebug=info
 # No cgroups: plain process tracking; CPU binding only where the node's CPUs really exist.
 ProctrackType=proctrack/linuxproc
@@ -270,7 +288,7 @@ SelectTypeParameters=CR_Core
 SlurmdParameters=config_overrides
 MpiDefault=pmix
 # Schedule at once on submit and on completion (sbatch --wait returns in ~2 s instead of ~10 s).
-SchedulerParameters=batch_sched_delay=0,sched_min_interval=0
+SchedulerParameters=batch_sched_delay=0,sched_min_interval=0,sched_interval=1,bf_interval=1
 # Reject at submission what can never run, instead of leaving it pending forever.
 EnforcePartLimits=ALL
 ReturnToService=2
@@ -279,7 +297,7 @@ SlurmctldTimeout=60
 MessageTimeout=10
 InactiveLimit=0
 KillWait=5
-MinJobAge=300
+MinJobAge=4
 JobRequeue=1
 NodeName=DEFAULT CPUs=$cpus Sockets=1 CoresPerSocket=$cpus ThreadsPerCore=1 RealMemory=512 State=UNKNOWN
 EOF
@@ -301,12 +319,14 @@ start_bg() {
   shift 2
   setsid "$@" </dev/null >>"$out" 2>&1 &
   printf '%s\n' "$!" >"$pidfile"
+  disown "$!"
 }
 
 STARTING=0
 on_exit() {
   if [ "$STARTING" -eq 1 ]; then
     log "start-up failed; stopping what was started"
+    STOP_GRACE_S=2
     stop_all
   fi
 }
@@ -321,7 +341,7 @@ fail_start() {
 }
 
 cmd_up() {
-  local nodes=1 cpus ncpu task_plugin n rc name pid deadline states idle i
+  local nodes=1 cpus ncpu task_plugin rc name pid ns deadline states idle i
   ncpu=$(nproc)
   cpus=$ncpu
   while [ $# -gt 0 ]; do
@@ -350,7 +370,7 @@ cmd_up() {
       print_env
       return 0
     fi
-    die "already up with a different shape ($(tr '\n' ' ' <"$INFO")); run '$0 down' first"
+    die "already up with a different shape ($(paste -sd' ' "$INFO")); run '$0 down' first"
   elif [ $rc -eq 1 ]; then
     log "some daemons of a previous start are dead; stopping the rest and starting afresh"
   fi
@@ -398,7 +418,6 @@ cmd_up() {
     start_bg "$RUN/slurmd-$name.pid" "$LOGS/slurmd-$name.out" \
       unshare --uts --mount sh -c 'hostname "$1" && mount --bind "$2" /etc/hosts && exec slurmd -D -N "$1" -f "$3"' \
       sh "$name" "$STATE/hosts" "$CONF"
-    readlink "/proc/$(cat "$RUN/slurmd-$name.pid")/ns/uts" >"$RUN/slurmd-$name.uts" 2>/dev/null || true
   done
 
   while :; do
@@ -411,6 +430,11 @@ cmd_up() {
     states=$(SLURM_CONF=$CONF timeout 5 sinfo -h -N -o '%N %T' 2>/dev/null) || states=
     idle=$(printf '%s\n' "$states" | awk '$2 == "idle"' | sort -u | wc -l)
     [ "$idle" -lt "$nodes" ] || break
+    if printf '%s\n' "$states" | grep -q ' inval'; then
+      log "node states: $(printf '%s' "$states" | tr '\n' ',')"
+      # shellcheck disable=SC2046
+      fail_start "slurmctld rejected a node's registration" slurmctld $(node_names "$nodes" | sed 's/^/slurmd-/')
+    fi
     if [ $SECONDS -ge $deadline ]; then
       log "node states: $(printf '%s' "$states" | tr '\n' ',')"
       # shellcheck disable=SC2046
@@ -418,10 +442,13 @@ cmd_up() {
     fi
     sleep 0.2
   done
-  # The uts files were written right after each start; make sure none is empty (a slow exec).
+  # Record each node's UTS namespace, so that `down` can find the job steps running there. Only now:
+  # right after the start, $! may not have entered its new namespace yet.
   for name in $(node_names "$nodes"); do
-    [ -s "$RUN/slurmd-$name.uts" ] ||
-      readlink "/proc/$(cat "$RUN/slurmd-$name.pid")/ns/uts" >"$RUN/slurmd-$name.uts"
+    pid=$(cat "$RUN/slurmd-$name.pid")
+    ns=$(readlink "/proc/$pid/ns/uts")
+    [ "$ns" != "$(readlink /proc/$$/ns/uts)" ] || fail_start "slurmd $name is not in a namespace of its own" "slurmd-$name"
+    printf '%s\n' "$ns" >"$RUN/slurmd-$name.uts"
   done
   STARTING=0
   i=$((SECONDS - deadline + START_DEADLINE_S))

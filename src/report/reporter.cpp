@@ -270,31 +270,32 @@ Record context_record(const Context& context, const std::vector<std::string>& ho
   const sys::OpenMpSettings omp = sys::openmp_settings();
   const BuildInfo& build = build_info();
   Record out = {{"command_line", command_line},
-          {"version", build.version},
-          {"git_commit", build.git_commit},
-          {"build_type", build.build_type},
-          {"compiler", build.compiler},
-          {"arch_flags", build.arch_flags},
-          {"mpi_library", context.mpi_library},
-          {"mpi_version", context.mpi_version},
-          {"mpi_thread_level", context.mpi_thread_level},
-          {"openmp_version", sys::openmp_version()},
-          {"omp_env", omp_env},
-          {"openmp_runtime",
-           {{"max_threads", omp.max_threads},
-            {"thread_limit", omp.thread_limit},
-            {"dynamic", omp.dynamic},
-            {"proc_bind", omp.proc_bind},
-            {"num_places", omp.num_places}}},
-          {"hosts", hosts},
-          {"timestamp_utc", sys::utc_timestamp()}};
+                {"version", build.version},
+                {"git_commit", build.git_commit},
+                {"build_type", build.build_type},
+                {"compiler", build.compiler},
+                {"arch_flags", build.arch_flags},
+                {"mpi_library", context.mpi_library},
+                {"mpi_version", context.mpi_version},
+                {"mpi_thread_level", context.mpi_thread_level},
+                {"openmp_version", sys::openmp_version()},
+                {"omp_env", omp_env},
+                {"openmp_runtime",
+                 {{"max_threads", omp.max_threads},
+                  {"thread_limit", omp.thread_limit},
+                  {"dynamic", omp.dynamic},
+                  {"proc_bind", omp.proc_bind},
+                  {"num_places", omp.num_places}}},
+                {"hosts", hosts},
+                {"timestamp_utc", sys::utc_timestamp()}};
   // Under Slurm: which job, on which nodes. Counts and ids are numbers where Slurm wrote plain digits.
   const auto slurm = sys::slurm_job();
   if (!slurm.empty()) {
     Record job = Record::object();
     for (const auto& [field, value] : slurm) {
-      const bool digits = !value.empty() && value.size() < 19 &&
-                          std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+      const bool digits =
+          !value.empty() && value.size() < 19 &&
+          std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
       if (digits && field != "job_name" && field != "node_list")
         job[field] = std::stoll(value);
       else
