@@ -16,6 +16,7 @@ packages=(
   parallel                                          # GNU parallel: the baseline of scripts/bench/map.sh
   python3
   python3-pandas python3-dask                       # compare --with-python: the seed's three versions
+  slurm-wlm munge                                   # tests of slurm/: a local Slurm (scripts/slurm-local.sh)
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

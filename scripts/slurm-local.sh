@@ -33,22 +33,35 @@
 #   afresh.
 #
 # `down` stops the daemons by the PIDs in their pid files (checking that each PID is still one of
-# ours), together with any job step still running inside a node's namespace: SIGTERM, then SIGKILL
-# after 5 s. It also cleans up after an `up` that failed half way.
+# ours: its command line names the state directory): slurmd's and slurmctld with SIGTERM, then
+# SIGKILL after 5 s, then munged. Job steps still running on a node (slurmstepd, srun, the tasks;
+# found through the node's UTS namespace) are killed with SIGKILL. `down` succeeds when nothing is
+# up, and also cleans up after an `up` that failed or was killed half way.
 #
 # Environment:
-#   PARAKIT_SLURM_DIR         state directory (default: $PARAKIT_ROOT/build/slurm-local); it holds
-#                             slurm.conf, the munge key and socket, spool directories, logs, pid files
-#                             and the job completion file jobcomp.txt
-#   PARAKIT_SLURM_PORT        base port (default 26817): slurmctld listens on it, slurmd pkI on base+I
-#   PARAKIT_SLURM_EXTRA_CONF  extra lines appended to slurm.conf (later lines override earlier ones)
+#   PARAKIT_SLURM_DIR          state directory (default: $PARAKIT_ROOT/build/slurm-local); it holds
+#                              slurm.conf, the munge key and socket, spool and TmpFS directories,
+#                              logs (log/NAME.log, and log/NAME.out: the daemon's stderr), pid files
+#                              and the job completion file jobcomp.txt
+#   PARAKIT_SLURM_PORT         base port (default 26817): slurmctld listens on it, slurmd pkI on base+I
+#   PARAKIT_SLURM_CRED_EXPIRE  AuthInfo cred_expire in seconds (default 10; Slurm's minimum is 5,
+#                              its default 120): a requeued batch job starts again cred_expire+1 s
+#                              after the requeue
+#   PARAKIT_SLURM_EXTRA_CONF   extra lines appended to slurm.conf (a later line overrides an earlier
+#                              one, with a harmless "specified more than once" error in the logs)
 #
-# Notes for tests:
+# Notes for tests (measured with slurm-wlm 22.05 on Debian 12):
 #   - client commands need SLURM_CONF (the configuration is not in /etc/slurm): use `env`;
-#   - MPI programs are launched with `srun --mpi=pmix` (the default here); Open MPI needs
-#     OMPI_MCA_btl=self,vader,tcp or similar when ranks are on different fake nodes;
-#   - finished jobs stay visible to `scontrol show job` for MinJobAge (300 s); every finished job is
-#     also appended to <state dir>/jobcomp.txt.
+#   - `sbatch --wait` polls every 2 s (only because MinJobAge <= 4; with a larger MinJobAge it backs
+#     off to 8 s and 32 s), so a short job's round trip is ~2 s. It keeps waiting through a requeue;
+#   - MinJobAge=4: `scontrol show job` still knows a job for 4 s (up to ~10 s) after it ends, long
+#     enough right after `sbatch --wait`; <state dir>/jobcomp.txt keeps a line for every finished job;
+#   - slurmctld checks time limits and `--signal` times only every 30 s (counted from its start, not
+#     configurable): `--signal=B:USR1@50 --time=1` reaches the batch shell 10 to 40 s after the job
+#     starts, and a time limit is enforced up to 30 s late;
+#   - MPI programs are launched with `srun --mpi=pmix` (the default here; pmi2 and none do not work
+#     with Debian's Open MPI). Open MPI's default transports work across the fake nodes (they have
+#     distinct hostnames); OMPI_MCA_btl=self,vader,tcp is harmless.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=env.sh
@@ -59,6 +72,7 @@ STATE=${PARAKIT_SLURM_DIR:-$PARAKIT_ROOT/build/slurm-local}
 case $STATE in /*) ;; *) STATE=$PWD/$STATE ;; esac
 STATE=${STATE%/}
 PORT_BASE=${PARAKIT_SLURM_PORT:-26817}
+CRED_EXPIRE=${PARAKIT_SLURM_CRED_EXPIRE:-10}
 CONF=$STATE/slurm.conf
 INFO=$STATE/cluster.info
 MUNGE_DIR=$STATE/munge
@@ -108,15 +122,6 @@ node_names() {
 recorded_nodes() {
   [ -r "$INFO" ] || return 1
   sed -n 's/^nodes=//p' "$INFO"
-}
-
-# The pid files of whatever may be running: munged, slurmctld and each slurmd (recorded or found).
-pid_files() {
-  local f
-  printf '%s\n' "$MUNGE_PID" "$CTLD_PID"
-  for f in "$RUN"/slurmd-*.pid; do
-    [ -e "$f" ] && printf '%s\n' "$f"
-  done
 }
 
 # ns_members NODE: the PIDs of the processes in node NODE's UTS namespace (its slurmd, job steps and
@@ -176,6 +181,10 @@ stop_all() {
   for f in "$RUN"/slurmd-*.pid "$CTLD_PID"; do
     pid=$(pid_from "$f") && daemons+=("$pid")
   done
+  # slurmctld's helper (slurmscriptd) goes with it, unless slurmctld has to be killed.
+  if pid=$(pid_from "$CTLD_PID"); then
+    mapfile -t steps < <(pgrep -P "$pid")
+  fi
   # Job steps still running on the nodes (slurmstepd, srun, tasks): found through the node's UTS
   # namespace while its slurmd is still there, killed once slurmd has gone (slurmstepd ignores
   # SIGTERM).
@@ -264,7 +273,7 @@ SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
 CredType=cred/munge
-AuthInfo=socket=$MUNGE_SOCKET,cred_expire=${PARAKIT_SLURM_CRED_EXPIRE:-10}
+AuthInfo=socket=$MUNGE_SOCKET,cred_expire=$CRED_EXPIRE
 StateSaveLocation=$STATE/ctld
 SlurmdSpoolDir=$STATE/spool/%n
 TmpFS=$STATE/tmp/%n
@@ -287,7 +296,8 @@ SelectTypeParameters=CR_Core
 # The fake nodes report the configured CPUs, not the host's.
 SlurmdParameters=config_overrides
 MpiDefault=pmix
-# Schedule at once on submit and on completion (sbatch --wait returns in ~2 s instead of ~10 s).
+# Schedule at once on submit and on completion (sbatch --wait returns in ~2 s instead of ~10 s), and
+# look at pending jobs every second (a requeued job starts as soon as it is eligible again).
 SchedulerParameters=batch_sched_delay=0,sched_min_interval=0,sched_interval=1,bf_interval=1
 # Reject at submission what can never run, instead of leaving it pending forever.
 EnforcePartLimits=ALL
@@ -297,6 +307,7 @@ SlurmctldTimeout=60
 MessageTimeout=10
 InactiveLimit=0
 KillWait=5
+# sbatch --wait polls every 2 s only while MinJobAge <= 4.
 MinJobAge=4
 JobRequeue=1
 NodeName=DEFAULT CPUs=$cpus Sockets=1 CoresPerSocket=$cpus ThreadsPerCore=1 RealMemory=512 State=UNKNOWN
@@ -341,14 +352,17 @@ fail_start() {
 }
 
 cmd_up() {
-  local nodes=1 cpus ncpu task_plugin rc name pid ns deadline states idle i
+  local nodes=1 cpus ncpu task_plugin rc name pid ns deadline states idle t0 ms
   ncpu=$(nproc)
   cpus=$ncpu
   while [ $# -gt 0 ]; do
     case $1 in
-      --nodes) nodes=${2:-} && shift 2 ;;
+      --nodes | --cpus)
+        [ $# -ge 2 ] || die "up: $1 wants a value"
+        if [ "$1" = --nodes ]; then nodes=$2; else cpus=$2; fi
+        shift 2
+        ;;
       --nodes=*) nodes=${1#*=} && shift ;;
-      --cpus) cpus=${2:-} && shift 2 ;;
       --cpus=*) cpus=${1#*=} && shift ;;
       *) die "up: unknown argument: $1 (usage: up [--nodes N] [--cpus C])" ;;
     esac
@@ -357,6 +371,9 @@ cmd_up() {
     die "--nodes wants 1..64, got '$nodes'"
   fi
   [[ $cpus =~ ^[1-9][0-9]*$ ]] || die "--cpus wants a positive integer, got '$cpus'"
+  if ! [[ $CRED_EXPIRE =~ ^[0-9]+$ ]] || [ "$CRED_EXPIRE" -lt 5 ]; then
+    die "PARAKIT_SLURM_CRED_EXPIRE wants 5 seconds or more (Slurm ignores less), got '$CRED_EXPIRE'"
+  fi
   if ! [[ $PORT_BASE =~ ^[0-9]+$ ]] || [ "$PORT_BASE" -lt 1024 ] || [ $((PORT_BASE + nodes)) -gt 65535 ]; then
     die "PARAKIT_SLURM_PORT=$PORT_BASE leaves no room for $nodes node ports"
   fi
@@ -374,6 +391,10 @@ cmd_up() {
   elif [ $rc -eq 1 ]; then
     log "some daemons of a previous start are dead; stopping the rest and starting afresh"
   fi
+
+  [[ $STATE != *[[:space:]]* ]] || die "the state directory must not contain blanks: '$STATE'"
+  # Unix socket paths (munge, slurmstepd, PMIx) must stay under 108 bytes.
+  [ ${#STATE} -le 64 ] || log "warning: long state directory path (${#STATE} chars); sockets under it may fail"
 
   ensure_packages
   STARTING=1
@@ -401,6 +422,7 @@ cmd_up() {
   if [ "$cpus" -le "$ncpu" ]; then task_plugin=task/affinity; else task_plugin=task/none; fi
   write_conf "$nodes" "$cpus" "$task_plugin"
 
+  t0=${EPOCHREALTIME/./}
   deadline=$((SECONDS + START_DEADLINE_S))
   start_bg "$MUNGE_PID" "$LOGS/munged.out" munged --foreground --force --socket="$MUNGE_SOCKET" \
     --key-file="$MUNGE_KEY" --pid-file="$MUNGE_PID" --log-file="$LOGS/munged.log" \
@@ -413,6 +435,13 @@ cmd_up() {
   done
 
   start_bg "$CTLD_PID" "$LOGS/slurmctld.out" slurmctld -D -c -f "$CONF"
+  # slurmd registers at once if slurmctld already listens; otherwise it retries a second later.
+  pid=$(cat "$CTLD_PID")
+  until SLURM_CONF=$CONF timeout 2 scontrol ping 2>/dev/null | grep -q 'is UP'; do
+    ours "$pid" || fail_start "slurmctld exited during start-up" slurmctld
+    [ $SECONDS -lt $deadline ] || fail_start "slurmctld did not answer within ${START_DEADLINE_S}s" slurmctld
+    sleep 0.1
+  done
   for name in $(node_names "$nodes"); do
     # shellcheck disable=SC2016 # $1..$3 are expanded by the inner sh
     start_bg "$RUN/slurmd-$name.pid" "$LOGS/slurmd-$name.out" \
@@ -451,8 +480,8 @@ cmd_up() {
     printf '%s\n' "$ns" >"$RUN/slurmd-$name.uts"
   done
   STARTING=0
-  i=$((SECONDS - deadline + START_DEADLINE_S))
-  log "up: $nodes node(s) (pk1..pk$nodes), $cpus CPU(s) each, slurmctld port $PORT_BASE, state in $STATE (${i}s)"
+  ms=$(((${EPOCHREALTIME/./} - t0) / 1000))
+  log "up in ${ms} ms: $nodes node(s) (pk1..pk$nodes), $cpus CPU(s) each, slurmctld port $PORT_BASE, state in $STATE"
   print_env
 }
 

@@ -1,0 +1,264 @@
+// The sbatch templates in slurm/, submitted to a real local Slurm (scripts/slurm-local.sh, brought up
+// with two nodes by the CTest fixture `slurm`): each job must end COMPLETED with exit 0, and its
+// records must show the ranks, threads, hosts and Slurm job they ran in, with the same results as
+// the same work under plain mpiexec.
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "../driver/process.hpp"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using parakit::test::ProcessResult;
+using parakit::test::run_process;
+using parakit::test::slurp;
+using parakit::test::TempDir;
+
+namespace {
+
+const std::string kTemplates = std::string(PARAKIT_SOURCE_DIR) + "/slurm/";
+
+// A submitted job once it has ended, as scontrol sees it.
+struct Job {
+  std::string id;
+  std::string state;      // COMPLETED, FAILED, ...
+  std::string exit_code;  // "0:0": the script's exit code and the signal that ended it
+  int restarts = 0;
+  std::string output;  // the job's output file
+};
+
+// The value of `Key=` in scontrol's one-line job description.
+std::string field(const std::string& line, const std::string& key) {
+  const auto at = line.find(" " + key + "=");
+  if (at == std::string::npos) return "";
+  const auto start = at + key.size() + 2;
+  return line.substr(start, line.find(' ', start) - start);
+}
+
+// sbatch --wait in @p dir (results in dir/results/<jobid>), with parakit found through $PARAKIT and
+// Open MPI allowed to talk TCP between the fake nodes; at most @p timeout_s, so that a job that can
+// never run fails the test instead of hanging it.
+Job submit(const fs::path& dir, const std::vector<std::string>& args, double timeout_s = 120.0) {
+  std::vector<std::string> argv{"env",
+                                "-u",
+                                "OMPI_MCA_btl",
+                                "OMPI_MCA_btl=self,vader,tcp",
+                                "OMPI_MCA_btl_tcp_if_include=lo",
+                                "OMPI_MCA_oob_tcp_if_include=lo",
+                                std::string("PARAKIT=") + PARAKIT_EXE,
+                                "PARAKIT_RESULTS=" + (dir / "results").string(),
+                                "sbatch",
+                                "--parsable",
+                                "--wait",
+                                "--chdir=" + dir.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const ProcessResult r = run_process(argv, timeout_s);
+  EXPECT_FALSE(r.timed_out) << "sbatch --wait did not return within " << timeout_s << " s";
+  Job job;
+  std::istringstream out(r.out);
+  std::getline(out, job.id);
+  job.id = job.id.substr(0, job.id.find(';'));
+  const ProcessResult show = run_process({"scontrol", "show", "job", "-o", job.id}, 30.0);
+  job.state = field(" " + show.out, "JobState");
+  job.exit_code = field(" " + show.out, "ExitCode");
+  job.restarts = std::atoi(field(" " + show.out, "Restarts").c_str());
+  job.output = slurp(field(" " + show.out, "StdOut"));
+  return job;
+}
+
+json read_json(const fs::path& path) {
+  const std::string text = slurp(path);
+  EXPECT_FALSE(text.empty()) << path << " is missing or empty";
+  return text.empty() ? json::object() : json::parse(text);
+}
+
+std::set<std::string> hosts_of(const json& record) {
+  std::set<std::string> hosts;
+  for (const auto& rank : record["per_rank"])
+    hosts.insert(rank["host"].get<std::string>());
+  return hosts;
+}
+
+// The checks every run record made under Slurm must pass: its job, its nodes, each thread's CPUs.
+void expect_slurm_record(const json& record, const Job& job, int ranks, int threads) {
+  EXPECT_EQ(record["ranks"], ranks);
+  EXPECT_EQ(record["threads_per_rank"], threads);
+  const json& slurm = record["context"]["slurm"];
+  EXPECT_EQ(std::to_string(slurm.value("job_id", 0)), job.id);
+  EXPECT_FALSE(slurm.value("node_list", "").empty());
+  for (const auto& rank : record["per_rank"]) {
+    ASSERT_EQ(rank["thread_cpus"].size(), static_cast<std::size_t>(threads)) << rank.dump();
+    for (const auto& cpus : rank["thread_cpus"])
+      EXPECT_FALSE(cpus.get<std::string>().empty()) << rank.dump();
+  }
+}
+
+// The same pi work under plain mpiexec on this host: the reference count.
+json plain_pi(const std::vector<std::string>& options) {
+  std::vector<std::string> args{"pi"};
+  args.insert(args.end(), options.begin(), options.end());
+  args.insert(args.end(), {"--threads", "1", "--repeat", "1", "--warmup", "0"});
+  return parakit::test::run_json(args, 1);
+}
+
+void expect_completed(const Job& job) {
+  EXPECT_EQ(job.state, "COMPLETED") << job.output;
+  EXPECT_EQ(job.exit_code, "0:0") << job.output;
+}
+
+}  // namespace
+
+TEST(SlurmPi, one_node_two_ranks_gives_the_same_count_as_plain_mpiexec) {
+  TempDir dir;
+  const Job job = submit(dir.path(), {"--nodes=1", "--ntasks-per-node=2", "--cpus-per-task=1",
+                                      kTemplates + "pi.sbatch", "--samples", "3e7", "--repeat", "2"});
+  expect_completed(job);
+  const json record = read_json(dir.path() / "results" / job.id / "pi.json");
+  expect_slurm_record(record, job, 2, 1);
+  EXPECT_EQ(hosts_of(record).size(), 1U);
+  EXPECT_EQ(record["result"]["inside"], plain_pi({"--samples", "3e7"})["result"]["inside"]);
+  EXPECT_NE(job.output.find("parakit pi: 2 ranks x 1 thread"), std::string::npos) << job.output;
+}
+
+TEST(SlurmPi, two_nodes_hybrid_run_on_distinct_hosts_with_the_same_count) {
+  TempDir dir;
+  const Job job = submit(dir.path(), {"--nodes=2", "--ntasks-per-node=1", "--cpus-per-task=2",
+                                      kTemplates + "pi.sbatch", "--samples", "3e7", "--repeat", "2"});
+  expect_completed(job);
+  const json record = read_json(dir.path() / "results" / job.id / "pi.json");
+  expect_slurm_record(record, job, 2, 2);
+  EXPECT_EQ(hosts_of(record).size(), 2U) << record["per_rank"].dump();
+  EXPECT_EQ(record["context"]["slurm"]["nodes"], 2);
+  EXPECT_EQ(record["result"]["inside"], plain_pi({"--samples", "3e7"})["result"]["inside"]);
+}
+
+TEST(SlurmCompare, compares_the_layouts_of_the_allocation_with_srun) {
+  TempDir dir;
+  const Job job = submit(dir.path(), {"--cpus-per-task=2", kTemplates + "compare.sbatch", "pi", "--samples",
+                                      "2e7", "--repeat", "2", "--warmup", "0"});
+  expect_completed(job);
+  const fs::path out = dir.path() / "results" / job.id;
+  const json record = read_json(out / "compare.json");
+  std::set<std::pair<int, int>> layouts;
+  for (const auto& row : record["rows"])
+    layouts.insert({row["ranks"].get<int>(), row["threads_per_rank"].get<int>()});
+  EXPECT_EQ(layouts, (std::set<std::pair<int, int>>{{1, 1}, {1, 2}, {2, 1}})) << record["rows"].dump();
+  EXPECT_NE(record["launcher"].get<std::string>().find("srun"), std::string::npos) << record["launcher"];
+  EXPECT_EQ(std::to_string(record["context"]["slurm"].value("job_id", 0)), job.id);
+  EXPECT_TRUE(fs::exists(out / "compare.csv"));
+  EXPECT_TRUE(fs::exists(out / "compare.txt"));
+}
+
+TEST(SlurmScaling, strong_over_two_nodes_and_weak_on_one_inside_one_allocation) {
+  TempDir dir;
+  const Job strong =
+      submit(dir.path(), {"--nodes=2", "--ntasks-per-node=1", kTemplates + "strong-scaling.sbatch", "pi",
+                          "--samples", "2e7", "--cores", "1,2", "--repeat", "2", "--warmup", "0"});
+  expect_completed(strong);
+  const json s = read_json(dir.path() / "results" / strong.id / "strong.json");
+  ASSERT_EQ(s["rows"].size(), 2U);
+  EXPECT_EQ(s["rows"][1]["ranks"], 2);
+  EXPECT_EQ(s["context"]["hosts"].size(), 2U) << "the 2-rank point spans both nodes: " << s["context"].dump();
+
+  const Job weak =
+      submit(dir.path(), {"--nodes=1", "--ntasks-per-node=2", kTemplates + "weak-scaling.sbatch", "pi",
+                          "--samples", "1e7", "--cores", "1,2", "--repeat", "2", "--warmup", "0"});
+  expect_completed(weak);
+  const json w = read_json(dir.path() / "results" / weak.id / "weak.json");
+  ASSERT_EQ(w["rows"].size(), 2U);
+  EXPECT_EQ(w["rows"][1]["work"], 2e7) << "weak: 2 cores, twice the work";
+}
+
+TEST(SlurmScaling, job_array_runs_one_point_per_task_and_the_collector_makes_the_table) {
+  TempDir dir;
+  const ProcessResult r = run_process(
+      {"env", "-u", "OMPI_MCA_btl", "OMPI_MCA_btl=self,vader,tcp", std::string("PARAKIT=") + PARAKIT_EXE,
+       "PARAKIT_RESULTS=" + (dir.path() / "results").string(), "bash", "-c",
+       "cd \"$0\" && exec \"$1\" strong --cores 1,2 --wait -- pi --samples 2e7 --repeat 2 --warmup 0",
+       dir.path().string(), kTemplates + "submit-scaling-array.sh"},
+      180.0);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string array =
+      r.out.substr(r.out.find("array job ") + 10, r.out.find(':') - r.out.find("array job ") - 10);
+  const fs::path out = dir.path() / "results" / array;
+  EXPECT_TRUE(fs::exists(out / "point-00001.json"));
+  EXPECT_TRUE(fs::exists(out / "point-00002.json"));
+  const json table = read_json(out / "strong.json");
+  ASSERT_EQ(table["rows"].size(), 2U) << r.out;
+  EXPECT_EQ(table["rows"][0]["cores"], 1);
+  EXPECT_EQ(table["rows"][1]["cores"], 2);
+  const json point = read_json(out / "point-00002.json");
+  EXPECT_EQ(point["context"]["slurm"]["array_job_id"].dump(), array);
+  EXPECT_EQ(point["result"]["inside"], plain_pi({"--samples", "2e7"})["result"]["inside"]);
+}
+
+TEST(SlurmStats, reads_a_shared_file_on_two_nodes_with_the_result_of_a_plain_run) {
+  TempDir dir;
+  const fs::path data = dir.path() / "values.csv";
+  const ProcessResult gen = run_process(parakit::test::parakit_cmd(
+      {"gen", data.string(), "--rows", "200000", "--dist", "normal", "--columns", "x,y", "--seed", "5"}));
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const Job job = submit(dir.path(), {"--nodes=2", "--ntasks-per-node=1", "--cpus-per-task=2",
+                                      kTemplates + "stats.sbatch", data.string(), "--column", "y"});
+  expect_completed(job);
+  const json record = read_json(dir.path() / "results" / job.id / "stats.json");
+  expect_slurm_record(record, job, 2, 2);
+  EXPECT_EQ(hosts_of(record).size(), 2U);
+  const json plain = parakit::test::run_json({"stats", data.string(), "--column", "y", "--threads", "1"}, 1);
+  EXPECT_EQ(record["result"], plain["result"]) << "bitwise the same statistics";
+}
+
+// The time limit: Slurm signals the script, the farm stops cleanly and the job requeues itself; the
+// next run resumes from the joblog (and may be stopped and requeued again).
+TEST(SlurmTaskfarm, the_time_limit_stops_and_requeues_the_farm_and_every_task_runs_once) {
+  TempDir dir;
+  std::string tasks;
+  // 360 tasks of 0.25 s on 2 threads: 45 s of work, longer than the signal can take to come (slurmctld
+  // checks time limits every 30 s, so USR1@50 with a 1-minute limit arrives 10 to 40 s after the start).
+  for (int i = 1; i <= 360; ++i)
+    tasks += std::to_string(i) + "\n";
+  parakit::test::write_file(dir.path() / "tasks.txt", tasks);
+  const std::string done = (dir.path() / "done.txt").string();
+  const Job job =
+      submit(dir.path(),
+             {"--time=1", "--signal=B:USR1@50", "--cpus-per-task=2", kTemplates + "taskfarm.sbatch",
+              "tasks.txt", "--", "echo start {} >> " + done + "; sleep 0.25; echo end {} >> " + done},
+             240.0);
+  expect_completed(job);
+  EXPECT_GE(job.restarts, 1) << "the farm was not stopped by the time limit: " << job.output;
+  EXPECT_NE(job.output.find("time limit near"), std::string::npos) << job.output;
+  std::map<std::string, int> starts, ends;
+  std::istringstream lines(slurp(done));
+  for (std::string what, task; lines >> what >> task;)
+    ++(what == "start" ? starts : ends)[task];
+  EXPECT_EQ(starts.size(), 360U) << "no task lost";
+  for (const auto& [task, n] : starts)
+    EXPECT_TRUE(n == 1 && ends[task] == 1)
+        << "task " << task << " started " << n << " times, ended " << ends[task];
+  // Two records: the stopped run, and the one that finished.
+  const fs::path out = dir.path() / "results" / job.id;
+  const json first = read_json(out / "farm-0.json");
+  EXPECT_TRUE(first["result"]["stopped"].get<bool>());
+  EXPECT_EQ(read_json(out / ("farm-" + std::to_string(job.restarts) + ".json"))["result"]["not_run"], 0);
+}
+
+TEST(SlurmTemplates, a_missing_parakit_or_a_failing_run_fails_the_job_with_a_clear_line) {
+  TempDir dir;
+  const Job missing =
+      submit(dir.path(), {"--export=ALL,PARAKIT=/nonexistent/parakit", kTemplates + "pi.sbatch"});
+  EXPECT_EQ(missing.state, "FAILED");
+  EXPECT_EQ(missing.exit_code, "2:0");
+  EXPECT_NE(missing.output.find("pi.sbatch: parakit not found"), std::string::npos) << missing.output;
+  const Job bad = submit(dir.path(), {kTemplates + "pi.sbatch", "--samples", "lots"});
+  EXPECT_EQ(bad.state, "FAILED");
+  EXPECT_NE(bad.exit_code, "0:0");
+  EXPECT_NE(bad.output.find("parakit: error: "), std::string::npos) << bad.output;
+}
