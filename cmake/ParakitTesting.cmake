@@ -13,8 +13,9 @@ endif()
 # the sanitizer preset needs its leak suppressions (the MPI libraries keep global allocations).
 set(PARAKIT_TEST_ENV
   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-  # No network interfaces are needed between ranks on one host; this keeps start-up quick and quiet.
-  OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
+  # No network interfaces are needed between ranks on one host; this keeps start-up quick and quiet
+  # (ob1 without UCX: 0.12 s instead of 0.35 s per mpiexec here, the profile of `compare --fast-launch`).
+  OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_pml=ob1 OMPI_MCA_osc=^ucx
   # Open MPI resolves host names at start-up; where /etc/hosts lacks them (minimal containers) a DNS
   # server that does not answer would stall every process by glibc's default 5 s timeout.
   "RES_OPTIONS=timeout:1 attempts:1")
