@@ -22,7 +22,10 @@
 #   - runs slurmd pkI inside its own UTS and mount namespaces: its hostname there is pkI (so MPI
 #     ranks of different fake nodes do not take each other for local peers), and a private copy of
 #     /etc/hosts bound over /etc/hosts there resolves pk1..pkN to 127.0.0.1 (the real /etc/hosts is
-#     not modified). Each node has its own port, spool directory and TmpFS (TmpFS=<dir>/tmp/%n);
+#     not modified). Where no mount namespace can be made (in a chroot, whose root is no mount
+#     point; or with PARAKIT_SLURM_HOSTS=etc), one marked line in /etc/hosts does it instead (the
+#     file is created if missing), removed again by `down`. Each node has its own port, spool
+#     directory and TmpFS (TmpFS=<dir>/tmp/%n);
 #   - waits (polling every 0.2 s, at most 30 s) until every node is idle. If a daemon dies or the
 #     deadline passes, it prints the tail of the daemons' logs on stderr, stops whatever it started,
 #     and fails.
@@ -201,6 +204,23 @@ stop_all() {
   # munged last: the others may still talk to it while they shut down.
   if pid=$(pid_from "$MUNGE_PID"); then terminate "$pid"; fi
   rm -f "$RUN"/*.pid "$RUN"/*.uts "$MUNGE_PID"
+  remove_host_entries
+}
+
+# Where a private mount namespace cannot be made (a chroot: its root is no mount point), the node
+# names go into /etc/hosts itself, marked, and come out again on `down`.
+readonly HOSTS_MARK="# parakit slurm-local"
+add_host_entries() {
+  [ -e /etc/hosts ] || { printf '127.0.0.1 localhost\n' >/etc/hosts && touch "$STATE/hosts-created"; }
+  printf '127.0.0.1 %s %s %s\n' "$(node_names "$1" | tr '\n' ' ')" "$HOSTS_MARK" "$STATE" >>/etc/hosts
+}
+remove_host_entries() {
+  [ -e /etc/hosts ] && grep -qF "$HOSTS_MARK $STATE" /etc/hosts || return 0
+  local kept
+  kept=$(grep -vF "$HOSTS_MARK $STATE" /etc/hosts || true)
+  printf '%s\n' "$kept" >/etc/hosts
+  if [ -e "$STATE/hosts-created" ] && [ "$kept" = "127.0.0.1 localhost" ]; then rm -f /etc/hosts; fi
+  rm -f "$STATE/hosts-created"
 }
 
 # daemon_status: one line per daemon; returns 0 if all are alive, 1 if any is dead, 2 if none is
@@ -415,7 +435,15 @@ cmd_up() {
   fi
   chmod 600 "$MUNGE_KEY"
   for name in $(node_names "$nodes"); do mkdir -p "$STATE/spool/$name" "$STATE/tmp/$name"; done
-  { cat /etc/hosts && printf '127.0.0.1 %s\n' "$(node_names "$nodes" | tr '\n' ' ')"; } >"$STATE/hosts"
+  # Each node resolves the node names through a private copy of /etc/hosts bound over the real one in
+  # its own mount namespace; where none can be made (a chroot), through marked lines in /etc/hosts.
+  if [ "${PARAKIT_SLURM_HOSTS:-auto}" != etc ] && [ -e /etc/hosts ] && unshare --mount true 2>/dev/null; then
+    private_hosts=1
+    { cat /etc/hosts && printf '127.0.0.1 %s\n' "$(node_names "$nodes" | tr '\n' ' ')"; } >"$STATE/hosts"
+  else
+    private_hosts=0
+    add_host_entries "$nodes"
+  fi
   printf 'nodes=%s\ncpus=%s\n' "$nodes" "$cpus" >"$INFO"
 
   # task/affinity would bind tasks to CPUs that do not exist when a node claims more than the host has.
@@ -444,9 +472,14 @@ cmd_up() {
   done
   for name in $(node_names "$nodes"); do
     # shellcheck disable=SC2016 # $1..$3 are expanded by the inner sh
-    start_bg "$RUN/slurmd-$name.pid" "$LOGS/slurmd-$name.out" \
-      unshare --uts --mount sh -c 'hostname "$1" && mount --bind "$2" /etc/hosts && exec slurmd -D -N "$1" -f "$3"' \
-      sh "$name" "$STATE/hosts" "$CONF"
+    if [ "$private_hosts" = 1 ]; then
+      start_bg "$RUN/slurmd-$name.pid" "$LOGS/slurmd-$name.out" \
+        unshare --uts --mount sh -c 'hostname "$1" && mount --bind "$2" /etc/hosts && exec slurmd -D -N "$1" -f "$3"' \
+        sh "$name" "$STATE/hosts" "$CONF"
+    else
+      start_bg "$RUN/slurmd-$name.pid" "$LOGS/slurmd-$name.out" \
+        unshare --uts sh -c 'hostname "$1" && exec slurmd -D -N "$1" -f "$3"' sh "$name" "$STATE/hosts" "$CONF"
+    fi
   done
 
   while :; do

@@ -1,15 +1,16 @@
 #!/bin/bash
 # Submits a scaling study as a job array, one point per array task, and the job that collects the
 # points into the table and plots once every point has succeeded (--dependency=afterok).
-#   slurm/submit-scaling-array.sh strong --cores 1,2,4,8 [--mode processes|threads|hybrid] [--max-running N]
-#                                 [--wait] -- pi --samples 8e9
+#   slurm/submit-scaling-array.sh strong --cores 1,2,4,8 [--mode hybrid --threads-per-rank 2 ...]
+#                                 [--max-running N] [--wait] -- pi --samples 8e9
+# Options before -- other than these three are `parakit scale`'s (--mode, --threads-per-rank, --repeat).
 # --max-running N: at most N points at once (sbatch --array=...%N); 1 when the points would share a
 # machine, as the nodes of scripts/slurm-local.sh do.
 # Site sbatch options (account, partition, time) go in SBATCH_ACCOUNT, SBATCH_PARTITION, SBATCH_TIMELIMIT.
 # Prints both job ids; with --wait it returns when the collector has ended, with its exit code.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-usage="usage: $0 strong|weak --cores LIST [--mode processes|threads|hybrid] [--max-running N] [--wait] -- KERNEL [options]"
+usage="usage: $0 strong|weak --cores LIST [scale options] [--max-running N] [--wait] -- KERNEL [options]"
 if [ $# -eq 0 ]; then
   echo "$usage" >&2
   exit 2
@@ -20,17 +21,22 @@ if [ "$scaling" != strong ] && [ "$scaling" != weak ]; then
   echo "$0: scaling '$scaling' (accepted: strong, weak)" >&2
   exit 2
 fi
-cores='' mode=processes wait=() limit=
+# The study's own options stay with it (parakit checks them); this script needs --cores and takes
+# --max-running and --wait for itself.
+cores='' wait=() limit='' args=()
 while [ $# -gt 0 ] && [ "$1" != -- ]; do
   case $1 in
-    --cores) cores=${2:-} && shift 2 ;;
-    --mode) mode=${2:-} && shift 2 ;;
-    --wait) wait=(--wait) && shift ;;
-    --max-running) limit=%${2:-} && shift 2 ;;
-    *)
-      echo "$0: unknown option '$1' ($usage)" >&2
-      exit 2
+    --cores)
+      cores=${2:-}
+      args+=(--cores "$cores")
+      shift $(($# > 1 ? 2 : 1))
       ;;
+    --max-running)
+      limit=%${2:-}
+      shift $(($# > 1 ? 2 : 1))
+      ;;
+    --wait) wait=(--wait) && shift ;;
+    *) args+=("$1") && shift ;;
   esac
 done
 if [ "${1:-}" = -- ]; then shift; fi
@@ -50,7 +56,7 @@ done
 kernel=$1
 # Every array task gets the largest point's CPUs on one node, so each point runs alone.
 array=$(sbatch --parsable --array=0-$((${#list[@]} - 1))"$limit" --ntasks="$largest" \
-  "$here/scaling-point.sbatch" "$scaling" "$mode" "$cores" "$@")
+  "$here/scaling-point.sbatch" "$scaling" "$@" "${args[@]}")
 array=${array%%;*}
 echo "array job $array: ${#list[@]} points on $cores cores"
 results=${PARAKIT_RESULTS:-$PWD/results}/$array

@@ -39,9 +39,8 @@ namespace {
 
 using kernels::Schedule;
 
-constexpr std::uint64_t kMaxPieces = 10'000'000;
-constexpr int kExitStopped = 102;  // map exec: --stop-file ended it before every task ran  // records are
-                                   // kept on rank 0: about 1 GB at most
+constexpr std::uint64_t kMaxPieces = 10'000'000;  // records are kept on rank 0: about 1 GB at most
+constexpr int kExitStopped = 102;                 // map exec: --stop-file ended it before every task ran
 constexpr auto kMaxSamples = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
 
 const char* const kMapUsage =
@@ -476,8 +475,9 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
     ("timeout", po::value<double>(), "seconds a task may run before it is killed (SIGTERM, SIGKILL 1 s later)")
     ("results", po::value<std::string>(), "write each task's output to DIR/<task>.out and DIR/<task>.err "
      "instead of to ours, prefixed with [task]")
-    ("stop-file", po::value<std::string>(), "once FILE exists, start no more tasks: the running ones finish "
-     "and are logged, then exit 102 (a batch job's time limit: see slurm/taskfarm.sbatch)");
+    ("stop-file", po::value<std::string>(), "once FILE exists (or if it does at the start), start no more "
+     "tasks: the running ones finish and are logged, then exit 102 (a batch job's time limit: see "
+     "slurm/taskfarm.sbatch)");
   // clang-format on
   add_common_options(options, false, false);
   po::variables_map values;
@@ -534,13 +534,12 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
   const std::string results_dir = values.count("results") != 0 ? values["results"].as<std::string>() : "";
   const std::string stop_file = values.count("stop-file") != 0 ? values["stop-file"].as<std::string>() : "";
   if (!stop_file.empty()) {
-    dist::check_on_root(comm, [&] {
-      if (::access(stop_file.c_str(), F_OK) == 0) {
-        throw UsageError("--stop-file " + stop_file +
-                         ": the file exists already, so no task would start (remove it; it tells a running "
-                         "farm to stop)");
-      }
-    });
+    const std::filesystem::path parent = std::filesystem::absolute(stop_file).parent_path();
+    if (!std::filesystem::is_directory(parent)) {
+      throw UsageError("--stop-file: '" + stop_file +
+                       "' is in no existing directory, so it could never appear " +
+                       "(accepted: a file path in an existing directory)");
+    }
   }
   const CommonOptions common = read_common_options(comm, values);
   agree_on_threads(comm, common.threads);

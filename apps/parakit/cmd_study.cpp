@@ -239,25 +239,32 @@ study::Point point_from_record(const StudyOptions& o, const nlohmann::json& reco
   return p;
 }
 
+// One launch of the kernel in @p layout: its outside wall time and its run record.
+study::Launched launch_kernel(const StudyOptions& o, const std::string& command, const study::Layout& layout,
+                              const std::vector<std::string>& kernel_options) {
+  const std::string name = study::layout_name(layout);
+  std::vector<std::string> program{study::self_path(), std::string(o.kernel->name)};
+  program.insert(program.end(), kernel_options.begin(), kernel_options.end());
+  program.insert(program.end(),
+                 {"--threads", std::to_string(layout.threads), "--repeat", std::to_string(o.repeat),
+                  "--warmup", std::to_string(o.warmup), "--format", "json", "--progress", "never"});
+  say(o, command, fmt::format("{}: {} runs of {}", name, o.warmup + o.repeat, o.kernel->name));
+  try {
+    return study::launch(o.launch, layout, program, fmt::format("{} in {}", o.kernel->name, name),
+                         o.timeout_s);
+  } catch (const UsageError& e) {
+    // Options a study does not know are the kernel's: a typo of a study option lands here.
+    throw UsageError(std::string(e.what()) + "; the study's own options: see '" + command + " --help'");
+  }
+}
+
 // One launch of the kernel in @p layout, then o.repeat empty runs (its launch cost).
 study::Point measure(const StudyOptions& o, const std::string& command, const study::Layout& layout,
                      const std::vector<std::string>& kernel_options, nlohmann::json& record) {
   const std::string self = study::self_path();
   const std::string name = study::layout_name(layout);
   const std::string threads = std::to_string(layout.threads);
-  std::vector<std::string> program{self, std::string(o.kernel->name)};
-  program.insert(program.end(), kernel_options.begin(), kernel_options.end());
-  program.insert(program.end(), {"--threads", threads, "--repeat", std::to_string(o.repeat), "--warmup",
-                                 std::to_string(o.warmup), "--format", "json", "--progress", "never"});
-  say(o, command, fmt::format("{}: {} runs of {}", name, o.warmup + o.repeat, o.kernel->name));
-  study::Launched run;
-  try {
-    run =
-        study::launch(o.launch, layout, program, fmt::format("{} in {}", o.kernel->name, name), o.timeout_s);
-  } catch (const UsageError& e) {
-    // Options a study does not know are the kernel's: a typo of a study option lands here.
-    throw UsageError(std::string(e.what()) + "; the study's own options: see '" + command + " --help'");
-  }
+  const study::Launched run = launch_kernel(o, command, layout, kernel_options);
   record = run.record;
   // Then the launch cost, after the kernel (whose options may be wrong: better to know at once).
   std::vector<double> empty;
@@ -477,6 +484,10 @@ std::vector<nlohmann::json> read_run_records(const std::string& dir, const Study
   for (const auto& file : files) {
     std::ifstream in(file);
     nlohmann::json record = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    // A study's own record beside its points (the collector's output): not a point.
+    if (record.is_object() && (record.value("schema", "") == "parakit.scale/1" ||
+                               record.value("schema", "") == "parakit.compare/1"))
+      continue;
     if (record.is_discarded() || !record.is_object() || record.value("schema", "") != "parakit.run/1" ||
         !record.contains("timing") || !record["timing"].contains("times_s")) {
       throw UsageError("--records: " + file.string() +
@@ -488,6 +499,9 @@ std::vector<nlohmann::json> read_run_records(const std::string& dir, const Study
     }
     records.push_back(std::move(record));
   }
+  if (records.empty())
+    throw UsageError("--records: no run records in '" + dir +
+                     "' (accepted: runs written with --json or --format json)");
   const auto cores = [](const nlohmann::json& r) {
     return r.value("ranks", 0) * r.value("threads_per_rank", 0);
   };
@@ -572,20 +586,18 @@ int run_compare(const std::vector<std::string>& args, const std::vector<std::str
       points.push_back(std::move(p));
   }
   const study::Table table = study::compare_table(points);
-  report::Record record = {
-      {"schema", "parakit.compare/1"},
-      {"study", "compare"},
-      {"kernel", o.kernel->name},
-      {"kernel_options", joined(o.kernel_options)},
-      {"cores", cores},
-      {"work", points.front().work},
-      {"unit", o.kernel->unit},
-      {"repeat", o.repeat},
-      {"warmup", o.warmup},
-      {"launcher", values.count("records") != 0 ? "none: records in " + values["records"].as<std::string>()
-                                                : o.launch.description},
-      {"available_cores", o.launch.available_cores},
-      {"result", records.front()["result"]}};
+  report::Record record = {{"schema", "parakit.compare/1"},
+                           {"study", "compare"},
+                           {"kernel", o.kernel->name},
+                           {"kernel_options", joined(o.kernel_options)},
+                           {"cores", cores},
+                           {"work", points.front().work},
+                           {"unit", o.kernel->unit},
+                           {"repeat", o.repeat},
+                           {"warmup", o.warmup},
+                           {"launcher", o.launch.description},
+                           {"available_cores", o.launch.available_cores},
+                           {"result", records.front()["result"]}};
   record["rows"] = table["rows"];
   record["comparisons"] = table["comparisons"];
   record["warnings"] = busy;
@@ -613,6 +625,8 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
      "processes (p x 1), threads (1 x p) or hybrid (p/T x T)")
     ("threads-per-rank", po::value<int>()->default_value(2), "T of hybrid mode (1 to 4096)")
     ("plot", po::value<std::string>(), "draw PREFIX-speedup.png and PREFIX-efficiency.png (gnuplot)")
+    ("point", po::value<int>(), "run only the I-th core count of --cores (from 0) and print that run's own "
+     "record: one task of a job array (slurm/scaling-point.sbatch); --records collects them")
     ("records", po::value<std::string>(),
      "launch nothing: build the table from the run records (--format json) in DIR, one per core count "
      "(e.g. from a Slurm job array)");
@@ -665,10 +679,29 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
     if (!o.kernel_options.empty())
       throw UsageError("'" + o.kernel_options.front() +
                        "': kernel options are not taken with --records (each record says its own work)");
+    for (const char* name : {"repeat", "warmup", "point"}) {
+      if (values.count(name) != 0 && !values[name].defaulted())
+        throw UsageError(fmt::format("--{}: not with --records (the records say how they ran)", name));
+    }
     records = read_run_records(values["records"].as<std::string>(), o);
     for (const auto& record : records)
       points.push_back(point_from_record(o, record));
     mode_name = records_mode(points);
+    o.repeat = static_cast<int>(points.front().times_s.size());
+    o.warmup = records.front()["timing"].value("warmup", 0);
+    if (kind == study::Scaling::kWeak) {
+      // Weak scaling compares equal work per core: records of other work would make a wrong table.
+      for (std::size_t i = 1; i < points.size(); ++i) {
+        const double a = points[0].work / points[0].layout.cores(),
+                     b = points[i].work / points[i].layout.cores();
+        if (!(std::abs(a - b) <= 1e-9 * std::max(a, b))) {
+          throw UsageError(
+              fmt::format("--records: weak scaling needs the same work per core, and {} has {} per "
+                          "core while {} has {}",
+                          points[0].label, a, points[i].label, b));
+        }
+      }
+    }
     check_tools(o);
   } else {
     std::vector<int> cores;
@@ -695,6 +728,19 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
     check_tools(o);
     busy = busy_warning(o);
 
+    if (values.count("point") != 0) {
+      const int i = values["point"].as<int>();
+      if (i < 0 || static_cast<std::size_t>(i) >= layouts.size()) {
+        throw UsageError(fmt::format("--point: {} is not an index of the {} core counts (accepted: 0 to {})",
+                                     i, layouts.size(), layouts.size() - 1));
+      }
+      const auto& layout = layouts[static_cast<std::size_t>(i)];
+      const auto kernel_options = kind == study::Scaling::kWeak
+                                      ? scaled_work(o, static_cast<std::uint64_t>(layout.cores()))
+                                      : o.kernel_options;
+      print(launch_kernel(o, "parakit scale", layout, kernel_options).record, o);
+      return 0;
+    }
     for (const auto& layout : layouts) {
       const auto kernel_options = kind == study::Scaling::kWeak
                                       ? scaled_work(o, static_cast<std::uint64_t>(layout.cores()))

@@ -25,8 +25,7 @@ struct CommonOptions {
 };
 
 /// Adds --threads, --format, --output, --json, --seed unless @p seed is false, and, when @p repeats,
-/// --repeat,
-/// --warmup, --progress to @p options.
+/// --repeat, --warmup, --progress to @p options.
 void add_common_options(boost::program_options::options_description& options, bool repeats = true,
                         bool seed = true);
 

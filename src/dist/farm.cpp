@@ -153,6 +153,10 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
     boost::mpi::broadcast(comm, root_start, 0);
     boost::mpi::broadcast(comm, root_host, 0);
     if (root_host == self.host) t0 = Clock::time_point(Clock::duration(root_start));
+    // Drained before it began (a stop file that was already there): no piece starts anywhere.
+    bool drain_now = rank == 0 && options.drain && options.drain();
+    boost::mpi::broadcast(comm, drain_now, 0);
+    shared.draining = result.drained = drain_now;
   }
   result.start_unix_s =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -182,7 +186,9 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
         for (;;) {
           std::unique_lock lock(shared.mutex);
           ++shared.waiting;
-          shared.ready.wait(lock, [&] { return !shared.queue.empty() || shared.exhausted || shared.stop; });
+          shared.ready.wait(lock, [&] {
+            return !shared.queue.empty() || shared.exhausted || shared.stop || shared.draining;
+          });
           --shared.waiting;
           if (shared.queue.empty() || shared.stop || shared.draining) break;
           const std::uint64_t p = shared.queue.front();
@@ -231,7 +237,7 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
         if (!options.drain || shared.draining || Clock::now() < next_drain_poll) return;
         next_drain_poll = Clock::now() + std::chrono::milliseconds(50);
         if (!options.drain()) return;
-        result.drained = shared.next.load() < pieces || !is_dynamic;
+        result.drained = true;
         shared.draining = true;
         for (int r = 1; r < size; ++r) {
           PARAKIT_MPI_CHECK(MPI_Send(nullptr, 0, MPI_BYTE, r, kDrain, c));
@@ -361,6 +367,9 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
           break;
         }
         if (shared.running == 0) {
+          // Under a drain the workers may leave while a request is out: take its answer (rank 0 answers
+          // every request until all ranks have finished) before the grant buffer goes away.
+          if (pending != MPI_REQUEST_NULL) PARAKIT_MPI_CHECK(MPI_Wait(&pending, MPI_STATUS_IGNORE));
           send_outbox();
           PARAKIT_MPI_CHECK(MPI_Send(nullptr, 0, MPI_BYTE, 0, kFinished, c));
           break;

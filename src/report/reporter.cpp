@@ -288,15 +288,19 @@ Record context_record(const Context& context, const std::vector<std::string>& ho
                   {"num_places", omp.num_places}}},
                 {"hosts", hosts},
                 {"timestamp_utc", sys::utc_timestamp()}};
-  // Under Slurm: which job, on which nodes. Counts and ids are numbers where Slurm wrote plain digits.
+  // Under Slurm: which job, on which nodes. Ids and counts are numbers, names stay strings.
   const auto slurm = sys::slurm_job();
   if (!slurm.empty()) {
+    static constexpr std::array<std::string_view, 9> kNumbers = {
+        "job_id",        "array_job_id", "array_task_id", "nodes",          "ntasks",
+        "cpus_per_task", "step_id",      "restart_count", "ntasks_per_node"};
     Record job = Record::object();
     for (const auto& [field, value] : slurm) {
-      const bool digits =
-          !value.empty() && value.size() < 19 &&
+      const bool number =
+          std::find(kNumbers.begin(), kNumbers.end(), field) != kNumbers.end() && !value.empty() &&
+          value.size() < 19 &&
           std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
-      if (digits && field != "job_name" && field != "node_list")
+      if (number)
         job[field] = std::stoll(value);
       else
         job[field] = value;

@@ -187,54 +187,105 @@ TEST(Farm, a_failing_worker_stops_its_rank_interrupts_the_running_pieces_and_is_
 TEST(Farm, a_drain_lets_running_pieces_finish_starts_no_more_and_the_next_farm_runs_cleanly) {
   const boost::mpi::communicator world;
   for (const Schedule schedule : {Schedule::kStatic, Schedule::kCyclic, Schedule::kDynamic}) {
-    constexpr std::uint64_t kPieces = 400;
-    std::atomic<std::uint64_t> started{0}, finished{0};
-    std::vector<std::uint64_t> recorded;
-    const auto work = [&](std::uint64_t p, const dist::FarmWorker& w) {
-      ++started;
-      dist::FarmRecord r;
-      r.piece = p;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      ++finished;
-      w.emit(r);
-    };
-    const auto sink = [&](const dist::FarmRecord& r, const dist::FarmResult&) {
-      recorded.push_back(r.piece);
-    };
-    // Rank 0 drains once 20 pieces have been recorded, well before the 400 x 10 ms are done.
-    const auto result = dist::run_farm(world, kPieces,
-                                       {.schedule = schedule,
-                                        .chunk = 1,
-                                        .threads = 2,
-                                        .interrupt = {},
-                                        .drain = [&] { return recorded.size() >= 20; }},
-                                       work, sink);
-    const std::uint64_t all_started =
-        boost::mpi::all_reduce(world, started.load(), std::plus<std::uint64_t>());
-    const std::uint64_t all_finished =
-        boost::mpi::all_reduce(world, finished.load(), std::plus<std::uint64_t>());
-    EXPECT_EQ(all_started, all_finished) << "every piece that started finished";
-    if (world.rank() == 0) {
-      EXPECT_TRUE(result.drained);
-      EXPECT_EQ(result.records.size(), all_finished) << "and was recorded";
-      EXPECT_GE(all_finished, 20U);
-      EXPECT_LT(all_finished, kPieces / 2) << "no new pieces after the drain";
-      std::sort(recorded.begin(), recorded.end());
-      EXPECT_EQ(std::adjacent_find(recorded.begin(), recorded.end()), recorded.end()) << "none twice";
-    }
-    // No message of the drained farm is left over: the next farm runs every piece once.
-    const auto again = dist::run_farm(
-        world, 9,
-        {.schedule = schedule, .chunk = 1, .threads = 1, .interrupt = {}, .drain = [] { return false; }},
-        [](std::uint64_t p, const dist::FarmWorker& w) {
-          dist::FarmRecord r;
-          r.piece = p;
-          w.emit(r);
-        },
-        [](const dist::FarmRecord&, const dist::FarmResult&) {});
-    if (world.rank() == 0) {
-      EXPECT_EQ(again.records.size(), 9U);
-      EXPECT_FALSE(again.drained);
+    // chunk 4: pieces handed out but not started when the drain comes are dropped, not lost.
+    for (const std::uint64_t chunk : {1U, 4U}) {
+      constexpr std::uint64_t kPieces = 400;
+      std::atomic<std::uint64_t> started{0}, finished{0};
+      std::vector<std::uint64_t> recorded;
+      const auto work = [&](std::uint64_t p, const dist::FarmWorker& w) {
+        ++started;
+        dist::FarmRecord r;
+        r.piece = p;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        ++finished;
+        w.emit(r);
+      };
+      const auto sink = [&](const dist::FarmRecord& r, const dist::FarmResult&) {
+        recorded.push_back(r.piece);
+      };
+      // Rank 0 drains once 20 pieces have been recorded, well before the 400 x 10 ms are done.
+      const auto result = dist::run_farm(world, kPieces,
+                                         {.schedule = schedule,
+                                          .chunk = chunk,
+                                          .threads = 2,
+                                          .interrupt = {},
+                                          .drain = [&] { return recorded.size() >= 20; }},
+                                         work, sink);
+      const std::uint64_t all_started =
+          boost::mpi::all_reduce(world, started.load(), std::plus<std::uint64_t>());
+      const std::uint64_t all_finished =
+          boost::mpi::all_reduce(world, finished.load(), std::plus<std::uint64_t>());
+      EXPECT_EQ(all_started, all_finished) << "every piece that started finished";
+      if (world.rank() == 0) {
+        EXPECT_TRUE(result.drained);
+        EXPECT_EQ(result.records.size(), all_finished) << "and was recorded";
+        EXPECT_GE(all_finished, 20U);
+        EXPECT_LT(all_finished, kPieces / 2) << "no new pieces after the drain";
+        std::sort(recorded.begin(), recorded.end());
+        EXPECT_EQ(std::adjacent_find(recorded.begin(), recorded.end()), recorded.end()) << "none twice";
+      }
+      // No message of the drained farm is left over: the next farm runs every piece once.
+      const auto again = dist::run_farm(
+          world, 9,
+          {.schedule = schedule,
+           .chunk = chunk,
+           .threads = 1,
+           .interrupt = {},
+           .drain = [] { return false; }},
+          [](std::uint64_t p, const dist::FarmWorker& w) {
+            dist::FarmRecord r;
+            r.piece = p;
+            w.emit(r);
+          },
+          [](const dist::FarmRecord&, const dist::FarmResult&) {});
+      if (world.rank() == 0) {
+        EXPECT_EQ(again.records.size(), 9U);
+        EXPECT_FALSE(again.drained);
+      }
     }
   }
+}
+
+TEST(Farm, a_drain_before_the_start_runs_nothing_and_one_at_the_end_loses_nothing) {
+  const boost::mpi::communicator world;
+  std::atomic<std::uint64_t> runs{0};
+  const auto work = [&](std::uint64_t p, const dist::FarmWorker& w) {
+    ++runs;
+    dist::FarmRecord r;
+    r.piece = p;
+    w.emit(r);
+  };
+  const auto none = [](const dist::FarmRecord&, const dist::FarmResult&) {};
+  const auto before = dist::run_farm(world, 50,
+                                     {.schedule = Schedule::kDynamic,
+                                      .chunk = 1,
+                                      .threads = 2,
+                                      .interrupt = {},
+                                      .drain = [] { return true; }},
+                                     work, none);
+  EXPECT_EQ(boost::mpi::all_reduce(world, runs.load(), std::plus<std::uint64_t>()), 0U);
+  if (world.rank() == 0) {
+    EXPECT_TRUE(before.drained);
+    EXPECT_TRUE(before.records.empty());
+  }
+  // A drain that fires only once every piece has been recorded (some ranks finished long before):
+  // every piece ran once, and no drain message is left behind for the next farm.
+  runs = 0;
+  std::uint64_t seen = 0;
+  const auto late = dist::run_farm(world, 30,
+                                   {.schedule = Schedule::kCyclic,
+                                    .chunk = 1,
+                                    .threads = 1,
+                                    .interrupt = {},
+                                    .drain = [&] { return seen >= 30; }},
+                                   work, [&](const dist::FarmRecord&, const dist::FarmResult&) { ++seen; });
+  EXPECT_EQ(boost::mpi::all_reduce(world, runs.load(), std::plus<std::uint64_t>()), 30U);
+  if (world.rank() == 0) {
+    EXPECT_EQ(late.records.size(), 30U);
+  }
+  runs = 0;
+  dist::run_farm(world, 8,
+                 {.schedule = Schedule::kDynamic, .chunk = 2, .threads = 1, .interrupt = {}, .drain = {}},
+                 work, none);
+  EXPECT_EQ(boost::mpi::all_reduce(world, runs.load(), std::plus<std::uint64_t>()), 8U);
 }

@@ -233,8 +233,8 @@ INSTANTIATE_TEST_SUITE_P(
                         "--resume needs --joblog",
                         255},
             MapBadInput{
-                {"map", "exec", "--tasks", "@DIR/bad.txt", "--stop-file", "DIR/bad.txt", "--", "echo"},
-                "the file exists already, so no task would start",
+                {"map", "exec", "--tasks", "@DIR/bad.txt", "--stop-file", "DIR/none/stop", "--", "echo"},
+                "is in no existing directory, so it could never appear",
                 255}),
         ::testing::Values(0, 2)));
 

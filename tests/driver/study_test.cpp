@@ -217,18 +217,51 @@ TEST(Scale, records_from_runs_made_elsewhere_give_the_table_and_plots) {
   EXPECT_EQ(record["rows"][0]["median_s"], one["timing"]["median_s"]);
   EXPECT_TRUE(is_png(prefix.string() + "-speedup.png"));
 
-  // Two records of one core count, another kernel's record, or an empty directory: refused.
-  std::filesystem::copy_file(records / "point-1.json", records / "again.json");
-  const ProcessResult twice =
+  // The collector can run again: the study's own record beside the points is not a point.
+  write_file(records / "strong.json", r.out);
+  const ProcessResult again =
       run_process(parakit_cmd({"scale", "strong", "pi", "--records", records.string()}));
-  EXPECT_EQ(twice.exit_code, 2);
-  EXPECT_NE(twice.err.find("two records in"), std::string::npos) << twice.err;
-  const ProcessResult other =
-      run_process(parakit_cmd({"scale", "strong", "stats", "--records", records.string()}));
-  EXPECT_NE(other.err.find("is a run of pi, not stats"), std::string::npos) << other.err;
-  const ProcessResult empty = run_process(
-      parakit_cmd({"scale", "strong", "pi", "--records", dir.path().string() + "/strong-nothing"}));
-  EXPECT_NE(empty.err.find("is not a directory"), std::string::npos) << empty.err;
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+
+  // Two records of one core count, another kernel's record, weak scaling over unequal work per core,
+  // a directory without records, or none at all: refused, one line, exit 2.
+  const auto refused = [](const std::vector<std::string>& args, const std::string& message) {
+    const ProcessResult bad = run_process(parakit_cmd(args));
+    EXPECT_EQ(bad.exit_code, 2) << bad.err;
+    EXPECT_NE(bad.err.find(message), std::string::npos) << bad.err;
+    EXPECT_EQ(parakit::test::count_lines_starting_with(bad.err, "parakit"), 1) << bad.err;
+  };
+  refused({"scale", "weak", "pi", "--records", records.string()},
+          "weak scaling needs the same work per core");
+  refused({"scale", "strong", "stats", "--records", records.string()}, "is a run of pi, not stats");
+  refused({"scale", "strong", "pi", "--records", records.string(), "--repeat", "3"},
+          "--repeat: not with --records");
+  std::filesystem::copy_file(records / "point-1.json", records / "again.json");
+  refused({"scale", "strong", "pi", "--records", records.string()}, "two records in");
+  std::filesystem::create_directories(dir.path() / "empty");
+  refused({"scale", "strong", "pi", "--records", (dir.path() / "empty").string()}, "no *.json in");
+  refused({"scale", "strong", "pi", "--records", (dir.path() / "none").string()}, "is not a directory");
+}
+
+// One point of a job array: `scale --point I` runs the I-th core count with the study's layout and
+// (weak) work, and prints that run's record.
+TEST(Scale, point_runs_one_core_count_with_the_studys_layout_and_work) {
+  const ProcessResult r = run_process(parakit_cmd(
+      {"scale", "weak", "pi", "--samples", "1e6", "--cores", "1,2", "--mode", "hybrid", "--threads-per-rank",
+       "2", "--point", "1", "--repeat", "2", "--warmup", "0", "--format", "json"}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto record = nlohmann::json::parse(r.out);
+  EXPECT_EQ(record["schema"], "parakit.run/1");
+  EXPECT_EQ(record["ranks"], 1);
+  EXPECT_EQ(record["threads_per_rank"], 2);
+  EXPECT_EQ(record["samples"], 2000000) << "weak: twice the work on 2 cores";
+  EXPECT_EQ(record["timing"]["repeat"], 2);
+  const ProcessResult bad =
+      run_process(parakit_cmd({"scale", "strong", "pi", "--cores", "1,2", "--point", "2"}));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--point: 2 is not an index of the 2 core counts (accepted: 0 to 1)"),
+            std::string::npos)
+      << bad.err;
 }
 
 TEST(Scale, weak_scaling_gives_every_core_the_same_work) {

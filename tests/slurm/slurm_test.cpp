@@ -87,6 +87,20 @@ std::set<std::string> hosts_of(const json& record) {
   return hosts;
 }
 
+// "0-2,5" -> {0, 1, 2, 5}.
+std::set<int> cpu_set(const std::string& list) {
+  std::set<int> cpus;
+  std::istringstream in(list);
+  for (std::string part; std::getline(in, part, ',');) {
+    const auto dash = part.find('-');
+    const int first = std::stoi(part.substr(0, dash));
+    const int last = dash == std::string::npos ? first : std::stoi(part.substr(dash + 1));
+    for (int cpu = first; cpu <= last; ++cpu)
+      cpus.insert(cpu);
+  }
+  return cpus;
+}
+
 // The checks every run record made under Slurm must pass: its job, its nodes, each thread's CPUs.
 void expect_slurm_record(const json& record, const Job& job, int ranks, int threads) {
   EXPECT_EQ(record["ranks"], ranks);
@@ -94,10 +108,18 @@ void expect_slurm_record(const json& record, const Job& job, int ranks, int thre
   const json& slurm = record["context"]["slurm"];
   EXPECT_EQ(std::to_string(slurm.value("job_id", 0)), job.id);
   EXPECT_FALSE(slurm.value("node_list", "").empty());
+  // Bound: each thread on CPUs of its own, all among the rank's.
   for (const auto& rank : record["per_rank"]) {
     ASSERT_EQ(rank["thread_cpus"].size(), static_cast<std::size_t>(threads)) << rank.dump();
-    for (const auto& cpus : rank["thread_cpus"])
-      EXPECT_FALSE(cpus.get<std::string>().empty()) << rank.dump();
+    const std::set<int> mine = cpu_set(rank["cpus"].get<std::string>());
+    std::set<int> seen;
+    for (const auto& cpus : rank["thread_cpus"]) {
+      const std::set<int> thread = cpu_set(cpus.get<std::string>());
+      EXPECT_FALSE(thread.empty()) << rank.dump();
+      for (const int cpu : thread) {
+        EXPECT_TRUE(mine.count(cpu) == 1 && seen.insert(cpu).second) << rank.dump();
+      }
+    }
   }
 }
 
@@ -177,27 +199,59 @@ TEST(SlurmScaling, strong_over_two_nodes_and_weak_on_one_inside_one_allocation) 
   EXPECT_EQ(w["rows"][1]["work"], 2e7) << "weak: 2 cores, twice the work";
 }
 
+// slurm/submit-scaling-array.sh with --wait: the array's points, then the collector; its output says
+// the array job id.
+ProcessResult submit_array(const fs::path& dir, const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"env",
+                                "-u",
+                                "OMPI_MCA_btl",
+                                "OMPI_MCA_btl=self,vader,tcp",
+                                std::string("PARAKIT=") + PARAKIT_EXE,
+                                "PARAKIT_RESULTS=" + (dir / "results").string(),
+                                "bash",
+                                "-c",
+                                "cd \"$0\" && exec \"$@\"",
+                                dir.string(),
+                                kTemplates + "submit-scaling-array.sh"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_process(argv, 180.0);
+}
+
+std::string array_id(const std::string& out) {
+  const auto at = out.find("array job ");
+  return at == std::string::npos ? "" : out.substr(at + 10, out.find(':', at) - at - 10);
+}
+
 TEST(SlurmScaling, job_array_runs_one_point_per_task_and_the_collector_makes_the_table) {
   TempDir dir;
-  const ProcessResult r = run_process(
-      {"env", "-u", "OMPI_MCA_btl", "OMPI_MCA_btl=self,vader,tcp", std::string("PARAKIT=") + PARAKIT_EXE,
-       "PARAKIT_RESULTS=" + (dir.path() / "results").string(), "bash", "-c",
-       "cd \"$0\" && exec \"$1\" strong --cores 1,2 --wait -- pi --samples 2e7 --repeat 2 --warmup 0",
-       dir.path().string(), kTemplates + "submit-scaling-array.sh"},
-      180.0);
+  const ProcessResult r = submit_array(dir.path(), {"strong", "--cores", "1,2", "--wait", "--", "pi",
+                                                    "--samples", "2e7", "--repeat", "2", "--warmup", "0"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  const std::string array =
-      r.out.substr(r.out.find("array job ") + 10, r.out.find(':') - r.out.find("array job ") - 10);
-  const fs::path out = dir.path() / "results" / array;
-  EXPECT_TRUE(fs::exists(out / "point-00001.json"));
-  EXPECT_TRUE(fs::exists(out / "point-00002.json"));
+  const fs::path out = dir.path() / "results" / array_id(r.out);
   const json table = read_json(out / "strong.json");
   ASSERT_EQ(table["rows"].size(), 2U) << r.out;
   EXPECT_EQ(table["rows"][0]["cores"], 1);
   EXPECT_EQ(table["rows"][1]["cores"], 2);
-  const json point = read_json(out / "point-00002.json");
-  EXPECT_EQ(point["context"]["slurm"]["array_job_id"].dump(), array);
+  EXPECT_EQ(table["repeat"], 2) << "what the records say";
+  const json point = read_json(out / "point-00001.json");
+  EXPECT_EQ(point["context"]["slurm"]["array_job_id"].dump(), array_id(r.out));
+  EXPECT_EQ(point["context"]["slurm"]["array_task_id"], 1);
+  EXPECT_EQ(point["ranks"], 2);
   EXPECT_EQ(point["result"]["inside"], plain_pi({"--samples", "2e7"})["result"]["inside"]);
+
+  // Weak scaling in hybrid mode: parakit gives each point its layout (1 core: 1x1; 2 cores: 1x2 with
+  // --threads-per-rank 2) and its work (--samples per core times the cores), as `parakit scale` would.
+  const ProcessResult weak =
+      submit_array(dir.path(), {"weak", "--cores", "1,2", "--mode", "hybrid", "--threads-per-rank", "2",
+                                "--wait", "--", "pi", "--samples", "1e7", "--repeat", "2", "--warmup", "0"});
+  ASSERT_EQ(weak.exit_code, 0) << weak.out << weak.err;
+  const json w = read_json(dir.path() / "results" / array_id(weak.out) / "weak.json");
+  ASSERT_EQ(w["rows"].size(), 2U) << weak.out;
+  EXPECT_EQ(w["rows"][0]["work"], 1e7);
+  EXPECT_EQ(w["rows"][1]["work"], 2e7);
+  EXPECT_EQ(w["rows"][1]["ranks"], 1);
+  EXPECT_EQ(w["rows"][1]["threads"], 2);
+  EXPECT_EQ(w["mode"], "threads") << "1x1 and 1x2: what the records show";
 }
 
 TEST(SlurmStats, reads_a_shared_file_on_two_nodes_with_the_result_of_a_plain_run) {

@@ -82,9 +82,10 @@ struct FarmOptions {
   /// Called when the farm stops early (a worker or the sink threw), before the workers are joined:
   /// it should make the pieces still running end soon (`map exec` kills their commands).
   std::function<void()> interrupt;
-  /// Polled on rank 0's main thread (every 50 ms): once it returns true the farm drains. No
-  /// worker starts another piece, the pieces running finish and are recorded, and run_farm returns
-  /// normally with the rest not run (FarmResult::drained). `map exec --stop-file` uses it to end a
+  /// Asked on rank 0 before the start and then every 50 ms: once it returns true the farm drains. No
+  /// worker starts another piece (pieces already handed out but not started are dropped), the pieces
+  /// running finish and are recorded, and run_farm returns normally with the rest not run
+  /// (FarmResult::drained). `map exec --stop-file` uses it to end a
   /// job cleanly before its time limit.
   std::function<bool()> drain;
 };
@@ -95,7 +96,9 @@ struct FarmResult {
   std::vector<RankInfo> per_rank;   ///< host, pid, threads and CPUs of each rank (compute_s unset)
   double start_unix_s = 0.0;        ///< the common start as Unix time (rank 0's clock)
   double elapsed_s = 0.0;           ///< from the common start until rank 0 had every record
-  bool drained = false;             ///< options.drain stopped the farm before every piece was given out
+  /// options.drain fired (before the start, or while the farm ran): pieces without a record were never
+  /// started. Without a drain every piece has a record.
+  bool drained = false;
 };
 
 /// @brief Runs pieces 0 .. @p pieces - 1 over all ranks and threads of @p comm under @p options.
