@@ -29,6 +29,20 @@ std::uint64_t piece_value(std::uint64_t p) {
   return kernels::count_inside(kernels::task_stream_seed(7, p), 0, 1000 + p);
 }
 
+// A farm whose pieces do nothing but report: after an earlier farm, it shows whether anything of that
+// one (a message, a flag) is left over.
+dist::FarmResult reporting_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
+                                const dist::FarmOptions& options) {
+  return dist::run_farm(
+      world, pieces, options,
+      [](std::uint64_t p, const dist::FarmWorker& w) {
+        dist::FarmRecord r;
+        r.piece = p;
+        w.emit(r);
+      },
+      [](const dist::FarmRecord&, const dist::FarmResult&) {});
+}
+
 }  // namespace
 
 TEST(Farm, every_piece_runs_exactly_once_under_every_schedule_and_layout) {
@@ -171,14 +185,8 @@ TEST(Farm, a_failing_worker_stops_its_rank_interrupts_the_running_pieces_and_is_
   EXPECT_TRUE(interrupted);
   // The farm talks on a communicator of its own: a new one runs cleanly after the failed one.
   world.barrier();
-  const auto result = dist::run_farm(
-      world, 7, {.schedule = Schedule::kDynamic, .chunk = 1, .threads = 1, .interrupt = {}, .drain = {}},
-      [](std::uint64_t p, const dist::FarmWorker& w) {
-        dist::FarmRecord r;
-        r.piece = p;
-        w.emit(r);
-      },
-      [](const dist::FarmRecord&, const dist::FarmResult&) {});
+  const auto result = reporting_farm(
+      world, 7, {.schedule = Schedule::kDynamic, .chunk = 1, .threads = 1, .interrupt = {}, .drain = {}});
   if (world.rank() == 0) {
     EXPECT_EQ(result.records.size(), 7U);
   }
@@ -225,19 +233,10 @@ TEST(Farm, a_drain_lets_running_pieces_finish_starts_no_more_and_the_next_farm_r
         EXPECT_EQ(std::adjacent_find(recorded.begin(), recorded.end()), recorded.end()) << "none twice";
       }
       // No message of the drained farm is left over: the next farm runs every piece once.
-      const auto again = dist::run_farm(
-          world, 9,
-          {.schedule = schedule,
-           .chunk = chunk,
-           .threads = 1,
-           .interrupt = {},
-           .drain = [] { return false; }},
-          [](std::uint64_t p, const dist::FarmWorker& w) {
-            dist::FarmRecord r;
-            r.piece = p;
-            w.emit(r);
-          },
-          [](const dist::FarmRecord&, const dist::FarmResult&) {});
+      const auto again = reporting_farm(
+          world, 9, {.schedule = schedule, .chunk = chunk, .threads = 1, .interrupt = {}, .drain = [] {
+                       return false;
+                     }});
       if (world.rank() == 0) {
         EXPECT_EQ(again.records.size(), 9U);
         EXPECT_FALSE(again.drained);

@@ -43,22 +43,25 @@ std::string field(const std::string& line, const std::string& key) {
   return line.substr(start, line.find(' ', start) - start);
 }
 
-// sbatch --wait in @p dir (results in dir/results/<jobid>), with parakit found through $PARAKIT and
-// Open MPI allowed to talk TCP between the fake nodes; at most @p timeout_s, so that a job that can
-// never run fails the test instead of hanging it.
+// The environment jobs are submitted with (sbatch exports it to them): parakit found through
+// $PARAKIT, results in @p dir/results, and Open MPI allowed to talk TCP between the fake nodes (the
+// tests' own setting allows shared memory only).
+std::vector<std::string> job_environment(const fs::path& dir) {
+  return {"env",
+          "-u",
+          "OMPI_MCA_btl",
+          "OMPI_MCA_btl=self,vader,tcp",
+          "OMPI_MCA_btl_tcp_if_include=lo",
+          "OMPI_MCA_oob_tcp_if_include=lo",
+          std::string("PARAKIT=") + PARAKIT_EXE,
+          "PARAKIT_RESULTS=" + (dir / "results").string()};
+}
+
+// sbatch --wait in @p dir (results in dir/results/<jobid>), at most @p timeout_s, so that a job that
+// can never run fails the test instead of hanging it.
 Job submit(const fs::path& dir, const std::vector<std::string>& args, double timeout_s = 120.0) {
-  std::vector<std::string> argv{"env",
-                                "-u",
-                                "OMPI_MCA_btl",
-                                "OMPI_MCA_btl=self,vader,tcp",
-                                "OMPI_MCA_btl_tcp_if_include=lo",
-                                "OMPI_MCA_oob_tcp_if_include=lo",
-                                std::string("PARAKIT=") + PARAKIT_EXE,
-                                "PARAKIT_RESULTS=" + (dir / "results").string(),
-                                "sbatch",
-                                "--parsable",
-                                "--wait",
-                                "--chdir=" + dir.string()};
+  std::vector<std::string> argv = job_environment(dir);
+  argv.insert(argv.end(), {"sbatch", "--parsable", "--wait", "--chdir=" + dir.string()});
   argv.insert(argv.end(), args.begin(), args.end());
   const ProcessResult r = run_process(argv, timeout_s);
   EXPECT_FALSE(r.timed_out) << "sbatch --wait did not return within " << timeout_s << " s";
@@ -138,29 +141,35 @@ void expect_completed(const Job& job) {
 
 }  // namespace
 
-TEST(SlurmPi, one_node_two_ranks_gives_the_same_count_as_plain_mpiexec) {
+// pi.sbatch as submitted: nodes x ranks per node x threads per rank.
+struct PiJob {
+  int nodes;
+  int ranks_per_node;
+  int threads;
+};
+
+class SlurmPi : public ::testing::TestWithParam<PiJob> {};
+
+TEST_P(SlurmPi, runs_its_layout_on_distinct_hosts_with_the_count_of_plain_mpiexec) {
+  const PiJob p = GetParam();
   TempDir dir;
-  const Job job = submit(dir.path(), {"--nodes=1", "--ntasks-per-node=2", "--cpus-per-task=1",
+  const Job job = submit(dir.path(), {"--nodes=" + std::to_string(p.nodes),
+                                      "--ntasks-per-node=" + std::to_string(p.ranks_per_node),
+                                      "--cpus-per-task=" + std::to_string(p.threads),
                                       kTemplates + "pi.sbatch", "--samples", "3e7", "--repeat", "2"});
   expect_completed(job);
   const json record = read_json(dir.path() / "results" / job.id / "pi.json");
-  expect_slurm_record(record, job, 2, 1);
-  EXPECT_EQ(hosts_of(record).size(), 1U);
+  expect_slurm_record(record, job, p.nodes * p.ranks_per_node, p.threads);
+  EXPECT_EQ(hosts_of(record).size(), static_cast<std::size_t>(p.nodes)) << record["per_rank"].dump();
+  EXPECT_EQ(record["context"]["slurm"]["nodes"], p.nodes);
   EXPECT_EQ(record["result"]["inside"], plain_pi({"--samples", "3e7"})["result"]["inside"]);
-  EXPECT_NE(job.output.find("parakit pi: 2 ranks x 1 thread"), std::string::npos) << job.output;
+  EXPECT_NE(job.output.find("parakit pi: " + std::to_string(p.nodes * p.ranks_per_node) + " ranks"),
+            std::string::npos)
+      << job.output;
 }
 
-TEST(SlurmPi, two_nodes_hybrid_run_on_distinct_hosts_with_the_same_count) {
-  TempDir dir;
-  const Job job = submit(dir.path(), {"--nodes=2", "--ntasks-per-node=1", "--cpus-per-task=2",
-                                      kTemplates + "pi.sbatch", "--samples", "3e7", "--repeat", "2"});
-  expect_completed(job);
-  const json record = read_json(dir.path() / "results" / job.id / "pi.json");
-  expect_slurm_record(record, job, 2, 2);
-  EXPECT_EQ(hosts_of(record).size(), 2U) << record["per_rank"].dump();
-  EXPECT_EQ(record["context"]["slurm"]["nodes"], 2);
-  EXPECT_EQ(record["result"]["inside"], plain_pi({"--samples", "3e7"})["result"]["inside"]);
-}
+// One node with two ranks; two nodes with one hybrid rank each.
+INSTANTIATE_TEST_SUITE_P(Templates, SlurmPi, ::testing::Values(PiJob{1, 2, 1}, PiJob{2, 1, 2}));
 
 TEST(SlurmCompare, compares_the_layouts_of_the_allocation_with_srun) {
   TempDir dir;
@@ -202,17 +211,9 @@ TEST(SlurmScaling, strong_over_two_nodes_and_weak_on_one_inside_one_allocation) 
 // slurm/submit-scaling-array.sh with --wait: the array's points, then the collector; its output says
 // the array job id.
 ProcessResult submit_array(const fs::path& dir, const std::vector<std::string>& args) {
-  std::vector<std::string> argv{"env",
-                                "-u",
-                                "OMPI_MCA_btl",
-                                "OMPI_MCA_btl=self,vader,tcp",
-                                std::string("PARAKIT=") + PARAKIT_EXE,
-                                "PARAKIT_RESULTS=" + (dir / "results").string(),
-                                "bash",
-                                "-c",
-                                "cd \"$0\" && exec \"$@\"",
-                                dir.string(),
-                                kTemplates + "submit-scaling-array.sh"};
+  std::vector<std::string> argv = job_environment(dir);
+  argv.insert(argv.end(), {"bash", "-c", "cd \"$0\" && exec \"$@\"", dir.string(),
+                           kTemplates + "submit-scaling-array.sh"});
   argv.insert(argv.end(), args.begin(), args.end());
   return run_process(argv, 180.0);
 }
