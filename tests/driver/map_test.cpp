@@ -498,6 +498,19 @@ TEST(MapExec, a_stop_file_ends_the_farm_cleanly_and_resume_runs_each_remaining_t
         << "task " << task << " started " << n << " times, ended " << ends[task];
 }
 
+TEST(MapExec, a_stop_file_there_at_the_start_runs_no_task) {
+  TempDir dir;
+  const auto stop = dir.path() / "stop", done = dir.path() / "done.txt";
+  write_file(stop, "");
+  const ProcessResult r = run_process(
+      parakit_cmd({"map", "exec", "--tasks", numbers_file(dir.path() / "t.txt", 5), "--threads", "2",
+                   "--stop-file", stop.string(), "--format", "json", "--", "echo {} >> " + done.string()},
+                  2));
+  EXPECT_EQ(r.exit_code, 102) << r.err;
+  EXPECT_EQ(json::parse(r.out)["result"]["not_run"], 5);
+  EXPECT_FALSE(fs::exists(done)) << "no task ran";
+}
+
 // parakit info: one entry per rank x thread, each on a CPU it may run on.
 TEST(Info, one_line_per_rank_and_thread_with_valid_cpus) {
   for (const int ranks : {0, 1, 2, 3}) {
