@@ -54,12 +54,24 @@ for c in "${list[@]}"; do
   if [ "$c" -gt "$largest" ]; then largest=$c; fi
 done
 kernel=$1
-# Every array task gets the largest point's CPUs on one node, so each point runs alone.
+# Every array task asks for the largest point's CPUs on one node (and the node alone: --exclusive).
 array=$(sbatch --parsable --array=0-$((${#list[@]} - 1))"$limit" --ntasks="$largest" \
   "$here/scaling-point.sbatch" "$scaling" "$@" "${args[@]}")
 array=${array%%;*}
 echo "array job $array: ${#list[@]} points on $cores cores"
 results=${PARAKIT_RESULTS:-$PWD/results}/$array
 echo "collector: table and plots in $results"
-sbatch --parsable "${wait[@]}" --dependency=afterok:"$array" --kill-on-invalid-dep=yes \
-  "$here/scaling-collect.sbatch" "$scaling" "$kernel" "$results"
+rc=0
+collector=$(sbatch --parsable "${wait[@]}" --dependency=afterok:"$array" --kill-on-invalid-dep=yes \
+  "$here/scaling-collect.sbatch" "$scaling" "$kernel" "$results") || rc=$?
+collector=${collector%%;*}
+echo "collector job $collector"
+if [ ${#wait[@]} -gt 0 ]; then
+  # A collector cancelled because a point failed ends with exit code 0: ask Slurm how it ended.
+  state=$(scontrol show job -o "$collector" 2>/dev/null | grep -o 'JobState=[A-Z_]*' || true)
+  if [ -n "$state" ] && [ "$state" != JobState=COMPLETED ]; then
+    echo "$0: the collector ended ${state#JobState=}: a point failed (see parakit-point-${array}_*.out)" >&2
+    exit 1
+  fi
+fi
+exit "$rc"

@@ -738,7 +738,19 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
       const auto kernel_options = kind == study::Scaling::kWeak
                                       ? scaled_work(o, static_cast<std::uint64_t>(layout.cores()))
                                       : o.kernel_options;
-      print(launch_kernel(o, "parakit scale", layout, kernel_options).record, o);
+      const nlohmann::json run = launch_kernel(o, "parakit scale", layout, kernel_options).record;
+      if (o.format == report::Format::kText && o.output.empty()) {
+        // The record goes to --json; the terminal (a job's output file) gets one line about it.
+        if (o.progress) std::cerr << "\r\033[K" << std::flush;
+        std::cout << fmt::format(
+            "parakit scale {}: point {} of {}: {} cores as {}, median {:.6g} s over {} repeats{}\n",
+            args.front(), i, layouts.size(), layout.cores(), study::layout_name(layout),
+            run["timing"].value("median_s", 0.0), run["timing"].value("repeat", 0),
+            o.json.empty() ? " (give --json FILE for the record)" : "; record in " + o.json);
+        if (!o.json.empty()) report::write_file_atomically(o.json, run.dump() + "\n", "--json");
+      } else {
+        print(run, o);
+      }
       return 0;
     }
     for (const auto& layout : layouts) {
@@ -764,8 +776,9 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
       {"unit", o.kernel->unit},
       {"repeat", o.repeat},
       {"warmup", o.warmup},
-      {"launcher", values.count("records") != 0 ? "none: records in " + values["records"].as<std::string>()
-                                                : o.launch.description},
+      {"launcher", values.count("records") != 0
+                       ? "records from " + values["records"].as<std::string>() + " (launched elsewhere)"
+                       : o.launch.description},
       {"available_cores", o.launch.available_cores}};
   record["rows"] = table["rows"];
   record["fit"] = table["fit"];
@@ -781,8 +794,8 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
     report::plot_csv(
         study::data_dir() + "/plot_scaling.gp", rows_csv(record),
         {{"speedup_png", o.plot + "-speedup.png"}, {"efficiency_png", o.plot + "-efficiency.png"}},
-        fmt::format("parakit scale {} {} {} ({})", scaling, o.kernel->name, joined(o.kernel_options),
-                    mode_name),
+        fmt::format("parakit scale {} {}{}{} ({})", scaling, o.kernel->name,
+                    o.kernel_options.empty() ? "" : " ", joined(o.kernel_options), mode_name),
         "--plot");
   }
   return 0;

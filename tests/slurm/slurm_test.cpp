@@ -253,6 +253,12 @@ TEST(SlurmScaling, job_array_runs_one_point_per_task_and_the_collector_makes_the
   EXPECT_EQ(w["rows"][1]["ranks"], 1);
   EXPECT_EQ(w["rows"][1]["threads"], 2);
   EXPECT_EQ(w["mode"], "threads") << "1x1 and 1x2: what the records show";
+
+  // A point that fails: the collector is cancelled, and --wait says so with a non-zero exit.
+  const ProcessResult failed = submit_array(
+      dir.path(), {"strong", "--cores", "1,2", "--mode", "bogus", "--wait", "--", "pi", "--samples", "1e6"});
+  EXPECT_NE(failed.exit_code, 0) << failed.out << failed.err;
+  EXPECT_NE(failed.err.find("a point failed"), std::string::npos) << failed.err;
 }
 
 TEST(SlurmStats, reads_a_shared_file_on_two_nodes_with_the_result_of_a_plain_run) {
