@@ -299,6 +299,22 @@ void check_same_result(const std::vector<nlohmann::json>& records, const std::ve
   }
 }
 
+// Where each layout's ranks and threads ran: per layout, each rank's host and each thread's CPUs (from
+// the runs' own records), so that a study made under Slurm says the binding of every rank x thread.
+report::Record bindings(const std::vector<nlohmann::json>& records, const std::vector<study::Point>& points) {
+  report::Record all = report::Record::array();
+  for (std::size_t i = 0; i < records.size() && i < points.size(); ++i) {
+    report::Record ranks = report::Record::array();
+    for (const auto& rank : records[i].value("per_rank", nlohmann::json::array())) {
+      ranks.push_back({{"rank", rank.value("rank", 0)},
+                       {"host", rank.value("host", "")},
+                       {"thread_cpus", rank.value("thread_cpus", nlohmann::json::array())}});
+    }
+    all.push_back({{"layout", points[i].label}, {"per_rank", ranks}});
+  }
+  return all;
+}
+
 // The study's context: its own command line, the MPI and build facts of the runs, every host used.
 report::Record study_context(const std::vector<std::string>& argv,
                              const std::vector<nlohmann::json>& records) {
@@ -605,6 +621,7 @@ int run_compare(const std::vector<std::string>& args, const std::vector<std::str
     record["warnings"].push_back(w);
   for (const auto& w : kernel_warnings)
     record["warnings"].push_back(w);
+  record["bindings"] = bindings(records, points);
   record["context"] = study_context(argv, records);
   print(record, o);
   if (!o.plot.empty()) {
@@ -788,6 +805,7 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
     record["warnings"].push_back(w);
   for (const auto& w : run_warnings(records, points))
     record["warnings"].push_back(w);
+  record["bindings"] = bindings(records, points);
   record["context"] = study_context(argv, records);
   print(record, o);
   if (!o.plot.empty()) {

@@ -182,6 +182,15 @@ TEST(SlurmCompare, compares_the_layouts_of_the_allocation_with_srun) {
   for (const auto& row : record["rows"])
     layouts.insert({row["ranks"].get<int>(), row["threads_per_rank"].get<int>()});
   EXPECT_EQ(layouts, (std::set<std::pair<int, int>>{{1, 1}, {1, 2}, {2, 1}})) << record["rows"].dump();
+  // The binding of every rank x thread of every layout.
+  ASSERT_EQ(record["bindings"].size(), 3U) << record.dump();
+  for (const auto& layout : record["bindings"]) {
+    const std::string name = layout["layout"].get<std::string>();  // "RxT"
+    const auto x = name.find('x');
+    EXPECT_EQ(layout["per_rank"].size(), std::stoul(name.substr(0, x))) << layout.dump();
+    for (const auto& rank : layout["per_rank"])
+      EXPECT_EQ(rank["thread_cpus"].size(), std::stoul(name.substr(x + 1))) << layout.dump();
+  }
   EXPECT_NE(record["launcher"].get<std::string>().find("srun"), std::string::npos) << record["launcher"];
   EXPECT_EQ(std::to_string(record["context"]["slurm"].value("job_id", 0)), job.id);
   EXPECT_TRUE(fs::exists(out / "compare.csv"));
