@@ -85,8 +85,12 @@ std::vector<std::vector<int>> team_thread_cpus(int threads) {
 }
 
 std::vector<int> team_allowed_cpus(int threads) {
+  return team_allowed_cpus(team_thread_cpus(threads));
+}
+
+std::vector<int> team_allowed_cpus(const std::vector<std::vector<int>>& per_thread) {
   std::vector<int> all;
-  for (const std::vector<int>& mine : team_thread_cpus(threads))
+  for (const std::vector<int>& mine : per_thread)
     all.insert(all.end(), mine.begin(), mine.end());
   std::sort(all.begin(), all.end());
   all.erase(std::unique(all.begin(), all.end()), all.end());

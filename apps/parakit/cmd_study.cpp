@@ -279,7 +279,6 @@ study::Point measure(const StudyOptions& o, const std::string& command, const st
                             record.value("threads_per_rank", 0)));
   }
   study::Point p = point_from_record(o, record);
-  p.runs = o.warmup + o.repeat;
   set_launch_cost(p, empty);
   p.wall_s = run.wall_s;
   p.oversubscribed = study::oversubscribed(o.launch, layout);
@@ -684,6 +683,7 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
     for (const char* suffix : {"-speedup.png", "-efficiency.png"})
       report::check_writable(o.plot + suffix, "--plot");
   }
+  check_tools(o);
   std::vector<study::Point> points;
   std::vector<nlohmann::json> records;
   std::vector<std::string> busy;
@@ -719,7 +719,6 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
         }
       }
     }
-    check_tools(o);
   } else {
     std::vector<int> cores;
     if (values.count("cores") != 0) {
@@ -742,7 +741,6 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
                       o.kernel->name, o.kernel->name));
     }
     if (kind == study::Scaling::kWeak) scaled_work(o, static_cast<std::uint64_t>(cores.back()));  // checks
-    check_tools(o);
     busy = busy_warning(o);
 
     if (values.count("point") != 0) {

@@ -39,6 +39,9 @@ std::vector<int> team_allowed_cpus(int threads);
 /// started or its affinity could not be read.
 std::vector<std::vector<int>> team_thread_cpus(int threads);
 
+/// @brief The union of @p per_thread (as team_thread_cpus gives it), ascending; allowed_cpus() if empty.
+std::vector<int> team_allowed_cpus(const std::vector<std::vector<int>>& per_thread);
+
 /// @brief A CPU list in the kernel's compact form, e.g. "0-3,6".
 std::string cpu_list(const std::vector<int>& cpus);
 

@@ -30,9 +30,11 @@ void check_same_on_all_ranks(const boost::mpi::communicator& comm, const std::ve
 }
 
 RankInfo this_rank(const boost::mpi::communicator& comm, int threads) {
-  const std::vector<int> cpus = sys::team_allowed_cpus(threads);
+  // One look at the team: each thread's CPUs, and their union.
+  const std::vector<std::vector<int>> per_thread = sys::team_thread_cpus(threads);
+  const std::vector<int> cpus = sys::team_allowed_cpus(per_thread);
   std::vector<std::string> thread_cpus;
-  for (const std::vector<int>& mine : sys::team_thread_cpus(threads))
+  for (const std::vector<int>& mine : per_thread)
     thread_cpus.push_back(sys::cpu_list(mine));
   RankInfo me;
   me.rank = comm.rank();
