@@ -104,7 +104,8 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
       "dataset", po::value<std::string>(), "HDF5: the path of a 1-D dataset, e.g. /value")(
       "type", po::value<std::string>(), "csv, binary or hdf5 (default: from the file name)")(
       "read", po::value<std::string>()->default_value("parallel"),
-      "root: rank 0 reads in chunks and scatters them; parallel: every rank reads its own part (MPI-IO)")(
+      "root: rank 0 reads in chunks and scatters them; parallel: every rank reads its own part (MPI-IO); "
+      "mmap (binary): every rank maps its own part and uses f64 values in place, from the page cache")(
       "chunk-size", po::value<std::string>()->default_value("4M"),
       "bytes read at a time by rank 0 under --read root, and by each rank from a CSV (K, M, G "
       "allowed): bounds rank 0's read buffer")(
@@ -118,10 +119,10 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
   po::variables_map values;
   const std::string usage =
       "Usage: mpirun -n P parakit stats FILE [--column NAME|INDEX] [--apply EXPR] [--bins N]\n"
-      "                                 [--read root|parallel] [options]\n"
+      "                                 [--read root|parallel|mmap] [options]\n"
       "What pandas.read_csv(FILE)[column].apply(f).describe() prints (count, mean, std, min, 25 %, 50 %,\n"
       "75 %, max), plus the missing values and a histogram, for CSV, raw binary and HDF5 files. The\n"
-      "numbers are the same, bit for bit, for every ranks x threads layout and both read strategies;\n"
+      "numbers are the same, bit for bit, for every ranks x threads layout and every read strategy;\n"
       "quantiles are exact (pandas' linear interpolation).";
   if (!parse_args(comm, args, "parakit stats", usage, options, values, &positional)) return 0;
   if (values.count("file") == 0) {
@@ -131,10 +132,12 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
   spec.path = values["file"].as<std::string>();
   spec.type = file_type(values, spec.path);
   const std::string read = values["read"].as<std::string>();
-  if (read != "root" && read != "parallel") {
-    throw UsageError("--read: '" + read + "' is not a read strategy (accepted: root, parallel)");
+  if (read != "root" && read != "parallel" && read != "mmap") {
+    throw UsageError("--read: '" + read + "' is not a read strategy (accepted: root, parallel, mmap)");
   }
-  spec.read = read == "root" ? dist::ReadStrategy::kRoot : dist::ReadStrategy::kParallel;
+  spec.read = read == "root"   ? dist::ReadStrategy::kRoot
+              : read == "mmap" ? dist::ReadStrategy::kMmap
+                               : dist::ReadStrategy::kParallel;
   spec.sep = separator(values["sep"].as<std::string>());
   spec.header = values.count("no-header") == 0;
   spec.skip_bad = values.count("skip-bad") != 0;
@@ -158,6 +161,12 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
   for (const char* o : {"column", "sep", "no-header", "skip-bad"})
     only_for(o, dist::FileType::kCsv);
   only_for("dtype", dist::FileType::kBinary);
+  if (spec.read == dist::ReadStrategy::kMmap && spec.type != dist::FileType::kBinary) {
+    throw UsageError(
+        fmt::format("--read mmap: only for binary input (this file is read as {}; accepted: "
+                    "--read root|parallel)",
+                    dist::file_type_name(spec.type)));
+  }
   spec.chunk_bytes = parse_bytes(values["chunk-size"].as<std::string>(), "--chunk-size");
   const int bins = values["bins"].as<int>();
   if (bins < 1 || bins > 1'000'000) {
@@ -184,7 +193,7 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
     const double t1 = MPI_Wtime();
     dist::PhaseTimes phases;
     phases.scatter_s = t1 - t0;
-    if (expression) expression->apply(column.values, threads);
+    if (expression) expression->apply(column.writable(), threads);
     phases.compute_s = MPI_Wtime() - t1;
     description = dist::describe(comm, column, describe_options, phases);
     phases.total_s = MPI_Wtime() - t0;

@@ -15,6 +15,7 @@
 #include <boost/mpi/collectives/gather.hpp>
 #include <boost/serialization/string.hpp>
 #include <boost/serialization/vector.hpp>
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <hdf5.h>
 #include <mpi.h>
@@ -698,6 +699,70 @@ LocalColumn read_binary_parallel(const boost::mpi::communicator& comm, const Inp
   return out;
 }
 
+// A read-only mapping of part of a file, unmapped when the last column that uses it goes.
+struct Mapping {
+  void* address = MAP_FAILED;
+  std::size_t length = 0;
+  Mapping() = default;
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping() {
+    if (address != MAP_FAILED) ::munmap(address, length);
+  }
+};
+
+// --read mmap: this rank's whole blocks (block_range), mapped from the file. f64 values are used where
+// they lie, in the page cache: no copy, no column memory, no page zeroing. Other types are converted
+// from the mapping into the column by the rank's threads.
+LocalColumn read_binary_mapped(const boost::mpi::communicator& comm, const InputSpec& spec, std::uint64_t n,
+                               std::uint64_t size, int threads, ReadInfo& info) {
+  const double t0 = now_s();
+  const auto [first, last] = block_range(n, comm.rank(), comm.size());
+  LocalColumn out;
+  if (last > first) {
+    const std::size_t width = dtype_bytes(spec.dtype);
+    const int fd = ::open(spec.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      throw Error(
+          fmt::format("{}: cannot open it on rank {} ({})", spec.path, comm.rank(), std::strerror(errno)));
+    struct stat st {};
+    const bool same_size = ::fstat(fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) == size;
+    const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    const std::uint64_t begin = first * width, start = begin / page * page;
+    auto mapping = std::make_shared<Mapping>();
+    mapping->length = static_cast<std::size_t>(last * width - start);
+    if (same_size) {
+      mapping->address =
+          ::mmap(nullptr, mapping->length, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(start));
+    }
+    const int mmap_errno = errno;
+    ::close(fd);
+    if (!same_size) throw Error(spec.path + ": the file changed size while it was read");
+    if (mapping->address == MAP_FAILED) {
+      throw Error(fmt::format("{}: mmap failed on rank {} ({}; accepted instead: --read parallel)", spec.path,
+                              comm.rank(), std::strerror(mmap_errno)));
+    }
+    const char* raw = static_cast<const char*>(mapping->address) + (begin - start);
+    const std::size_t count = last - first;
+    if (spec.dtype == Dtype::kF64 && reinterpret_cast<std::uintptr_t>(raw) % alignof(double) == 0) {
+      out.view = {reinterpret_cast<const double*>(raw), count};
+      out.mapping = std::move(mapping);
+    } else {
+      reserve_huge(out.values, count);
+      out.values.resize(count);
+      const std::size_t pieces = (count + kBlock - 1) / kBlock;
+#pragma omp parallel for schedule(static) num_threads(threads)
+      for (std::size_t p = 0; p < pieces; ++p) {
+        const std::size_t from = p * kBlock, k = std::min<std::size_t>(kBlock, count - from);
+        to_doubles(raw + from * width, k, spec.dtype, out.values.data() + from);
+      }
+    }
+    out.segments.push_back({first, 0, count});
+  }
+  info.read_s += now_s() - t0;
+  return out;
+}
+
 LocalColumn read_hdf5_parallel(const boost::mpi::communicator& comm, const InputSpec& spec, std::uint64_t n,
                                ReadInfo& info) {
   const double t0 = now_s();
@@ -767,6 +832,15 @@ LocalColumn read_rows_root(const boost::mpi::communicator& comm, const InputSpec
 }
 
 }  // namespace
+
+std::span<double> LocalColumn::writable() {
+  if (mapping) {
+    values.assign(view.begin(), view.end());
+    view = {};
+    mapping.reset();
+  }
+  return values;
+}
 
 std::size_t dtype_bytes(Dtype dtype) {
   return dtype == Dtype::kF64 || dtype == Dtype::kI64 ? 8 : 4;
@@ -843,19 +917,23 @@ LocalColumn read_column(const boost::mpi::communicator& comm, const InputSpec& s
 
   LocalColumn column;
   const bool root = spec.read == ReadStrategy::kRoot;
+  PARAKIT_REQUIRE(spec.read != ReadStrategy::kMmap || spec.type == FileType::kBinary,
+                  "--read mmap is for binary files only");
   switch (spec.type) {
     case FileType::kCsv:
       column = root ? read_csv_root(comm, spec, layout, threads, info)
                     : read_csv_parallel(comm, spec, layout, size, threads, info);
       break;
     case FileType::kBinary:
-      column = root ? read_rows_root(comm, spec, rows, info) : read_binary_parallel(comm, spec, rows, info);
+      column = root                               ? read_rows_root(comm, spec, rows, info)
+               : spec.read == ReadStrategy::kMmap ? read_binary_mapped(comm, spec, rows, size, threads, info)
+                                                  : read_binary_parallel(comm, spec, rows, info);
       break;
     case FileType::kHdf5:
       column = root ? read_rows_root(comm, spec, rows, info) : read_hdf5_parallel(comm, spec, rows, info);
       break;
   }
-  info.rows = column.values.size();
+  info.rows = column.data().size();
   PARAKIT_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &info.rows, 1, MPI_UINT64_T, MPI_SUM, MPI_Comm(comm)));
   PARAKIT_MPI_CHECK(MPI_Bcast(&info.root_buffer_bytes, 1, MPI_UINT64_T, 0, MPI_Comm(comm)));
   return column;

@@ -56,7 +56,7 @@ FirstPass first_pass(const LocalColumn& column, std::uint64_t stride, int thread
   };
   std::vector<Task> tasks;
   for (const Segment& s : column.segments) {
-    const double* base = column.values.data() + s.offset;
+    const double* base = column.data().data() + s.offset;
     const std::uint64_t end = s.first + s.count;
     std::uint64_t g = s.first;
     while (g < end) {
@@ -154,7 +154,7 @@ void second_pass(const LocalColumn& column, const std::vector<double>& edges,
                  std::vector<std::uint64_t>& inside, std::vector<double>& candidates) {
   const std::size_t bins = edges.empty() ? 0 : edges.size() - 1;
   const std::size_t nw = windows.size();
-  const std::span<const double> all(column.values);
+  const std::span<const double> all = column.data();
   const std::size_t pieces = (all.size() + kBlock - 1) / kBlock;
   std::vector<std::vector<std::uint64_t>> t_counts(static_cast<std::size_t>(threads));
   std::vector<std::vector<std::uint64_t>> t_below(static_cast<std::size_t>(threads)), t_inside = t_below;
@@ -201,7 +201,7 @@ Description describe(const boost::mpi::communicator& comm, const LocalColumn& co
 
   // Rows in all: the sample stride keeps the sample near 64 Ki values.
   double t0 = now_s();
-  std::uint64_t rows = column.values.size();
+  std::uint64_t rows = column.data().size();
   MPI_Allreduce(MPI_IN_PLACE, &rows, 1, MPI_UINT64_T, MPI_SUM, MPI_Comm(comm));
   const std::uint64_t stride = std::max<std::uint64_t>(1, rows >> 16);
   double t1 = now_s();
@@ -267,7 +267,7 @@ Description describe(const boost::mpi::communicator& comm, const LocalColumn& co
   std::uint64_t window_fraction_ppm = 0;
   if (is_root && !windows.empty()) window_fraction_ppm = sample_share_ppm(windows, sample_sorted);
   boost::mpi::broadcast(comm, window_fraction_ppm, 0);
-  const auto expected = static_cast<std::size_t>(static_cast<double>(column.values.size()) *
+  const auto expected = static_cast<std::size_t>(static_cast<double>(column.data().size()) *
                                                  static_cast<double>(window_fraction_ppm) * 1.3e-6);
   second_pass(column, d.edges, windows, expected, options.threads, d.counts, below, inside, candidates);
   double t4 = now_s();
@@ -308,7 +308,7 @@ Description describe(const boost::mpi::communicator& comm, const LocalColumn& co
     // ones as well would count them twice).
     candidates.clear();
     std::vector<std::uint64_t> b(redo.size()), in(redo.size());
-    kd::scan_windows(column.values, redo, b, in, candidates);
+    kd::scan_windows(column.data(), redo, b, in, candidates);
   }
 
   // Narrow every window on the candidates until it holds one key.

@@ -4,6 +4,11 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
+#include <limits>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "parakit/error.hpp"
 
@@ -14,6 +19,8 @@ constexpr int kLanes = 8;
 // kLanes doubles, and the comparison masks of them (-1 true, 0 false).
 using V = double __attribute__((vector_size(kLanes * sizeof(double))));
 using M = std::int64_t __attribute__((vector_size(kLanes * sizeof(double))));
+// The block sums run in kSumLanes lanes: two vectors of kLanes.
+constexpr int kSumLanes = 2 * kLanes;
 
 // Knuth's TwoSum: s + err == a + b exactly.
 inline void two_sum(double a, double b, double& s, double& err) {
@@ -39,6 +46,32 @@ struct DoubleDouble {
 template <std::size_t D>
 std::size_t scan_lanes(const double* x, std::size_t n, const double* lo, const double* hi,
                        std::uint64_t* under, std::uint64_t* in, std::vector<double>& out) {
+  // Kept values are written without branches: every vector is stored, the end moves on only by its hits.
+  thread_local std::vector<double> scratch;
+  if (scratch.size() < n + kLanes) scratch.resize(n + kLanes);
+  double* kept = scratch.data();
+  std::size_t k = 0;
+#if defined(__AVX512F__)
+  __m512d lo_v[D], hi_v[D];
+  for (std::size_t d = 0; d < D; ++d) {
+    lo_v[d] = _mm512_set1_pd(lo[d]);
+    hi_v[d] = _mm512_set1_pd(hi[d]);
+  }
+  for (; k + kLanes <= n; k += kLanes) {
+    const __m512d v = _mm512_loadu_pd(x + k);
+    unsigned any = 0;
+    for (std::size_t d = 0; d < D; ++d) {
+      const __mmask8 low = _mm512_cmp_pd_mask(v, lo_v[d], _CMP_LT_OQ);
+      const __mmask8 inside =
+          _mm512_cmp_pd_mask(v, lo_v[d], _CMP_GE_OQ) & _mm512_cmp_pd_mask(v, hi_v[d], _CMP_LE_OQ);
+      under[d] += static_cast<unsigned>(__builtin_popcount(low));
+      in[d] += static_cast<unsigned>(__builtin_popcount(inside));
+      any |= inside;
+    }
+    _mm512_storeu_pd(kept, _mm512_maskz_compress_pd(static_cast<__mmask8>(any), v));
+    kept += __builtin_popcount(any);
+  }
+#else
   M under_v[D] = {}, in_v[D] = {};
   V lo_v[D], hi_v[D];
   for (std::size_t d = 0; d < D; ++d) {
@@ -47,11 +80,6 @@ std::size_t scan_lanes(const double* x, std::size_t n, const double* lo, const d
       hi_v[d][l] = hi[d];
     }
   }
-  // Kept values are written without branches: every value is stored, the end moves on only for hits.
-  thread_local std::vector<double> scratch;
-  if (scratch.size() < n) scratch.resize(n);
-  double* kept = scratch.data();
-  std::size_t k = 0;
   for (; k + kLanes <= n; k += kLanes) {
     V v;
     std::memcpy(&v, x + k, sizeof v);
@@ -67,13 +95,14 @@ std::size_t scan_lanes(const double* x, std::size_t n, const double* lo, const d
       kept -= any[l];  // any is -1 for a hit
     }
   }
-  out.insert(out.end(), scratch.data(), kept);
   for (std::size_t d = 0; d < D; ++d) {
     for (int l = 0; l < kLanes; ++l) {
       under[d] += static_cast<std::uint64_t>(under_v[d][l]);
       in[d] += static_cast<std::uint64_t>(in_v[d][l]);
     }
   }
+#endif
+  out.insert(out.end(), scratch.data(), kept);
   return k;
 }
 
@@ -82,44 +111,51 @@ std::size_t scan_lanes(const double* x, std::size_t n, const double* lo, const d
 BlockSummary summarize_block(std::span<const double> values) {
   const std::size_t n = values.size();
   const double* x = values.data();
-  // Sweep 1: counts, compensated sums and min/max in kLanes independent lanes (they vectorise; the
+  // Sweep 1: counts, compensated sums and min/max in kSumLanes independent lanes (they vectorise; the
   // order of operations per lane is fixed, so the bits do not depend on the vector width).
-  double sum[kLanes] = {}, err[kLanes] = {};
-  double lo[kLanes], hi[kLanes];
-  std::uint64_t count[kLanes] = {};
-  for (int l = 0; l < kLanes; ++l) {
+  double sum[kSumLanes] = {}, err[kSumLanes] = {};
+  double lo[kSumLanes], hi[kSumLanes];
+  std::uint64_t count[kSumLanes] = {};
+  for (int l = 0; l < kSumLanes; ++l) {
     lo[l] = std::numeric_limits<double>::infinity();
     hi[l] = -std::numeric_limits<double>::infinity();
   }
   std::size_t i = 0;
   {
-    // GCC/Clang vector extensions: one lane per array slot, the same operations in every lane.
-    V sv{}, ev{}, lov, hiv;
-    M cv{};
-    for (int l = 0; l < kLanes; ++l) {
-      lov[l] = lo[l];
-      hiv[l] = hi[l];
+    // GCC/Clang vector extensions: one lane per array slot, the same operations in every lane; lanes
+    // 0-7 in one vector, 8-15 in another (two chains of additions that overlap).
+    V sv[2] = {}, ev[2] = {}, lov[2], hiv[2];
+    M cv[2] = {};
+    for (int h = 0; h < 2; ++h) {
+      for (int l = 0; l < kLanes; ++l) {
+        lov[h][l] = lo[h * kLanes + l];
+        hiv[h][l] = hi[h * kLanes + l];
+      }
     }
     const V zero{};
-    for (; i + kLanes <= n; i += kLanes) {
-      V v;
-      std::memcpy(&v, x + i, sizeof v);
-      const M present = v == v;
-      const V a = present ? v : zero;
-      const V t = sv + a;
-      const V z = t - sv;
-      ev += (sv - (t - z)) + (a - z);
-      sv = t;
-      cv -= present;
-      lov = v < lov ? v : lov;
-      hiv = v > hiv ? v : hiv;
+    for (; i + kSumLanes <= n; i += kSumLanes) {
+      for (int h = 0; h < 2; ++h) {
+        V v;
+        std::memcpy(&v, x + i + h * kLanes, sizeof v);
+        const M present = v == v;
+        const V a = present ? v : zero;
+        const V t = sv[h] + a;
+        const V z = t - sv[h];
+        ev[h] += (sv[h] - (t - z)) + (a - z);
+        sv[h] = t;
+        cv[h] -= present;
+        lov[h] = v < lov[h] ? v : lov[h];
+        hiv[h] = v > hiv[h] ? v : hiv[h];
+      }
     }
-    for (int l = 0; l < kLanes; ++l) {
-      sum[l] = sv[l];
-      err[l] = ev[l];
-      count[l] = static_cast<std::uint64_t>(cv[l]);
-      lo[l] = lov[l];
-      hi[l] = hiv[l];
+    for (int h = 0; h < 2; ++h) {
+      for (int l = 0; l < kLanes; ++l) {
+        sum[h * kLanes + l] = sv[h][l];
+        err[h * kLanes + l] = ev[h][l];
+        count[h * kLanes + l] = static_cast<std::uint64_t>(cv[h][l]);
+        lo[h * kLanes + l] = lov[h][l];
+        hi[h * kLanes + l] = hiv[h][l];
+      }
     }
   }
   for (std::size_t l = 0; i < n; ++i, ++l) {
@@ -136,7 +172,7 @@ BlockSummary summarize_block(std::span<const double> values) {
   BlockSummary b;
   DoubleDouble total;
   double error_sum = 0.0;
-  for (int l = 0; l < kLanes; ++l) {
+  for (int l = 0; l < kSumLanes; ++l) {
     total.add(sum[l]);
     error_sum += err[l];
     b.count += count[l];
@@ -156,24 +192,28 @@ BlockSummary summarize_block(std::span<const double> values) {
     b.m2 = std::numeric_limits<double>::quiet_NaN();
     return b;
   }
-  double sq[kLanes] = {}, dev[kLanes] = {};
+  double sq[kSumLanes] = {}, dev[kSumLanes] = {};
   i = 0;
   {
-    V sqv{}, devv{};
+    V sqv[2] = {}, devv[2] = {};
     const V zero{};
     V mv;
     for (int l = 0; l < kLanes; ++l)
       mv[l] = mean;
-    for (; i + kLanes <= n; i += kLanes) {
-      V v;
-      std::memcpy(&v, x + i, sizeof v);
-      const V d = v == v ? v - mv : zero;
-      sqv += d * d;
-      devv += d;
+    for (; i + kSumLanes <= n; i += kSumLanes) {
+      for (int h = 0; h < 2; ++h) {
+        V v;
+        std::memcpy(&v, x + i + h * kLanes, sizeof v);
+        const V d = v == v ? v - mv : zero;
+        sqv[h] += d * d;
+        devv[h] += d;
+      }
     }
-    for (int l = 0; l < kLanes; ++l) {
-      sq[l] = sqv[l];
-      dev[l] = devv[l];
+    for (int h = 0; h < 2; ++h) {
+      for (int l = 0; l < kLanes; ++l) {
+        sq[h * kLanes + l] = sqv[h][l];
+        dev[h * kLanes + l] = devv[h][l];
+      }
     }
   }
   for (std::size_t l = 0; i < n; ++i, ++l) {
@@ -184,7 +224,7 @@ BlockSummary summarize_block(std::span<const double> values) {
     dev[l] += d;
   }
   double sq_total = 0.0, dev_total = 0.0;
-  for (int l = 0; l < kLanes; ++l) {
+  for (int l = 0; l < kSumLanes; ++l) {
     sq_total += sq[l];
     dev_total += dev[l];
   }
@@ -251,32 +291,85 @@ void count_histogram(std::span<const double> values, std::span<const double> edg
   PARAKIT_REQUIRE(counts.size() == bins, "one count per bin");
   const double first = edges.front(), last = edges.back();
   const double norm = static_cast<double>(bins) / (last - first);
+  // numpy's rule, exactly: the bin from the scaled position, then corrected by comparisons with the
+  // linspace edges (the multiplication may round across an edge). Returns bins for NaN and values outside.
   const auto bin_of = [&](double v) -> std::size_t {
     const bool inside = v >= first && v <= last;  // false for NaN
     const double position = inside ? (v - first) * norm : 0.0;
     std::size_t k = std::min(static_cast<std::size_t>(position), bins - 1);
-    // numpy's correction for the rounding of the multiplication against the linspace edges.
     k -= static_cast<std::size_t>(v < edges[k]);
     k += static_cast<std::size_t>(k != bins - 1 && v >= edges[k + 1]);
     return inside ? k : bins;
   };
   const std::size_t n = values.size();
   PARAKIT_REQUIRE(n < (std::size_t{1} << 32), "at most 2^32 - 1 values per call");
-  // Four interleaved copies of the counts, plus a slot for values outside: neighbouring values often
-  // fall in the same bin, and increments of one counter would wait for each other. With more bins
-  // than values the copies would cost more to clear than they save: count straight into @p counts.
-  constexpr std::size_t kCopies = 4;
-  const std::size_t stride = bins + 1;
-  if (kCopies * stride > n) {
+  // With more bins than values, private copies would cost more to clear than they save: count straight
+  // into @p counts.
+  constexpr std::size_t kCopies = 8;
+  const std::size_t stride = bins + 1;  // a slot for values outside
+  if (kCopies * stride > n || bins > 8192) {
     for (const double v : values) {
       const std::size_t k = bin_of(v);
       if (k < bins) ++counts[k];
     }
     return;
   }
+  // Eight interleaved copies of the counts (one per vector lane): neighbouring values often fall in the
+  // same bin, and increments of one counter would wait for each other.
   thread_local std::vector<std::uint32_t> local;
   local.assign(kCopies * stride, 0);
   std::size_t i = 0;
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+  // The scaled position's fraction tells when numpy's correction can matter: only within the rounding
+  // error of the position and of the edges (a generous bound, in bins) of a whole number. Away from that,
+  // the truncated position is the bin; near it (rare) the exact rule above decides.
+  const double step = (last - first) / static_cast<double>(bins);
+  const double slack = 64.0 * std::numeric_limits<double>::epsilon() *
+                       ((std::fabs(first) + std::fabs(last)) / step + static_cast<double>(bins) + 1.0);
+  if (slack < 0.25) {
+    const __m512d vfirst = _mm512_set1_pd(first), vlast = _mm512_set1_pd(last), vnorm = _mm512_set1_pd(norm);
+    const __m512d vlow = _mm512_set1_pd(slack), vhigh = _mm512_set1_pd(1.0 - slack);
+    const __m512i vtop = _mm512_set1_epi64(static_cast<long long>(bins - 1));
+    const __m512i vout = _mm512_set1_epi64(static_cast<long long>(bins));
+    // Lane l counts into copy l: slot l * stride + bin.
+    const __m512i vcopy = _mm512_mullo_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0),
+                                             _mm512_set1_epi64(static_cast<long long>(stride)));
+    // A batch of slots is computed first and then counted: reading a lane back right after its vector
+    // store stalls (store forwarding), and pulling lanes out of registers one by one costs more.
+    constexpr std::size_t kBatch = 64 * kCopies;
+    alignas(64) std::uint64_t slot[kBatch];
+    std::uint8_t near[kBatch / kCopies];
+    std::uint32_t* counters = local.data();
+    for (; i + kBatch <= n; i += kBatch) {
+      unsigned any_near = 0;
+      for (std::size_t j = 0; j < kBatch; j += kCopies) {
+        const __m512d v = _mm512_loadu_pd(values.data() + i + j);
+        const __mmask8 inside =
+            _mm512_cmp_pd_mask(v, vfirst, _CMP_GE_OQ) & _mm512_cmp_pd_mask(v, vlast, _CMP_LE_OQ);
+        const __m512d position = _mm512_mul_pd(_mm512_sub_pd(v, vfirst), vnorm);
+        const __m512i whole = _mm512_cvttpd_epi64(position);
+        const __m512d fraction = _mm512_sub_pd(position, _mm512_cvtepi64_pd(whole));
+        const __mmask8 clear = inside & _mm512_cmp_pd_mask(fraction, vlow, _CMP_GE_OQ) &
+                               _mm512_cmp_pd_mask(fraction, vhigh, _CMP_LE_OQ);
+        const __m512i bin = _mm512_mask_min_epi64(vout, clear, whole, vtop);
+        _mm512_store_si512(slot + j, _mm512_add_epi64(bin, vcopy));
+        near[j / kCopies] = static_cast<std::uint8_t>(inside & ~clear);
+        any_near |= near[j / kCopies];
+      }
+      asm volatile("" ::: "memory");  // the counting loop reads the slots from memory
+      for (std::size_t j = 0; j < kBatch; ++j)
+        ++counters[slot[j]];
+      // Near an edge: the exact rule moves the value from the outside slot to its bin (rare).
+      for (std::size_t j = 0; any_near != 0 && j < kBatch / kCopies; ++j) {
+        for (unsigned lanes = near[j]; lanes != 0; lanes &= lanes - 1) {
+          const auto l = static_cast<std::size_t>(__builtin_ctz(lanes));
+          --counters[l * stride + bins];
+          ++counters[l * stride + bin_of(values[i + j * kCopies + l])];
+        }
+      }
+    }
+  }
+#endif
   for (; i + kCopies <= n; i += kCopies) {
     for (std::size_t c = 0; c < kCopies; ++c)
       ++local[c * stride + bin_of(values[i + c])];
@@ -316,14 +409,25 @@ void count_keys(std::span<const double> values, const KeyWindow& window, std::sp
   const int shift = window.shift();
   const std::size_t bins = window.bins();
   PARAKIT_REQUIRE(counts.size() == bins, "one count per key bin");
-  // Without branches: a value outside the window (or NaN) counts in an extra slot.
-  thread_local std::vector<std::uint64_t> local;
-  local.assign(bins + 1, 0);
+  // First the bins of the values inside, packed without branches; then the increments. Values outside
+  // (or NaN) never touch a counter, so they do not queue up on one.
+  thread_local std::vector<std::uint32_t> local;
+  thread_local std::vector<std::uint32_t> packed;
+  local.assign(bins, 0);
   const std::uint64_t width = window.hi - window.lo;
-  for (const double v : values) {
-    const std::uint64_t offset = to_key(v) - window.lo;
-    const bool inside = (v == v) & (offset <= width);
-    ++local[inside ? static_cast<std::size_t>(offset >> shift) : bins];
+  constexpr std::size_t kPiece = 4096;
+  packed.resize(kPiece);
+  for (std::size_t from = 0; from < values.size(); from += kPiece) {
+    const std::size_t to = std::min(values.size(), from + kPiece);
+    std::size_t m = 0;
+    for (std::size_t i = from; i < to; ++i) {
+      const double v = values[i];
+      const std::uint64_t offset = to_key(v) - window.lo;
+      packed[m] = static_cast<std::uint32_t>(offset >> shift);
+      m += static_cast<std::size_t>((v == v) & (offset <= width));
+    }
+    for (std::size_t j = 0; j < m; ++j)
+      ++local[packed[j]];
   }
   for (std::size_t k = 0; k < bins; ++k)
     counts[k] += local[k];

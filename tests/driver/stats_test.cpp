@@ -37,11 +37,12 @@ json stats(std::vector<std::string> args, int ranks = 0) {
   return run_json(args, ranks);
 }
 
-// Every layout and both read strategies print the same result, byte for byte.
-void expect_layout_independent(const std::vector<std::string>& args, const json& reference) {
+// Every layout and read strategy prints the same result, byte for byte.
+void expect_layout_independent(const std::vector<std::string>& args, const json& reference,
+                               const std::vector<const char*>& strategies = {"root", "parallel"}) {
   for (const int ranks : {1, 2, 3, 4}) {
     for (const char* threads : {"1", "2"}) {
-      for (const char* read : {"root", "parallel"}) {
+      for (const char* read : strategies) {
         if (ranks == 1 && std::string(read) == "root" && std::string(threads) == "1") continue;
         std::vector<std::string> a = args;
         a.insert(a.end(), {"--threads", threads, "--read", read, "--chunk-size", "64K"});
@@ -79,10 +80,34 @@ TEST(Stats, binary_and_hdf5_results_are_bitwise_identical_for_every_layout_and_r
   const json b = stats({bin, "--read", "root"});
   EXPECT_EQ(b["dtype"], "f32");
   EXPECT_EQ(b["result"]["count"], 100003);
-  expect_layout_independent({bin}, b["result"]);
+  expect_layout_independent({bin}, b["result"], {"root", "parallel", "mmap"});
   const json h = stats({h5, "--dataset", "/g/value", "--read", "root"});
   EXPECT_EQ(h["result"]["count"], 100003);
   expect_layout_independent({h5, "--dataset", "/g/value"}, h["result"]);
+}
+
+TEST(Stats, mapped_f64_values_used_in_place_give_the_bits_of_every_other_read) {
+  TempDir dir;
+  const std::string bin = (dir.path() / "data.f64").string();
+  // An odd row count (the last rank ends inside a block) and a few missing values.
+  gen({bin, "--rows", "70001", "--dist", "lognormal", "--missing", "0.01", "--seed", "4"});
+  for (const std::vector<std::string>& extra :
+       {std::vector<std::string>{}, std::vector<std::string>{"--apply", "log(x) * 2"}}) {
+    std::vector<std::string> args = {bin, "--bins", "7"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<std::string> root = args;
+    root.insert(root.end(), {"--read", "root"});
+    const json ref = stats(root);
+    EXPECT_EQ(ref["result"]["count"].get<std::uint64_t>() + ref["result"]["missing"].get<std::uint64_t>(),
+              70001U);
+    for (const int ranks : {1, 2, 3, 4}) {
+      std::vector<std::string> mapped = args;
+      mapped.insert(mapped.end(), {"--read", "mmap", "--threads", "2"});
+      const json j = stats(mapped, ranks);
+      EXPECT_EQ(j["result"].dump(), ref["result"].dump()) << ranks << " ranks, " << j["apply"];
+      EXPECT_EQ(j["reading"]["strategy"], "mmap");
+    }
+  }
 }
 
 TEST(Stats, a_sequence_has_its_closed_form_statistics) {
@@ -310,7 +335,10 @@ TEST_P(StatsBadInput, one_clear_line_printed_once_exit_2_every_rank_gone) {
        "--chunk-size: '1.5M' is not a size from 64K to 1G"},
       {"bad read strategy",
        {s + "ok.csv", "--read", "some"},
-       "--read: 'some' is not a read strategy (accepted: root, parallel)"},
+       "--read: 'some' is not a read strategy (accepted: root, parallel, mmap)"},
+      {"mmap for csv",
+       {s + "ok.csv", "--read", "mmap"},
+       "--read mmap: only for binary input (this file is read as csv; accepted: --read root|parallel)"},
       {"dataset for csv",
        {s + "ok.csv", "--type", "csv", "--dtype", "f32"},
        "--dtype: only for binary input"},
@@ -320,7 +348,7 @@ TEST_P(StatsBadInput, one_clear_line_printed_once_exit_2_every_rank_gone) {
       std::vector<std::string> args = {"stats"};
       args.insert(args.end(), c.args.begin(), c.args.end());
       args.insert(args.end(), {"--read", read});
-      if (c.name == "bad read strategy") args.resize(args.size() - 2);
+      if (c.name == "bad read strategy" || c.name == "mmap for csv") args.resize(args.size() - 2);
       const ProcessResult r = run_process(parakit_cmd(args, ranks), 30.0);
       EXPECT_FALSE(r.timed_out) << c.name;
       EXPECT_EQ(r.exit_code, 2) << c.name << ": " << r.err;

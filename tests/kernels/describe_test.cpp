@@ -17,6 +17,7 @@ namespace kd = parakit::kernels::describe;
 namespace {
 
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
+const double kInf = std::numeric_limits<double>::infinity();
 
 std::vector<double> random_values(std::size_t n, double mean, double sd, unsigned seed) {
   std::mt19937_64 engine(seed);
@@ -205,6 +206,40 @@ TEST(DescribeHistogram, EveryValueLandsInTheBinItsEdgesSay) {
     ++expected[k];
   }
   EXPECT_EQ(counts, expected);
+}
+
+// The vector path trusts the scaled position away from whole numbers and takes numpy's exact rule
+// near them: values on the edges, one ulp either side, far from zero and with many bins must all land
+// where the edges say, in batches long enough for the vector path.
+TEST(DescribeHistogram, ValuesOnAndBesideEveryEdgeLandWhereTheEdgesSay) {
+  struct Range {
+    double min, max;
+    std::size_t bins;
+  };
+  for (const Range r : {Range{0.0, 1.0, 10}, Range{-3.7, 12.9, 50}, Range{1e9, 1e9 + 1e-3, 7},
+                        Range{-1e-300, 1e-300, 3}, Range{0.1, 0.7, 1000}, Range{5.0, 5.0, 4}}) {
+    const auto edges = kd::histogram_edges(r.min, r.max, r.bins);
+    std::vector<double> v = random_values(20'000, 0.0, 1.0, 11);
+    for (double& x : v)
+      x = edges.front() + (edges.back() - edges.front()) * (0.5 + 0.2 * x);
+    for (const double e : edges) {
+      for (const double x : {e, std::nextafter(e, -kInf), std::nextafter(e, kInf)})
+        v.push_back(x);
+    }
+    v.push_back(kNaN);
+    v.push_back(kInf);
+    v.push_back(edges.back() * 2 + 1);
+    std::shuffle(v.begin(), v.end(), std::mt19937_64(r.bins));
+    std::vector<std::uint64_t> counts(r.bins), expected(r.bins);
+    kd::count_histogram(v, edges, counts);
+    for (const double x : v) {
+      if (!(x >= edges.front() && x <= edges.back())) continue;
+      std::size_t k =
+          static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), x) - edges.begin()) - 1;
+      ++expected[std::min(k, r.bins - 1)];
+    }
+    EXPECT_EQ(counts, expected) << r.min << " .. " << r.max << ", " << r.bins << " bins";
+  }
 }
 
 TEST(Expression, AppliesElementwiseAndKeepsMissing) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,7 +19,10 @@
 namespace parakit::dist {
 
 enum class FileType { kCsv, kBinary, kHdf5 };
-enum class ReadStrategy { kRoot, kParallel };
+/// kRoot: rank 0 reads in chunks and scatters; kParallel: every rank reads its own range with MPI-IO;
+/// kMmap (binary only): every rank maps its own range of the file, and f64 values are used in place,
+/// straight from the page cache (no copy, no column memory).
+enum class ReadStrategy { kRoot, kParallel, kMmap };
 enum class Dtype { kF64, kF32, kI64, kI32 };
 
 /// @brief "csv", "binary", "hdf5".
@@ -77,10 +81,18 @@ struct UninitializedAllocator : std::allocator<T> {
 /// @brief Doubles that `resize` does not zero.
 using Values = std::vector<double, UninitializedAllocator<double>>;
 
-/// @brief This rank's share of the column (missing values as NaN).
+/// @brief This rank's share of the column (missing values as NaN): values of its own, or (--read mmap,
+/// f64) a read-only view of the file's pages that the mapping keeps alive.
 struct LocalColumn {
   Values values;
   std::vector<Segment> segments;
+  std::shared_ptr<const void> mapping{};  ///< set when the values are the file's mapped pages
+  std::span<const double> view{};         ///< those pages' values
+
+  /// @brief The values, whoever holds them.
+  std::span<const double> data() const { return mapping ? view : std::span<const double>(values); }
+  /// @brief The values, to change in place: mapped values are copied into values first.
+  std::span<double> writable();
 };
 
 /// @brief What reading found. The counts are global (the same on every rank).
