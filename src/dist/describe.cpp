@@ -103,32 +103,44 @@ std::vector<std::pair<std::uint64_t, kd::BlockSummary>> summarize_fragments(std:
   return blocks;
 }
 
-// The windows of the wanted order statistics, placed by the sorted sample of m values out of n: the
-// rank's position in the sample, widened by about five standard deviations of a sample rank.
+// The windows of the wanted order statistics, placed by the sample of m values out of n: the rank's
+// position in the sample, widened by about five standard deviations of a sample rank. Only the sample's
+// order statistics at the windows' ends are needed: selected in place, not sorted.
 std::vector<kd::KeyWindow> windows_from_sample(const std::vector<std::uint64_t>& ranks, std::uint64_t n,
-                                               const std::vector<double>& sorted, double min, double max) {
+                                               std::vector<double>& sample, double min, double max) {
   std::vector<kd::KeyWindow> windows;
-  const auto m = static_cast<double>(sorted.size());
-  for (const std::uint64_t k : ranks) {
-    kd::KeyWindow w{.rank = k, .lo = kd::to_key(min), .hi = kd::to_key(max), .below = 0};
-    if (!sorted.empty()) {
-      const double q = n > 1 ? static_cast<double>(k) / static_cast<double>(n - 1) : 0.5;
-      const double centre = q * (m - 1.0);
-      const double margin = 5.0 * std::sqrt(m * q * (1.0 - q)) + 8.0;
-      const double lo_index = std::floor(centre - margin), hi_index = std::ceil(centre + margin);
-      if (lo_index >= 0.0) w.lo = kd::to_key(sorted[static_cast<std::size_t>(lo_index)]);
-      if (hi_index <= m - 1.0) w.hi = kd::to_key(sorted[static_cast<std::size_t>(hi_index)]);
+  const auto m = static_cast<double>(sample.size());
+  std::vector<std::pair<std::size_t, std::uint64_t*>> ends;  // sample position, where its key goes
+  for (const std::uint64_t k : ranks)
+    windows.push_back({.rank = k, .lo = kd::to_key(min), .hi = kd::to_key(max), .below = 0});
+  if (sample.empty()) return windows;
+  for (std::size_t w = 0; w < ranks.size(); ++w) {
+    const std::uint64_t k = ranks[w];
+    const double q = n > 1 ? static_cast<double>(k) / static_cast<double>(n - 1) : 0.5;
+    const double centre = q * (m - 1.0);
+    const double margin = 5.0 * std::sqrt(m * q * (1.0 - q)) + 8.0;
+    const double lo_index = std::floor(centre - margin), hi_index = std::ceil(centre + margin);
+    if (lo_index >= 0.0) ends.emplace_back(static_cast<std::size_t>(lo_index), &windows[w].lo);
+    if (hi_index <= m - 1.0) ends.emplace_back(static_cast<std::size_t>(hi_index), &windows[w].hi);
+  }
+  std::sort(ends.begin(), ends.end());
+  auto from = sample.begin();
+  for (const auto& [position, key] : ends) {
+    const auto at = sample.begin() + static_cast<std::ptrdiff_t>(position);
+    if (at >= from) {
+      std::nth_element(from, at, sample.end());
+      from = at + 1;
     }
-    windows.push_back(w);
+    *key = kd::to_key(*at);
   }
   return windows;
 }
 
-// Parts per million of the sorted sample inside any window (an estimate of the candidates' share).
-std::uint64_t sample_share_ppm(const std::vector<kd::KeyWindow>& windows, const std::vector<double>& sorted) {
-  if (sorted.empty()) return 1'000'000;
+// Parts per million of the sample inside any window (an estimate of the candidates' share).
+std::uint64_t sample_share_ppm(const std::vector<kd::KeyWindow>& windows, const std::vector<double>& sample) {
+  if (sample.empty()) return 1'000'000;
   std::uint64_t inside = 0;
-  for (const double v : sorted) {
+  for (const double v : sample) {
     const std::uint64_t key = kd::to_key(v);
     for (const kd::KeyWindow& w : windows) {
       if (key >= w.lo && key <= w.hi) {
@@ -137,7 +149,27 @@ std::uint64_t sample_share_ppm(const std::vector<kd::KeyWindow>& windows, const 
       }
     }
   }
-  return inside * 1'000'000 / sorted.size();
+  return inside * 1'000'000 / sample.size();
+}
+
+// Every rank's @p mine, one after another in rank order, on rank 0 (empty elsewhere).
+std::vector<double> gather_doubles(const boost::mpi::communicator& comm, const std::vector<double>& mine) {
+  const int size = comm.size();
+  const int count = static_cast<int>(mine.size());
+  std::vector<int> counts(comm.rank() == 0 ? static_cast<std::size_t>(size) : 0), offsets = counts;
+  MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_Comm(comm));
+  std::vector<double> all;
+  if (comm.rank() == 0) {
+    std::size_t total = 0;
+    for (int r = 0; r < size; ++r) {
+      offsets[static_cast<std::size_t>(r)] = static_cast<int>(total);
+      total += static_cast<std::size_t>(counts[static_cast<std::size_t>(r)]);
+    }
+    all.resize(total);
+  }
+  MPI_Gatherv(mine.data(), count, MPI_DOUBLE, all.data(), counts.data(), offsets.data(), MPI_DOUBLE, 0,
+              MPI_Comm(comm));
+  return all;
 }
 
 void sum_into(const boost::mpi::communicator& comm, std::vector<std::uint64_t>& counts) {
@@ -173,8 +205,7 @@ void second_pass(const LocalColumn& column, const std::vector<double>& edges,
 #pragma omp for schedule(static)
     for (std::size_t p = 0; p < pieces; ++p) {
       const auto piece = all.subspan(p * kBlock, std::min<std::size_t>(kBlock, all.size() - p * kBlock));
-      kd::count_histogram(piece, edges, c);
-      if (nw > 0) kd::scan_windows(piece, windows, b, in, t_candidates[static_cast<std::size_t>(t)]);
+      kd::histogram_and_windows(piece, edges, c, windows, b, in, t_candidates[static_cast<std::size_t>(t)]);
     }
   }
   counts.assign(bins, 0);
@@ -214,13 +245,12 @@ Description describe(const boost::mpi::communicator& comm, const LocalColumn& co
   // Block summaries and fragments to rank 0, combined there in block order.
   std::vector<std::vector<std::pair<std::uint64_t, kd::BlockSummary>>> all_blocks;
   std::vector<std::vector<Fragment>> all_fragments;
-  std::vector<std::vector<double>> all_samples;
   boost::mpi::gather(comm, pass.blocks, all_blocks, 0);
   boost::mpi::gather(comm, pass.fragments, all_fragments, 0);
-  boost::mpi::gather(comm, pass.sample, all_samples, 0);
+  // The sample as plain doubles (no serialisation), in rank order.
+  const std::vector<double> sample = gather_doubles(comm, pass.sample);
   std::vector<kd::KeyWindow> windows;
   std::vector<std::uint64_t> ranks;
-  std::vector<double> sample_sorted;
   if (is_root) {
     std::vector<std::pair<std::uint64_t, kd::BlockSummary>> blocks;
     std::vector<Fragment> fragments;
@@ -241,11 +271,9 @@ Description describe(const boost::mpi::communicator& comm, const LocalColumn& co
     d.moments = kd::combine_blocks(ordered);
     PARAKIT_REQUIRE(d.moments.count + d.moments.missing == rows, "every row in exactly one block");
 
-    for (auto& v : all_samples)
-      sample_sorted.insert(sample_sorted.end(), v.begin(), v.end());
-    std::sort(sample_sorted.begin(), sample_sorted.end());
     ranks = kd::needed_ranks(d.moments.count, options.quantiles);
-    windows = windows_from_sample(ranks, d.moments.count, sample_sorted, d.moments.min, d.moments.max);
+    std::vector<double> scratch = sample;
+    windows = windows_from_sample(ranks, d.moments.count, scratch, d.moments.min, d.moments.max);
   }
   boost::mpi::broadcast(comm, d.moments.count, 0);
   boost::mpi::broadcast(comm, d.moments.missing, 0);
@@ -265,7 +293,7 @@ Description describe(const boost::mpi::communicator& comm, const LocalColumn& co
   std::vector<double> candidates;
   // The sample says how many values the windows hold: room for them, and some.
   std::uint64_t window_fraction_ppm = 0;
-  if (is_root && !windows.empty()) window_fraction_ppm = sample_share_ppm(windows, sample_sorted);
+  if (is_root && !windows.empty()) window_fraction_ppm = sample_share_ppm(windows, sample);
   boost::mpi::broadcast(comm, window_fraction_ppm, 0);
   const auto expected = static_cast<std::size_t>(static_cast<double>(column.data().size()) *
                                                  static_cast<double>(window_fraction_ppm) * 1.3e-6);
@@ -334,7 +362,7 @@ Description describe(const boost::mpi::communicator& comm, const LocalColumn& co
         const auto theirs = std::span(counts).subspan(offsets[same], windows[same].bins());
         std::copy(theirs.begin(), theirs.end(), mine.begin());
       } else {
-        kd::count_keys(candidates, windows[w], mine);
+        kd::count_keys(candidates, windows[w], mine, options.threads);
       }
     }
     sum_into(comm, counts);

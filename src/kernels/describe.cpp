@@ -284,102 +284,271 @@ std::vector<double> histogram_edges(double min, double max, std::size_t bins) {
   return edges;
 }
 
+namespace {
+
+// Histogram counting over edges as numpy makes them, in per-lane copies of the counts.
+class Histogram {
+ public:
+  static constexpr std::size_t kCopies = 8;
+
+  explicit Histogram(std::span<const double> edges)
+      : edges_(edges),
+        bins_(edges.size() - 1),
+        stride_(bins_ + 1),
+        first_(edges.front()),
+        last_(edges.back()),
+        norm_(static_cast<double>(bins_) / (last_ - first_)) {
+    // The scaled position's fraction tells when numpy's correction can matter: only within the
+    // rounding error of the position and of the edges (a generous bound, in bins) of a whole number.
+    const double step = (last_ - first_) / static_cast<double>(bins_);
+    slack_ = 64.0 * std::numeric_limits<double>::epsilon() *
+             ((std::fabs(first_) + std::fabs(last_)) / step + static_cast<double>(bins_) + 1.0);
+  }
+
+  std::size_t bins() const { return bins_; }
+  std::size_t stride() const { return stride_; }
+
+  // numpy's rule, exactly: the bin from the scaled position, then corrected by comparisons with the
+  // linspace edges (the multiplication may round across an edge). bins for NaN and values outside.
+  std::size_t bin_of(double v) const {
+    const bool inside = v >= first_ && v <= last_;  // false for NaN
+    const double position = inside ? (v - first_) * norm_ : 0.0;
+    std::size_t k = std::min(static_cast<std::size_t>(position), bins_ - 1);
+    k -= static_cast<std::size_t>(v < edges_[k]);
+    k += static_cast<std::size_t>(k != bins_ - 1 && v >= edges_[k + 1]);
+    return inside ? k : bins_;
+  }
+
+  // Whether per-lane copies pay for @p n values (with many bins they cost more to clear than they save).
+  bool copies_pay(std::size_t n) const { return kCopies * stride_ <= n && bins_ <= 8192; }
+
+  // Whether the vector path may run (the edges' rounding is small against a bin).
+  bool vector_path() const { return slack_ < 0.25; }
+
+  // Counts values into the copies in @p counters (kCopies x stride, lane l in copy l), kCopies x 64 at a
+  // time, and shows each vector of values to @p hook; returns how many values it covered.
+  template <class Hook>
+  std::size_t count_batches(const double* x, std::size_t n, std::uint32_t* counters, Hook& hook) const;
+
+ private:
+  std::span<const double> edges_;
+  std::size_t bins_, stride_;
+  double first_, last_, norm_, slack_ = 1.0;
+};
+
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+template <class Hook>
+std::size_t Histogram::count_batches(const double* x, std::size_t n, std::uint32_t* counters,
+                                     Hook& hook) const {
+  const __m512d vfirst = _mm512_set1_pd(first_), vlast = _mm512_set1_pd(last_), vnorm = _mm512_set1_pd(norm_);
+  const __m512d vlow = _mm512_set1_pd(slack_), vhigh = _mm512_set1_pd(1.0 - slack_);
+  const __m512i vtop = _mm512_set1_epi64(static_cast<long long>(bins_ - 1));
+  const __m512i vout = _mm512_set1_epi64(static_cast<long long>(bins_));
+  const __m512i vcopy = _mm512_mullo_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0),
+                                           _mm512_set1_epi64(static_cast<long long>(stride_)));
+  // A batch of slots is computed first and then counted: reading a lane back right after its vector
+  // store stalls (store forwarding), and pulling lanes out of registers one by one costs more.
+  constexpr std::size_t kBatch = 64 * kCopies;
+  alignas(64) std::uint64_t slot[kBatch];
+  std::uint8_t near[kBatch / kCopies];
+  std::size_t i = 0;
+  for (; i + kBatch <= n; i += kBatch) {
+    unsigned any_near = 0;
+    for (std::size_t j = 0; j < kBatch; j += kCopies) {
+      const __m512d v = _mm512_loadu_pd(x + i + j);
+      hook.vector(v);
+      const __mmask8 inside =
+          _mm512_cmp_pd_mask(v, vfirst, _CMP_GE_OQ) & _mm512_cmp_pd_mask(v, vlast, _CMP_LE_OQ);
+      const __m512d position = _mm512_mul_pd(_mm512_sub_pd(v, vfirst), vnorm);
+      const __m512i whole = _mm512_cvttpd_epi64(position);
+      const __m512d fraction = _mm512_sub_pd(position, _mm512_cvtepi64_pd(whole));
+      const __mmask8 clear = inside & _mm512_cmp_pd_mask(fraction, vlow, _CMP_GE_OQ) &
+                             _mm512_cmp_pd_mask(fraction, vhigh, _CMP_LE_OQ);
+      const __m512i bin = _mm512_mask_min_epi64(vout, clear, whole, vtop);
+      _mm512_store_si512(slot + j, _mm512_add_epi64(bin, vcopy));
+      near[j / kCopies] = static_cast<std::uint8_t>(inside & ~clear);
+      any_near |= near[j / kCopies];
+    }
+    asm volatile("" ::: "memory");  // the counting loop reads the slots from memory
+    for (std::size_t j = 0; j < kBatch; ++j)
+      ++counters[slot[j]];
+    // Near an edge: the exact rule moves the value from the outside slot to its bin (rare).
+    for (std::size_t j = 0; any_near != 0 && j < kBatch / kCopies; ++j) {
+      for (unsigned lanes = near[j]; lanes != 0; lanes &= lanes - 1) {
+        const auto l = static_cast<std::size_t>(__builtin_ctz(lanes));
+        --counters[l * stride_ + bins_];
+        ++counters[l * stride_ + bin_of(x[i + j * kCopies + l])];
+      }
+    }
+  }
+  return i;
+}
+#else
+template <class Hook>
+std::size_t Histogram::count_batches(const double*, std::size_t, std::uint32_t*, Hook&) const {
+  return 0;  // the scalar loops do it all
+}
+#endif
+
+// A hook that does nothing: the histogram alone.
+struct NoHook {
+#if defined(__AVX512F__)
+  void vector(__m512d /*v*/) {}
+#endif
+};
+
+// The windows of scan_windows compared as doubles (the same order as the keys for everything but NaN,
+// which no comparison counts), distinct ones only: the windows of k and k + 1 are usually the same.
+struct DistinctWindows {
+  static constexpr std::size_t kMax = 8;
+  std::size_t count = 0;
+  double lo[kMax] = {}, hi[kMax] = {};
+  std::vector<std::size_t> which;  // per window, its distinct one
+
+  explicit DistinctWindows(std::span<const KeyWindow> windows) : which(windows.size()) {
+    for (std::size_t w = 0; w < windows.size(); ++w) {
+      const double l = from_key(windows[w].lo), h = from_key(windows[w].hi);
+      std::size_t d = 0;
+      while (d < count && !(lo[d] == l && hi[d] == h))
+        ++d;
+      if (d == count) {
+        PARAKIT_REQUIRE(count < kMax, "at most 8 distinct windows");
+        lo[d] = l;
+        hi[d] = h;
+        ++count;
+      }
+      which[w] = d;
+    }
+  }
+};
+
+#if defined(__AVX512F__)
+// The windows' part of a vector sweep: counts below and inside each of D windows, and the values inside
+// any, packed into @p kept (room for every value plus kLanes).
+template <std::size_t D>
+struct WindowHook {
+  __m512d lo[D], hi[D];
+  std::uint64_t under[D] = {}, in[D] = {};
+  double* kept;
+  WindowHook(const DistinctWindows& w, double* out) : kept(out) {
+    for (std::size_t d = 0; d < D; ++d) {
+      lo[d] = _mm512_set1_pd(w.lo[d]);
+      hi[d] = _mm512_set1_pd(w.hi[d]);
+    }
+  }
+  void vector(__m512d v) {
+    unsigned any = 0;
+    for (std::size_t d = 0; d < D; ++d) {
+      // Two comparisons: below lo, and up to hi (NaN is neither); inside is the second without the first.
+      const unsigned low = _mm512_cmp_pd_mask(v, lo[d], _CMP_LT_OQ);
+      const unsigned inside = _mm512_cmp_pd_mask(v, hi[d], _CMP_LE_OQ) & ~low;
+      under[d] += static_cast<unsigned>(__builtin_popcount(low));
+      in[d] += static_cast<unsigned>(__builtin_popcount(inside));
+      any |= inside;
+    }
+    _mm512_storeu_pd(kept, _mm512_maskz_compress_pd(static_cast<__mmask8>(any), v));
+    kept += __builtin_popcount(any);
+  }
+};
+#endif
+
+// Adds the copies of the counts in @p local into @p counts.
+void fold_copies(const std::vector<std::uint32_t>& local, std::size_t copies, std::size_t stride,
+                 std::span<std::uint64_t> counts) {
+  for (std::size_t k = 0; k < counts.size(); ++k) {
+    for (std::size_t c = 0; c < copies; ++c)
+      counts[k] += local[c * stride + k];
+  }
+}
+
+// The histogram of @p values from @p from on, value by value, into the copies (value i in copy i % 8).
+void count_rest(const Histogram& h, std::span<const double> values, std::size_t from, std::uint32_t* local) {
+  for (std::size_t i = from; i < values.size(); ++i)
+    ++local[i % Histogram::kCopies * h.stride() + h.bin_of(values[i])];
+}
+
+}  // namespace
+
 void count_histogram(std::span<const double> values, std::span<const double> edges,
                      std::span<std::uint64_t> counts) {
   if (edges.size() < 2) return;
-  const std::size_t bins = edges.size() - 1;
-  PARAKIT_REQUIRE(counts.size() == bins, "one count per bin");
-  const double first = edges.front(), last = edges.back();
-  const double norm = static_cast<double>(bins) / (last - first);
-  // numpy's rule, exactly: the bin from the scaled position, then corrected by comparisons with the
-  // linspace edges (the multiplication may round across an edge). Returns bins for NaN and values outside.
-  const auto bin_of = [&](double v) -> std::size_t {
-    const bool inside = v >= first && v <= last;  // false for NaN
-    const double position = inside ? (v - first) * norm : 0.0;
-    std::size_t k = std::min(static_cast<std::size_t>(position), bins - 1);
-    k -= static_cast<std::size_t>(v < edges[k]);
-    k += static_cast<std::size_t>(k != bins - 1 && v >= edges[k + 1]);
-    return inside ? k : bins;
-  };
-  const std::size_t n = values.size();
-  PARAKIT_REQUIRE(n < (std::size_t{1} << 32), "at most 2^32 - 1 values per call");
-  // With more bins than values, private copies would cost more to clear than they save: count straight
-  // into @p counts.
-  constexpr std::size_t kCopies = 8;
-  const std::size_t stride = bins + 1;  // a slot for values outside
-  if (kCopies * stride > n || bins > 8192) {
+  const Histogram h(edges);
+  PARAKIT_REQUIRE(counts.size() == h.bins(), "one count per bin");
+  PARAKIT_REQUIRE(values.size() < (std::size_t{1} << 32), "at most 2^32 - 1 values per call");
+  if (!h.copies_pay(values.size())) {
     for (const double v : values) {
-      const std::size_t k = bin_of(v);
-      if (k < bins) ++counts[k];
+      const std::size_t k = h.bin_of(v);
+      if (k < h.bins()) ++counts[k];
     }
     return;
   }
-  // Eight interleaved copies of the counts (one per vector lane): neighbouring values often fall in the
-  // same bin, and increments of one counter would wait for each other.
+  // Eight interleaved copies of the counts (one per vector lane), each with a slot for values outside:
+  // neighbouring values often fall in the same bin, and increments of one counter would wait for each other.
   thread_local std::vector<std::uint32_t> local;
-  local.assign(kCopies * stride, 0);
-  std::size_t i = 0;
+  local.assign(Histogram::kCopies * h.stride(), 0);
+  NoHook none;
+  const std::size_t done =
+      h.vector_path() ? h.count_batches(values.data(), values.size(), local.data(), none) : 0;
+  count_rest(h, values, done, local.data());
+  fold_copies(local, Histogram::kCopies, h.stride(), counts);
+}
+
+void histogram_and_windows(std::span<const double> values, std::span<const double> edges,
+                           std::span<std::uint64_t> counts, std::span<const KeyWindow> windows,
+                           std::span<std::uint64_t> below, std::span<std::uint64_t> inside,
+                           std::vector<double>& out) {
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
-  // The scaled position's fraction tells when numpy's correction can matter: only within the rounding
-  // error of the position and of the edges (a generous bound, in bins) of a whole number. Away from that,
-  // the truncated position is the bin; near it (rare) the exact rule above decides.
-  const double step = (last - first) / static_cast<double>(bins);
-  const double slack = 64.0 * std::numeric_limits<double>::epsilon() *
-                       ((std::fabs(first) + std::fabs(last)) / step + static_cast<double>(bins) + 1.0);
-  if (slack < 0.25) {
-    const __m512d vfirst = _mm512_set1_pd(first), vlast = _mm512_set1_pd(last), vnorm = _mm512_set1_pd(norm);
-    const __m512d vlow = _mm512_set1_pd(slack), vhigh = _mm512_set1_pd(1.0 - slack);
-    const __m512i vtop = _mm512_set1_epi64(static_cast<long long>(bins - 1));
-    const __m512i vout = _mm512_set1_epi64(static_cast<long long>(bins));
-    // Lane l counts into copy l: slot l * stride + bin.
-    const __m512i vcopy = _mm512_mullo_epi64(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0),
-                                             _mm512_set1_epi64(static_cast<long long>(stride)));
-    // A batch of slots is computed first and then counted: reading a lane back right after its vector
-    // store stalls (store forwarding), and pulling lanes out of registers one by one costs more.
-    constexpr std::size_t kBatch = 64 * kCopies;
-    alignas(64) std::uint64_t slot[kBatch];
-    std::uint8_t near[kBatch / kCopies];
-    std::uint32_t* counters = local.data();
-    for (; i + kBatch <= n; i += kBatch) {
-      unsigned any_near = 0;
-      for (std::size_t j = 0; j < kBatch; j += kCopies) {
-        const __m512d v = _mm512_loadu_pd(values.data() + i + j);
-        const __mmask8 inside =
-            _mm512_cmp_pd_mask(v, vfirst, _CMP_GE_OQ) & _mm512_cmp_pd_mask(v, vlast, _CMP_LE_OQ);
-        const __m512d position = _mm512_mul_pd(_mm512_sub_pd(v, vfirst), vnorm);
-        const __m512i whole = _mm512_cvttpd_epi64(position);
-        const __m512d fraction = _mm512_sub_pd(position, _mm512_cvtepi64_pd(whole));
-        const __mmask8 clear = inside & _mm512_cmp_pd_mask(fraction, vlow, _CMP_GE_OQ) &
-                               _mm512_cmp_pd_mask(fraction, vhigh, _CMP_LE_OQ);
-        const __m512i bin = _mm512_mask_min_epi64(vout, clear, whole, vtop);
-        _mm512_store_si512(slot + j, _mm512_add_epi64(bin, vcopy));
-        near[j / kCopies] = static_cast<std::uint8_t>(inside & ~clear);
-        any_near |= near[j / kCopies];
-      }
-      asm volatile("" ::: "memory");  // the counting loop reads the slots from memory
-      for (std::size_t j = 0; j < kBatch; ++j)
-        ++counters[slot[j]];
-      // Near an edge: the exact rule moves the value from the outside slot to its bin (rare).
-      for (std::size_t j = 0; any_near != 0 && j < kBatch / kCopies; ++j) {
-        for (unsigned lanes = near[j]; lanes != 0; lanes &= lanes - 1) {
-          const auto l = static_cast<std::size_t>(__builtin_ctz(lanes));
-          --counters[l * stride + bins];
-          ++counters[l * stride + bin_of(values[i + j * kCopies + l])];
+  if (edges.size() >= 2 && !windows.empty()) {
+    const Histogram h(edges);
+    const DistinctWindows distinct(windows);
+    if (h.vector_path() && h.copies_pay(values.size()) && distinct.count <= 4 &&
+        values.size() < (std::size_t{1} << 32)) {
+      PARAKIT_REQUIRE(counts.size() == h.bins(), "one count per bin");
+      PARAKIT_REQUIRE(below.size() == windows.size() && inside.size() == windows.size(),
+                      "one count per window");
+      thread_local std::vector<std::uint32_t> local;
+      thread_local std::vector<double> scratch;
+      local.assign(Histogram::kCopies * h.stride(), 0);
+      if (scratch.size() < values.size() + kLanes) scratch.resize(values.size() + kLanes);
+      std::size_t done = 0;
+      std::uint64_t under[DistinctWindows::kMax] = {}, in[DistinctWindows::kMax] = {};
+      double* kept = scratch.data();
+      const auto sweep = [&]<std::size_t D>(std::integral_constant<std::size_t, D>) {
+        WindowHook<D> hook(distinct, scratch.data());
+        done = h.count_batches(values.data(), values.size(), local.data(), hook);
+        for (std::size_t d = 0; d < D; ++d) {
+          under[d] = hook.under[d];
+          in[d] = hook.in[d];
         }
+        kept = hook.kept;
+      };
+      switch (distinct.count) {
+        case 1:
+          sweep(std::integral_constant<std::size_t, 1>{});
+          break;
+        case 2:
+          sweep(std::integral_constant<std::size_t, 2>{});
+          break;
+        case 3:
+          sweep(std::integral_constant<std::size_t, 3>{});
+          break;
+        default:
+          sweep(std::integral_constant<std::size_t, 4>{});
       }
+      out.insert(out.end(), scratch.data(), kept);
+      for (std::size_t w = 0; w < windows.size(); ++w) {
+        below[w] += under[distinct.which[w]];
+        inside[w] += in[distinct.which[w]];
+      }
+      count_rest(h, values, done, local.data());
+      fold_copies(local, Histogram::kCopies, h.stride(), counts);
+      scan_windows(values.subspan(done), windows, below, inside, out);
+      return;
     }
   }
 #endif
-  for (; i + kCopies <= n; i += kCopies) {
-    for (std::size_t c = 0; c < kCopies; ++c)
-      ++local[c * stride + bin_of(values[i + c])];
-  }
-  for (; i < n; ++i)
-    ++local[bin_of(values[i])];
-  for (std::size_t k = 0; k < bins; ++k) {
-    for (std::size_t c = 0; c < kCopies; ++c)
-      counts[k] += local[c * stride + k];
-  }
+  count_histogram(values, edges, counts);
+  if (!windows.empty()) scan_windows(values, windows, below, inside, out);
 }
 
 std::vector<std::uint64_t> needed_ranks(std::uint64_t n, std::span<const double> qs) {
@@ -405,32 +574,36 @@ std::size_t KeyWindow::bins() const {
   return static_cast<std::size_t>(((hi - lo) >> shift()) + 1);
 }
 
-void count_keys(std::span<const double> values, const KeyWindow& window, std::span<std::uint64_t> counts) {
+void count_keys(std::span<const double> values, const KeyWindow& window, std::span<std::uint64_t> counts,
+                int threads) {
   const int shift = window.shift();
   const std::size_t bins = window.bins();
   PARAKIT_REQUIRE(counts.size() == bins, "one count per key bin");
-  // First the bins of the values inside, packed without branches; then the increments. Values outside
-  // (or NaN) never touch a counter, so they do not queue up on one.
-  thread_local std::vector<std::uint32_t> local;
-  thread_local std::vector<std::uint32_t> packed;
-  local.assign(bins, 0);
   const std::uint64_t width = window.hi - window.lo;
   constexpr std::size_t kPiece = 4096;
-  packed.resize(kPiece);
-  for (std::size_t from = 0; from < values.size(); from += kPiece) {
-    const std::size_t to = std::min(values.size(), from + kPiece);
-    std::size_t m = 0;
-    for (std::size_t i = from; i < to; ++i) {
-      const double v = values[i];
-      const std::uint64_t offset = to_key(v) - window.lo;
-      packed[m] = static_cast<std::uint32_t>(offset >> shift);
-      m += static_cast<std::size_t>((v == v) & (offset <= width));
+  const std::size_t pieces = (values.size() + kPiece - 1) / kPiece;
+  // Each thread counts whole pieces: first the bins of the values inside, packed without branches, then
+  // the increments. Values outside (or NaN) never touch a counter, so they do not queue up on one.
+#pragma omp parallel num_threads(pieces > 16 ? threads : 1)
+  {
+    std::vector<std::uint32_t> local(bins, 0), packed(kPiece);
+#pragma omp for schedule(static) nowait
+    for (std::size_t p = 0; p < pieces; ++p) {
+      const std::size_t from = p * kPiece, to = std::min(values.size(), from + kPiece);
+      std::size_t m = 0;
+      for (std::size_t i = from; i < to; ++i) {
+        const double v = values[i];
+        const std::uint64_t offset = to_key(v) - window.lo;
+        packed[m] = static_cast<std::uint32_t>(offset >> shift);
+        m += static_cast<std::size_t>((v == v) & (offset <= width));
+      }
+      for (std::size_t j = 0; j < m; ++j)
+        ++local[packed[j]];
     }
-    for (std::size_t j = 0; j < m; ++j)
-      ++local[packed[j]];
+#pragma omp critical(parakit_count_keys)
+    for (std::size_t k = 0; k < bins; ++k)
+      counts[k] += local[k];
   }
-  for (std::size_t k = 0; k < bins; ++k)
-    counts[k] += local[k];
 }
 
 void narrow(KeyWindow& window, std::span<const std::uint64_t> counts) {
@@ -454,25 +627,11 @@ void narrow(KeyWindow& window, std::span<const std::uint64_t> counts) {
 void scan_windows(std::span<const double> values, std::span<const KeyWindow> windows,
                   std::span<std::uint64_t> below, std::span<std::uint64_t> inside, std::vector<double>& out) {
   PARAKIT_REQUIRE(below.size() == windows.size() && inside.size() == windows.size(), "one count per window");
-  // Compared as doubles (the same order as the keys for everything but NaN, which no comparison
-  // counts), over the distinct windows only: the windows of k and k + 1 are usually the same.
-  std::vector<std::pair<double, double>> distinct;
-  std::vector<std::size_t> which(windows.size());
-  for (std::size_t w = 0; w < windows.size(); ++w) {
-    const std::pair<double, double> range{from_key(windows[w].lo), from_key(windows[w].hi)};
-    const auto found = std::find(distinct.begin(), distinct.end(), range);
-    which[w] = static_cast<std::size_t>(found - distinct.begin());
-    if (found == distinct.end()) distinct.push_back(range);
-  }
-  constexpr std::size_t kMaxDistinct = 8;
-  PARAKIT_REQUIRE(distinct.size() <= kMaxDistinct, "at most 8 distinct windows");
-  double lo[kMaxDistinct], hi[kMaxDistinct];
-  std::uint64_t under[kMaxDistinct] = {}, in[kMaxDistinct] = {};
-  const std::size_t nd = distinct.size();
-  for (std::size_t d = 0; d < nd; ++d) {
-    lo[d] = distinct[d].first;
-    hi[d] = distinct[d].second;
-  }
+  const DistinctWindows distinct(windows);
+  const std::size_t nd = distinct.count;
+  const double* lo = distinct.lo;
+  const double* hi = distinct.hi;
+  std::uint64_t under[DistinctWindows::kMax] = {}, in[DistinctWindows::kMax] = {};
   const double* x = values.data();
   const std::size_t n = values.size();
   // One sweep, kLanes values at a time: per window a count of values below and inside; a value inside
@@ -506,8 +665,8 @@ void scan_windows(std::span<const double> values, std::span<const KeyWindow> win
     if (keep) out.push_back(v);
   }
   for (std::size_t w = 0; w < windows.size(); ++w) {
-    below[w] += under[which[w]];
-    inside[w] += in[which[w]];
+    below[w] += under[distinct.which[w]];
+    inside[w] += in[distinct.which[w]];
   }
 }
 

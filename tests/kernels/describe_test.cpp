@@ -180,6 +180,36 @@ TEST(DescribeQuantiles, ScanCountsBelowAndInsideAndKeepsCandidatesOnce) {
   EXPECT_EQ(out, (std::vector<double>{2, 3, 4, 5}));
 }
 
+// The one-sweep version gives what the two sweeps give, for 1 to 5 distinct windows (5: beyond the
+// vector path), a block with a tail, NaN and values outside the edges.
+TEST(DescribeHistogram, OneSweepOfHistogramAndWindowsEqualsTheTwo) {
+  std::vector<double> v = random_values(kd::kBlock + 37, 0.0, 1.0, 21);
+  v[3] = kNaN;
+  v[700] = 50.0;
+  const auto edges = kd::histogram_edges(-3.0, 3.0, 23);
+  for (std::size_t windows = 1; windows <= 5; ++windows) {
+    std::vector<kd::KeyWindow> w;
+    for (std::size_t i = 0; i < windows; ++i) {
+      const double lo = -2.0 + static_cast<double>(i) * 0.8;
+      w.push_back({.rank = 0, .lo = kd::to_key(lo), .hi = kd::to_key(lo + 0.1), .below = 0});
+    }
+    w.push_back(w.front());  // the windows of k and k + 1 are often the same
+    std::vector<std::uint64_t> counts(23), below(w.size()), inside(w.size());
+    std::vector<std::uint64_t> counts2(23), below2(w.size()), inside2(w.size());
+    std::vector<double> out, out2;
+    kd::histogram_and_windows(v, edges, counts, w, below, inside, out);
+    kd::count_histogram(v, edges, counts2);
+    kd::scan_windows(v, w, below2, inside2, out2);
+    EXPECT_EQ(counts, counts2) << windows;
+    EXPECT_EQ(below, below2) << windows;
+    EXPECT_EQ(inside, inside2) << windows;
+    std::sort(out.begin(), out.end());
+    std::sort(out2.begin(), out2.end());
+    EXPECT_EQ(out, out2) << windows;
+    EXPECT_GT(out.size(), 100U);
+  }
+}
+
 TEST(DescribeHistogram, EdgesAndCountsAsNumpy) {
   // numpy.histogram([0, 1, 2, 3, 4, 5], bins=5) -> counts [1 1 1 1 2], edges [0 1 2 3 4 5]
   const auto edges = kd::histogram_edges(0.0, 5.0, 5);

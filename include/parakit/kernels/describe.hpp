@@ -124,7 +124,9 @@ struct KeyWindow {
 inline constexpr int kKeyBits = 12;
 
 /// @brief Adds to @p counts (window.bins() entries) the keys of @p values that fall in the window.
-void count_keys(std::span<const double> values, const KeyWindow& window, std::span<std::uint64_t> counts);
+/// With @p threads > 1, OpenMP threads count parts of @p values (the counts are the same).
+void count_keys(std::span<const double> values, const KeyWindow& window, std::span<std::uint64_t> counts,
+                int threads = 1);
 
 /// @brief Narrows @p window with the global @p counts of its bins: the bin that holds `rank`.
 void narrow(KeyWindow& window, std::span<const std::uint64_t> counts);
@@ -134,5 +136,13 @@ void narrow(KeyWindow& window, std::span<const std::uint64_t> counts);
 /// that lies inside any window.
 void scan_windows(std::span<const double> values, std::span<const KeyWindow> windows,
                   std::span<std::uint64_t> below, std::span<std::uint64_t> inside, std::vector<double>& out);
+
+/// @brief count_histogram and scan_windows in one sweep of @p values (with AVX-512: the window
+/// comparisons run beside the counting, on values already in registers). The same counts and the same
+/// candidates (possibly in another order) as the two calls.
+void histogram_and_windows(std::span<const double> values, std::span<const double> edges,
+                           std::span<std::uint64_t> counts, std::span<const KeyWindow> windows,
+                           std::span<std::uint64_t> below, std::span<std::uint64_t> inside,
+                           std::vector<double>& out);
 
 }  // namespace parakit::kernels::describe
