@@ -5,6 +5,7 @@
 //   page_cache_sum FILE [THREADS] [RUNS]
 // Prints one JSON line: bytes, threads, best_s (the fastest run), bytes_per_s.
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>

@@ -719,29 +719,42 @@ LocalColumn read_binary_mapped(const boost::mpi::communicator& comm, const Input
   const double t0 = now_s();
   const auto [first, last] = block_range(n, comm.rank(), comm.size());
   LocalColumn out;
-  if (last > first) {
-    const std::size_t width = dtype_bytes(spec.dtype);
+  const std::size_t width = dtype_bytes(spec.dtype);
+  const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  const std::uint64_t begin = first * width, start = begin / page * page;
+  auto mapping = std::make_shared<Mapping>();
+  // Every rank maps its own part; a rank that cannot fails the read on all ranks with one line.
+  check_on_every_rank(comm, [&] {
+    if (last == first) return;
     const int fd = ::open(spec.path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-      throw Error(
-          fmt::format("{}: cannot open it on rank {} ({})", spec.path, comm.rank(), std::strerror(errno)));
+    if (fd < 0) {
+      throw Error(fmt::format("{}: cannot open it on rank {} ({}; accepted: a file every rank can read)",
+                              spec.path, comm.rank(), std::strerror(errno)));
+    }
     struct stat st {};
-    const bool same_size = ::fstat(fd, &st) == 0 && static_cast<std::uint64_t>(st.st_size) == size;
-    const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-    const std::uint64_t begin = first * width, start = begin / page * page;
-    auto mapping = std::make_shared<Mapping>();
-    mapping->length = static_cast<std::size_t>(last * width - start);
-    if (same_size) {
+    const int stat_result = ::fstat(fd, &st);
+    const int stat_errno = errno;
+    if (stat_result == 0 && static_cast<std::uint64_t>(st.st_size) == size) {
+      mapping->length = static_cast<std::size_t>(last * width - start);
       mapping->address =
           ::mmap(nullptr, mapping->length, PROT_READ, MAP_SHARED, fd, static_cast<off_t>(start));
     }
     const int mmap_errno = errno;
     ::close(fd);
-    if (!same_size) throw Error(spec.path + ": the file changed size while it was read");
+    if (stat_result != 0) {
+      throw Error(fmt::format("{}: cannot stat it on rank {} ({})", spec.path, comm.rank(),
+                              std::strerror(stat_errno)));
+    }
+    if (static_cast<std::uint64_t>(st.st_size) != size) {
+      throw Error(fmt::format("{}: rank {} sees {} bytes, rank 0 saw {} (the file changed while it was read)",
+                              spec.path, comm.rank(), st.st_size, size));
+    }
     if (mapping->address == MAP_FAILED) {
       throw Error(fmt::format("{}: mmap failed on rank {} ({}; accepted instead: --read parallel)", spec.path,
                               comm.rank(), std::strerror(mmap_errno)));
     }
+  });
+  if (last > first) {
     const char* raw = static_cast<const char*>(mapping->address) + (begin - start);
     const std::size_t count = last - first;
     if (spec.dtype == Dtype::kF64 && reinterpret_cast<std::uintptr_t>(raw) % alignof(double) == 0) {

@@ -18,6 +18,7 @@
 #include <mpi.h>
 #include <omp.h>
 
+#include "parakit/dist/mpi_check.hpp"
 #include "parakit/error.hpp"
 
 namespace parakit::dist {
@@ -174,7 +175,7 @@ std::vector<double> gather_doubles(const boost::mpi::communicator& comm, const s
   const int size = comm.size();
   const int count = static_cast<int>(mine.size());
   std::vector<int> counts(comm.rank() == 0 ? static_cast<std::size_t>(size) : 0), offsets = counts;
-  MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_Comm(comm));
+  PARAKIT_MPI_CHECK(MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, 0, MPI_Comm(comm)));
   std::vector<double> all;
   if (comm.rank() == 0) {
     std::size_t total = 0;
@@ -184,8 +185,8 @@ std::vector<double> gather_doubles(const boost::mpi::communicator& comm, const s
     }
     all.resize(total);
   }
-  MPI_Gatherv(mine.data(), count, MPI_DOUBLE, all.data(), counts.data(), offsets.data(), MPI_DOUBLE, 0,
-              MPI_Comm(comm));
+  PARAKIT_MPI_CHECK(MPI_Gatherv(mine.data(), count, MPI_DOUBLE, all.data(), counts.data(), offsets.data(),
+                                MPI_DOUBLE, 0, MPI_Comm(comm)));
   return all;
 }
 

@@ -103,6 +103,21 @@ void check_on_root(const boost::mpi::communicator& comm, const std::function<voi
   if (!failure.empty()) throw UsageError(failure);
 }
 
+void check_on_every_rank(const boost::mpi::communicator& comm, const std::function<void()>& check) {
+  std::string failure;
+  try {
+    check();
+  } catch (const std::exception& e) {
+    failure = e.what();
+    if (failure.empty()) failure = "check failed on rank " + std::to_string(comm.rank());
+  }
+  int first = failure.empty() ? comm.size() : comm.rank();
+  PARAKIT_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, MPI_Comm(comm)));
+  if (first == comm.size()) return;
+  boost::mpi::broadcast(comm, failure, first);
+  throw UsageError(failure);
+}
+
 }  // namespace parakit::dist
 
 namespace parakit::detail {

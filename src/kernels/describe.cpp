@@ -312,8 +312,10 @@ class Histogram {
   // linspace edges (the multiplication may round across an edge). bins for NaN and values outside.
   std::size_t bin_of(double v) const {
     const bool inside = v >= first_ && v <= last_;  // false for NaN
-    const double position = inside ? (v - first_) * norm_ : 0.0;
-    std::size_t k = std::min(static_cast<std::size_t>(position), bins_ - 1);
+    // numpy's order (divide by the range, then scale), which stays finite when the range is tiny; a
+    // position that is not a number (first == last) counts as the last bin before the correction.
+    const double position = inside ? (v - first_) / (last_ - first_) * static_cast<double>(bins_) : 0.0;
+    std::size_t k = position < static_cast<double>(bins_) ? static_cast<std::size_t>(position) : bins_ - 1;
     k -= static_cast<std::size_t>(v < edges_[k]);
     k += static_cast<std::size_t>(k != bins_ - 1 && v >= edges_[k + 1]);
     return inside ? k : bins_;
@@ -323,7 +325,7 @@ class Histogram {
   bool copies_pay(std::size_t n) const { return kCopies * stride_ <= n && bins_ <= 8192; }
 
   // Whether the vector path may run (the edges' rounding is small against a bin).
-  bool vector_path() const { return slack_ < 0.25; }
+  bool vector_path() const { return slack_ < 0.25 && std::isfinite(norm_); }
 
   // Counts values into the copies in @p counters (kCopies x stride, lane l in copy l), kCopies x 64 at a
   // time, and shows each vector of values to @p hook; returns how many values it covered.
@@ -586,7 +588,8 @@ void count_keys(std::span<const double> values, const KeyWindow& window, std::sp
   // the increments. Values outside (or NaN) never touch a counter, so they do not queue up on one.
 #pragma omp parallel num_threads(pieces > 16 ? threads : 1)
   {
-    std::vector<std::uint32_t> local(bins, 0), packed(kPiece);
+    std::vector<std::uint64_t> local(bins, 0);
+    std::vector<std::uint32_t> packed(kPiece);
 #pragma omp for schedule(static) nowait
     for (std::size_t p = 0; p < pieces; ++p) {
       const std::size_t from = p * kPiece, to = std::min(values.size(), from + kPiece);

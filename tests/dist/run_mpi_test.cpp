@@ -1,9 +1,11 @@
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include <boost/mpi/communicator.hpp>
 #include <gtest/gtest.h>
 
+#include "parakit/dist/environment.hpp"
 #include "parakit/dist/run.hpp"
 #include "parakit/error.hpp"
 #include "parakit/kernels/monte_carlo_pi.hpp"
@@ -110,4 +112,21 @@ TEST(DistRun, rejects_invalid_options_on_every_rank) {
   const WeightedSum kernel{{10}};
   EXPECT_THROW(dist::run(world, kernel, {.threads = 0, .repeat = 1, .warmup = 0, .progress = {}}), Error);
   EXPECT_THROW(dist::run(world, kernel, {.threads = 1, .repeat = 0, .warmup = 0, .progress = {}}), Error);
+}
+
+TEST(CheckOnEveryRank, every_rank_throws_the_lowest_failing_ranks_message_or_none_throws) {
+  const boost::mpi::communicator world;
+  EXPECT_NO_THROW(dist::check_on_every_rank(world, [] {}));
+  // The last rank and (with 3 or more) rank 1 fail: every rank gets the message of the lower one.
+  const int last = world.size() - 1;
+  const int expected = world.size() >= 3 ? 1 : last;
+  try {
+    dist::check_on_every_rank(world, [&] {
+      if (world.rank() == last || (world.size() >= 3 && world.rank() == 1))
+        throw Error("rank " + std::to_string(world.rank()) + " cannot map its part");
+    });
+    ADD_FAILURE() << "no exception on rank " << world.rank();
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), "rank " + std::to_string(expected) + " cannot map its part");
+  }
 }

@@ -45,4 +45,10 @@ std::string mpi_thread_level();
 /// @note Collective over @p comm.
 void check_on_root(const boost::mpi::communicator& comm, const std::function<void()>& check);
 
+/// @brief Every rank runs @p check; if any fails, every rank throws parakit::UsageError together, with the
+/// message of the lowest rank that failed (one line, printed once). For checks each rank makes on its own
+/// part (a file it maps).
+/// @note Collective over @p comm.
+void check_on_every_rank(const boost::mpi::communicator& comm, const std::function<void()>& check);
+
 }  // namespace parakit::dist
