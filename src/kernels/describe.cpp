@@ -42,6 +42,36 @@ struct DoubleDouble {
   double value() const { return hi + lo; }
 };
 
+#if defined(__AVX512F__)
+// The windows' part of a vector sweep: counts below and inside each of D windows, and the values inside
+// any, packed into @p kept (room for every value plus kLanes).
+template <std::size_t D>
+struct WindowHook {
+  __m512d lo[D], hi[D];
+  std::uint64_t under[D] = {}, in[D] = {};
+  double* kept;
+  WindowHook(const double* low, const double* high, double* out) : kept(out) {
+    for (std::size_t d = 0; d < D; ++d) {
+      lo[d] = _mm512_set1_pd(low[d]);
+      hi[d] = _mm512_set1_pd(high[d]);
+    }
+  }
+  void vector(__m512d v) {
+    unsigned any = 0;
+    for (std::size_t d = 0; d < D; ++d) {
+      // Two comparisons: below lo, and up to hi (NaN is neither); inside is the second without the first.
+      const unsigned low = _mm512_cmp_pd_mask(v, lo[d], _CMP_LT_OQ);
+      const unsigned inside = _mm512_cmp_pd_mask(v, hi[d], _CMP_LE_OQ) & ~low;
+      under[d] += static_cast<unsigned>(__builtin_popcount(low));
+      in[d] += static_cast<unsigned>(__builtin_popcount(inside));
+      any |= inside;
+    }
+    _mm512_storeu_pd(kept, _mm512_maskz_compress_pd(static_cast<__mmask8>(any), v));
+    kept += __builtin_popcount(any);
+  }
+};
+#endif
+
 // The vector part of scan_windows for D distinct windows; returns how many values it covered.
 template <std::size_t D>
 std::size_t scan_lanes(const double* x, std::size_t n, const double* lo, const double* hi,
@@ -52,25 +82,14 @@ std::size_t scan_lanes(const double* x, std::size_t n, const double* lo, const d
   double* kept = scratch.data();
   std::size_t k = 0;
 #if defined(__AVX512F__)
-  __m512d lo_v[D], hi_v[D];
+  WindowHook<D> hook(lo, hi, kept);
+  for (; k + kLanes <= n; k += kLanes)
+    hook.vector(_mm512_loadu_pd(x + k));
   for (std::size_t d = 0; d < D; ++d) {
-    lo_v[d] = _mm512_set1_pd(lo[d]);
-    hi_v[d] = _mm512_set1_pd(hi[d]);
+    under[d] += hook.under[d];
+    in[d] += hook.in[d];
   }
-  for (; k + kLanes <= n; k += kLanes) {
-    const __m512d v = _mm512_loadu_pd(x + k);
-    unsigned any = 0;
-    for (std::size_t d = 0; d < D; ++d) {
-      const __mmask8 low = _mm512_cmp_pd_mask(v, lo_v[d], _CMP_LT_OQ);
-      const __mmask8 inside =
-          _mm512_cmp_pd_mask(v, lo_v[d], _CMP_GE_OQ) & _mm512_cmp_pd_mask(v, hi_v[d], _CMP_LE_OQ);
-      under[d] += static_cast<unsigned>(__builtin_popcount(low));
-      in[d] += static_cast<unsigned>(__builtin_popcount(inside));
-      any |= inside;
-    }
-    _mm512_storeu_pd(kept, _mm512_maskz_compress_pd(static_cast<__mmask8>(any), v));
-    kept += __builtin_popcount(any);
-  }
+  kept = hook.kept;
 #else
   M under_v[D] = {}, in_v[D] = {};
   V lo_v[D], hi_v[D];
@@ -424,36 +443,6 @@ struct DistinctWindows {
   }
 };
 
-#if defined(__AVX512F__)
-// The windows' part of a vector sweep: counts below and inside each of D windows, and the values inside
-// any, packed into @p kept (room for every value plus kLanes).
-template <std::size_t D>
-struct WindowHook {
-  __m512d lo[D], hi[D];
-  std::uint64_t under[D] = {}, in[D] = {};
-  double* kept;
-  WindowHook(const DistinctWindows& w, double* out) : kept(out) {
-    for (std::size_t d = 0; d < D; ++d) {
-      lo[d] = _mm512_set1_pd(w.lo[d]);
-      hi[d] = _mm512_set1_pd(w.hi[d]);
-    }
-  }
-  void vector(__m512d v) {
-    unsigned any = 0;
-    for (std::size_t d = 0; d < D; ++d) {
-      // Two comparisons: below lo, and up to hi (NaN is neither); inside is the second without the first.
-      const unsigned low = _mm512_cmp_pd_mask(v, lo[d], _CMP_LT_OQ);
-      const unsigned inside = _mm512_cmp_pd_mask(v, hi[d], _CMP_LE_OQ) & ~low;
-      under[d] += static_cast<unsigned>(__builtin_popcount(low));
-      in[d] += static_cast<unsigned>(__builtin_popcount(inside));
-      any |= inside;
-    }
-    _mm512_storeu_pd(kept, _mm512_maskz_compress_pd(static_cast<__mmask8>(any), v));
-    kept += __builtin_popcount(any);
-  }
-};
-#endif
-
 // Adds the copies of the counts in @p local into @p counts.
 void fold_copies(const std::vector<std::uint32_t>& local, std::size_t copies, std::size_t stride,
                  std::span<std::uint64_t> counts) {
@@ -516,7 +505,7 @@ void histogram_and_windows(std::span<const double> values, std::span<const doubl
       std::uint64_t under[DistinctWindows::kMax] = {}, in[DistinctWindows::kMax] = {};
       double* kept = scratch.data();
       const auto sweep = [&]<std::size_t D>(std::integral_constant<std::size_t, D>) {
-        WindowHook<D> hook(distinct, scratch.data());
+        WindowHook<D> hook(distinct.lo, distinct.hi, scratch.data());
         done = h.count_batches(values.data(), values.size(), local.data(), hook);
         for (std::size_t d = 0; d < D; ++d) {
           under[d] = hook.under[d];
