@@ -26,7 +26,7 @@ inline constexpr std::uint64_t kBlock = std::uint64_t{1} << 14;
 struct BlockSummary {
   std::uint64_t count = 0;
   std::uint64_t missing = 0;
-  double sum = 0.0;        ///< compensated sum (8 lanes of TwoSum, lanes folded in order)
+  double sum = 0.0;        ///< compensated sum (16 lanes of TwoSum, lanes folded in order)
   double sum_error = 0.0;  ///< the low-order part of the sum
   double m2 = 0.0;         ///< sum of (x - block mean)^2, corrected two-pass
   double min = std::numeric_limits<double>::infinity();
