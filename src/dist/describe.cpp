@@ -268,8 +268,9 @@ Description describe(const boost::mpi::communicator& comm, const LocalColumn& co
   std::vector<std::vector<Fragment>> all_fragments;
   boost::mpi::gather(comm, pass.blocks, all_blocks, 0);
   boost::mpi::gather(comm, pass.fragments, all_fragments, 0);
-  // The sample as plain doubles (no serialisation), in rank order.
-  const std::vector<double> sample = gather_doubles(comm, pass.sample);
+  // The sample as plain doubles (no serialisation); windows_from_sample reorders it, and nothing after
+  // depends on its order.
+  std::vector<double> sample = gather_doubles(comm, pass.sample);
   std::vector<kd::KeyWindow> windows;
   std::vector<std::uint64_t> ranks;
   if (is_root) {
@@ -293,8 +294,7 @@ Description describe(const boost::mpi::communicator& comm, const LocalColumn& co
     PARAKIT_REQUIRE(d.moments.count + d.moments.missing == rows, "every row in exactly one block");
 
     ranks = kd::needed_ranks(d.moments.count, options.quantiles);
-    std::vector<double> scratch = sample;
-    windows = windows_from_sample(ranks, d.moments.count, scratch, d.moments.min, d.moments.max);
+    windows = windows_from_sample(ranks, d.moments.count, sample, d.moments.min, d.moments.max);
   }
   boost::mpi::broadcast(comm, d.moments.count, 0);
   boost::mpi::broadcast(comm, d.moments.missing, 0);
