@@ -1,5 +1,5 @@
 // pi as the integral of 4/(1+x^2) over [0, 1] by the midpoint rule: a parakit kernel written the way a
-// user writes one. The kernel is plain C++; parakit::dist::run splits the n midpoints over ranks and
+// user writes one. The kernel is plain C++; parakit::mpi::run splits the n midpoints over ranks and
 // threads and reduces the partial sums to rank 0.
 //   mpirun -n 2 build/bin/midpoint_pi 100000000
 #include <cmath>
@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <numbers>
 
-#include "parakit/dist/environment.hpp"
-#include "parakit/dist/run.hpp"
+#include "parakit/mpi/environment.hpp"
+#include "parakit/mpi/run.hpp"
 #include "parakit/parse.hpp"
 #include "parakit/sys.hpp"
 
@@ -32,12 +32,12 @@ struct Midpoint {
 };
 
 int main(int argc, char** argv) {
-  return parakit::dist::guarded_main(argc, argv, "midpoint_pi", [&](const boost::mpi::communicator& comm) {
+  return parakit::mpi::guarded_main(argc, argv, "midpoint_pi", [&](const boost::mpi::communicator& comm) {
     const std::uint64_t n =
         argc > 1 ? parakit::parse_count(argv[1], "n", std::uint64_t{1} << 53) : 100'000'000;
-    parakit::dist::RunOptions options;
+    parakit::mpi::RunOptions options;
     options.threads = parakit::sys::default_threads();
-    const auto run = parakit::dist::run(comm, Midpoint{n}, options);
+    const auto run = parakit::mpi::run(comm, Midpoint{n}, options);
     if (comm.rank() == 0) {
       const double pi = run.partials[0];
       std::printf("pi %.15f error %.3g time_s %.6f\n", pi, std::abs(pi - std::numbers::pi),

@@ -14,9 +14,9 @@
 
 #include <boost/mpi/timer.hpp>
 
-#include "parakit/dist/write.hpp"
 #include "parakit/error.hpp"
 #include "parakit/kernels/generate.hpp"
+#include "parakit/mpi/write.hpp"
 #include "parakit/parse.hpp"
 #include "parakit/sys.hpp"
 
@@ -29,7 +29,7 @@ namespace gen = parakit::kernels::generate;
 namespace parakit::cli {
 namespace {
 
-using dist::FileType;  // shared with parakit stats
+using mpi::FileType;  // shared with parakit stats
 
 // The type and the element type a file name suggests ("data.f32": binary, f32).
 std::optional<FileType> type_of(const std::string& file, std::optional<std::string>& dtype) {
@@ -227,38 +227,38 @@ int run_gen(const boost::mpi::communicator& comm, const std::vector<std::string>
   }
   if (type != FileType::kCsv && (!values["sep"].defaulted() || values["no-header"].as<bool>())) {
     throw UsageError(std::string(values["sep"].defaulted() ? "--no-header" : "--sep") +
-                     " applies to CSV files only (this one is " + dist::file_type_name(type) + ")");
+                     " applies to CSV files only (this one is " + mpi::file_type_name(type) + ")");
   }
   if (type == FileType::kCsv && values.count("dtype") != 0) {
     throw UsageError(
         "--dtype applies to binary and HDF5 files only (CSV holds the shortest text that reads "
         "back as the same double)");
   }
-  dist::Dtype dtype = dist::Dtype::kF64;
+  mpi::Dtype dtype = mpi::Dtype::kF64;
   if (values.count("dtype") != 0) {
-    dtype = dist::parse_dtype(values["dtype"].as<std::string>(), "--dtype");
+    dtype = mpi::parse_dtype(values["dtype"].as<std::string>(), "--dtype");
   } else if (type == FileType::kBinary && suffix_dtype) {
-    dtype = dist::parse_dtype(*suffix_dtype, "--dtype");
+    dtype = mpi::parse_dtype(*suffix_dtype, "--dtype");
   }
   const char sep = type == FileType::kCsv ? parse_sep(values["sep"].as<std::string>()) : ',';
   const std::vector<std::string> names = read_columns(values["columns"].as<std::string>(), type, sep);
   const CommonOptions common = read_common_options(comm, values);
   spec.seed = common.seed;
 
-  const dist::WriteOptions write_options{.threads = common.threads, .option = "FILE"};
+  const mpi::WriteOptions write_options{.threads = common.threads, .option = "FILE"};
   comm.barrier();
   const boost::mpi::timer timer;
   std::uint64_t bytes = 0;
   switch (type) {
     case FileType::kCsv:
       bytes =
-          dist::write_csv(comm, file, names, spec, rows, sep, !values["no-header"].as<bool>(), write_options);
+          mpi::write_csv(comm, file, names, spec, rows, sep, !values["no-header"].as<bool>(), write_options);
       break;
     case FileType::kBinary:
-      bytes = dist::write_binary(comm, file, spec, rows, dtype, write_options);
+      bytes = mpi::write_binary(comm, file, spec, rows, dtype, write_options);
       break;
     case FileType::kHdf5:
-      bytes = dist::write_hdf5(comm, file, names, spec, rows, dtype, write_options);
+      bytes = mpi::write_hdf5(comm, file, names, spec, rows, dtype, write_options);
       break;
   }
   // The writers end by agreeing over all ranks, so rank 0's time includes the slowest rank's writes.
@@ -271,13 +271,13 @@ int run_gen(const boost::mpi::communicator& comm, const std::vector<std::string>
                            {"seed", common.seed}};
   record["result"] = {
       {"file", file},
-      {"type", dist::file_type_name(type)},
+      {"type", mpi::file_type_name(type)},
       {"rows", rows},
       {"columns", names},
       {"distribution", gen::distribution_name(spec.distribution)},
       {"params", {spec.a, spec.b}},
       {"missing_fraction", spec.missing},
-      {"dtype", type == FileType::kCsv ? std::string("text") : std::string(dist::dtype_name(dtype))},
+      {"dtype", type == FileType::kCsv ? std::string("text") : std::string(mpi::dtype_name(dtype))},
       {"bytes", bytes},
       {"seconds", seconds},
       {"bytes_per_s", seconds > 0.0 ? static_cast<double>(bytes) / seconds : 0.0}};

@@ -13,9 +13,9 @@
 #include <omp.h>
 #include <sched.h>
 
-#include "parakit/dist/ceilings.hpp"
-#include "parakit/dist/environment.hpp"
 #include "parakit/error.hpp"
+#include "parakit/mpi/ceilings.hpp"
+#include "parakit/mpi/environment.hpp"
 #include "parakit/sys.hpp"
 #include "parakit/topology.hpp"
 
@@ -163,8 +163,8 @@ int run_info(const boost::mpi::communicator& comm, const std::vector<std::string
     boost::mpi::gather(comm, mine, 0);
   }
   const bool bench = values.count("bench") != 0;
-  dist::Ceilings ceilings;
-  if (bench) ceilings = dist::measure_ceilings(comm, common.threads);
+  mpi::Ceilings ceilings;
+  if (bench) ceilings = mpi::measure_ceilings(comm, common.threads);
   if (comm.rank() != 0) return 0;
 
   std::vector<Placement> all;

@@ -20,11 +20,12 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include "parakit/dist/environment.hpp"
-#include "parakit/dist/farm.hpp"
 #include "parakit/exec/joblog.hpp"
 #include "parakit/exec/process.hpp"
 #include "parakit/kernels/monte_carlo_pi.hpp"
+#include "parakit/mpi/agree.hpp"
+#include "parakit/mpi/environment.hpp"
+#include "parakit/mpi/farm.hpp"
 #include "parakit/parse.hpp"
 #include "parakit/report/trace.hpp"
 #include "parakit/sys.hpp"
@@ -106,11 +107,11 @@ MapOptions read_map_options(const boost::mpi::communicator& comm, const po::vari
   }
   if (values.count("trace") != 0) {
     m.trace = values["trace"].as<std::string>();
-    dist::check_on_root(comm, [&] { report::check_writable(m.trace, "--trace"); });
+    mpi::check_on_root(comm, [&] { report::check_writable(m.trace, "--trace"); });
   }
   if (values.count("gantt") != 0) {
     m.gantt = values["gantt"].as<std::string>();
-    dist::check_on_root(comm, [&] {
+    mpi::check_on_root(comm, [&] {
       report::check_writable(m.gantt, "--gantt");
       if (!exec::find_executable("gnuplot")) {
         throw UsageError("--gantt needs gnuplot, which is not on PATH (Debian: apt-get install gnuplot-nox)");
@@ -136,7 +137,7 @@ void agree_on_threads(const boost::mpi::communicator& comm, int threads) {
 // Rank 0 reads FILE and every rank gets its lines, or every rank throws the same UsageError.
 std::vector<TaskLine> read_tasks_everywhere(const boost::mpi::communicator& comm, const std::string& path) {
   std::vector<TaskLine> lines;
-  dist::check_on_root(comm, [&] { lines = read_task_file(path, "--tasks"); });
+  mpi::check_on_root(comm, [&] { lines = read_task_file(path, "--tasks"); });
   std::vector<std::string> texts;
   std::vector<std::uint64_t> numbers;
   for (const TaskLine& l : lines) {
@@ -175,14 +176,14 @@ struct ScheduleFigures {
   report::Record workers = report::Record::array();
 };
 
-ScheduleFigures schedule_figures(const dist::FarmResult& farm, int threads, std::uint64_t pieces) {
+ScheduleFigures schedule_figures(const mpi::FarmResult& farm, int threads, std::uint64_t pieces) {
   ScheduleFigures f;
   const std::size_t ranks = farm.per_rank.size();
   const std::size_t w_count = ranks * static_cast<std::size_t>(threads);
   std::vector<double> busy(w_count, 0.0);
   std::vector<std::uint64_t> runs(w_count, 0);
   std::vector<double> per_piece(pieces, 0.0);
-  for (const dist::FarmRecord& r : farm.records) {
+  for (const mpi::FarmRecord& r : farm.records) {
     const std::size_t w = static_cast<std::size_t>(r.rank) * static_cast<std::size_t>(threads) +
                           static_cast<std::size_t>(r.thread);
     const double d = r.end_s - r.start_s;
@@ -219,20 +220,20 @@ void add_schedule_figures(report::Record& result, const ScheduleFigures& f) {
 }
 
 // The run report of the foundation, from the farm: one timed run whose compute phase is the makespan.
-void add_farm_report(report::Record& record, const dist::FarmResult& farm, const ScheduleFigures& f,
+void add_farm_report(report::Record& record, const mpi::FarmResult& farm, const ScheduleFigures& f,
                      int threads, double work, std::string_view unit, const std::vector<std::string>& argv) {
-  dist::RunStats stats;
+  report::RunStats stats;
   stats.ranks = static_cast<int>(farm.per_rank.size());
   stats.threads_per_rank = threads;
   stats.times_s = {farm.elapsed_s};
-  stats.phases = {dist::PhaseTimes{.partition_s = 0.0,
-                                   .scatter_s = 0.0,
-                                   .compute_s = f.makespan_s,
-                                   .reduce_s = std::max(0.0, farm.elapsed_s - f.makespan_s),
-                                   .total_s = farm.elapsed_s}};
+  stats.phases = {report::PhaseTimes{.partition_s = 0.0,
+                                     .scatter_s = 0.0,
+                                     .compute_s = f.makespan_s,
+                                     .reduce_s = std::max(0.0, farm.elapsed_s - f.makespan_s),
+                                     .total_s = farm.elapsed_s}};
   stats.per_rank = farm.per_rank;
   std::vector<double> rank_busy(farm.per_rank.size(), 0.0);
-  for (const dist::FarmRecord& r : farm.records)
+  for (const mpi::FarmRecord& r : farm.records)
     rank_busy[static_cast<std::size_t>(r.rank)] += r.end_s - r.start_s;
   double sum = 0.0, most = 0.0;
   for (std::size_t r = 0; r < rank_busy.size(); ++r) {
@@ -246,7 +247,7 @@ void add_farm_report(report::Record& record, const dist::FarmResult& farm, const
 
 // --trace and --gantt, on rank 0.
 void write_pictures(const MapOptions& m, const std::vector<report::TraceBox>& boxes,
-                    const dist::FarmResult& farm, int threads, const std::string& title) {
+                    const mpi::FarmResult& farm, int threads, const std::string& title) {
   if (!m.trace.empty()) {
     std::vector<std::string> hosts;
     for (const auto& r : farm.per_rank)
@@ -325,26 +326,26 @@ int map_pi(const boost::mpi::communicator& comm, const std::vector<std::string>&
   }
 
   const std::uint64_t seed = common.seed;
-  const dist::FarmWork work = [&](std::uint64_t p, const dist::FarmWorker& worker) {
+  const mpi::FarmWork work = [&](std::uint64_t p, const mpi::FarmWorker& worker) {
     const Piece& piece = pieces[p];
-    dist::FarmRecord r;
+    mpi::FarmRecord r;
     r.piece = p;
     r.start_s = worker.now();
     r.value = kernels::count_inside(kernels::task_stream_seed(seed, piece.task), piece.first, piece.last);
     r.end_s = worker.now();
     worker.emit(r);
   };
-  const dist::FarmOptions farm_options{
+  const mpi::FarmOptions farm_options{
       .schedule = m.schedule, .chunk = chunk, .threads = common.threads, .interrupt = {}, .drain = {}};
-  const dist::FarmResult farm = dist::run_farm(comm, pieces.size(), farm_options, work,
-                                               [](const dist::FarmRecord&, const dist::FarmResult&) {});
+  const mpi::FarmResult farm = mpi::run_farm(comm, pieces.size(), farm_options, work,
+                                             [](const mpi::FarmRecord&, const mpi::FarmResult&) {});
   if (comm.rank() != 0) return 0;
 
   // Each piece must have come back exactly once: anything else is a bug in the farm, not noise.
   std::vector<std::uint64_t> inside(samples.size(), 0), seen(pieces.size(), 0),
       piece_count(samples.size(), 0);
   std::vector<double> seconds(samples.size(), 0.0);
-  for (const dist::FarmRecord& r : farm.records) {
+  for (const mpi::FarmRecord& r : farm.records) {
     if (r.piece >= pieces.size() || seen[r.piece]++ != 0) {
       throw WrongAnswer(fmt::format("task farm: piece {} came back twice or does not exist", r.piece));
     }
@@ -384,7 +385,7 @@ int map_pi(const boost::mpi::communicator& comm, const std::vector<std::string>&
 
   std::vector<report::TraceBox> boxes;
   if (!m.trace.empty() || !m.gantt.empty()) {
-    for (const dist::FarmRecord& r : farm.records) {
+    for (const mpi::FarmRecord& r : farm.records) {
       const Piece& p = pieces[r.piece];
       boxes.push_back(
           {.name = fmt::format("task {}", p.task) +
@@ -554,7 +555,7 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
   std::vector<std::uint64_t> todo;
   std::unique_ptr<JoblogWriter> joblog;
   std::uint64_t torn = 0;
-  dist::check_on_root(comm, [&] {
+  mpi::check_on_root(comm, [&] {
     std::vector<bool> done(commands.size(), false);
     std::uint64_t keep = 0;
     bool fresh = true;
@@ -616,7 +617,7 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
   // Tasks' output goes to our stdout, unless stdout carries a JSON or CSV record: then to stderr, so
   // that the record can be read by a program.
   const int out_fd = common.output.empty() && common.format != report::Format::kText ? 2 : 1;
-  const dist::FarmWork work = [&](std::uint64_t p, const dist::FarmWorker& worker) {
+  const mpi::FarmWork work = [&](std::uint64_t p, const mpi::FarmWorker& worker) {
     const std::uint64_t task = todo[p];
     exec::ProcessOptions po_options{
         .timeout_s = timeout_s,
@@ -629,7 +630,7 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
       po_options.stderr_path = fmt::format("{}/{}.err", results_dir, task);
     }
     for (int attempt = 1; attempt <= retries + 1; ++attempt) {
-      dist::FarmRecord r;
+      mpi::FarmRecord r;
       r.piece = p;
       r.attempt = attempt;
       r.start_s = worker.now();
@@ -649,7 +650,7 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
       if (outcome.status == exec::Status::kOk || outcome.status == exec::Status::kNotStarted) break;
     }
   };
-  const dist::FarmSink sink = [&](const dist::FarmRecord& r, const dist::FarmResult& farm) {
+  const mpi::FarmSink sink = [&](const mpi::FarmRecord& r, const mpi::FarmResult& farm) {
     if (!joblog) return;
     const std::uint64_t task = todo[r.piece];
     exec::JoblogEntry e{.task = task,
@@ -665,26 +666,26 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
                         .command = commands[task]};
     joblog->write(exec::format_joblog_line(e));
   };
-  dist::FarmOptions farm_options{.schedule = m.schedule,
-                                 .chunk = m.chunk == 0 ? 1 : m.chunk,
-                                 .threads = common.threads,
-                                 .interrupt = exec::kill_running_processes,
-                                 .drain = {}};
+  mpi::FarmOptions farm_options{.schedule = m.schedule,
+                                .chunk = m.chunk == 0 ? 1 : m.chunk,
+                                .threads = common.threads,
+                                .interrupt = exec::kill_running_processes,
+                                .drain = {}};
   if (!stop_file.empty())
     farm_options.drain = [&stop_file] { return ::access(stop_file.c_str(), F_OK) == 0; };
-  const dist::FarmResult farm = dist::run_farm(comm, todo.size(), farm_options, work, sink);
+  const mpi::FarmResult farm = mpi::run_farm(comm, todo.size(), farm_options, work, sink);
 
   // The outcome of each task is its last attempt.
   std::uint64_t failed = 0, timed_out = 0, attempts = 0, not_run = 0;
   report::Record failures = report::Record::array();
   if (comm.rank() == 0) {
-    std::vector<const dist::FarmRecord*> last(todo.size(), nullptr);
-    for (const dist::FarmRecord& r : farm.records) {
+    std::vector<const mpi::FarmRecord*> last(todo.size(), nullptr);
+    for (const mpi::FarmRecord& r : farm.records) {
       ++attempts;
       if (last[r.piece] == nullptr || last[r.piece]->attempt < r.attempt) last[r.piece] = &r;
     }
     for (std::uint64_t p = 0; p < todo.size(); ++p) {
-      const dist::FarmRecord* r = last[p];
+      const mpi::FarmRecord* r = last[p];
       if (r == nullptr && farm.drained) {
         ++not_run;  // --stop-file: never started, left for --resume
         continue;
@@ -727,7 +728,7 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
 
   std::vector<report::TraceBox> boxes;
   if (!m.trace.empty() || !m.gantt.empty()) {
-    for (const dist::FarmRecord& r : farm.records) {
+    for (const mpi::FarmRecord& r : farm.records) {
       const std::uint64_t task = todo[r.piece];
       boxes.push_back({.name = fmt::format("task {}", task) +
                                (r.attempt > 1 ? fmt::format(" (attempt {})", r.attempt) : ""),

@@ -2,8 +2,8 @@
 #include <limits>
 #include <vector>
 
-#include "parakit/dist/run.hpp"
 #include "parakit/kernels/monte_carlo_pi.hpp"
+#include "parakit/mpi/run.hpp"
 #include "parakit/parse.hpp"
 
 #include "commands.hpp"
@@ -41,7 +41,7 @@ int run_pi(const boost::mpi::communicator& comm, const std::vector<std::string>&
   const CommonOptions common = read_common_options(comm, values);
 
   const kernels::MonteCarloPi kernel(samples, common.seed);
-  const auto run = dist::run(comm, kernel, run_options(comm, common));
+  const auto run = mpi::run(comm, kernel, run_options(comm, common));
   if (comm.rank() != 0) return 0;
 
   std::vector<kernels::PiEstimate> estimates;

@@ -14,9 +14,9 @@
 #include <boost/mpi/operations.hpp>
 #include <fmt/format.h>
 
-#include "parakit/dist/describe.hpp"
-#include "parakit/dist/run.hpp"
 #include "parakit/kernels/expression.hpp"
+#include "parakit/mpi/describe.hpp"
+#include "parakit/mpi/run.hpp"
 #include "parakit/parse.hpp"
 #include "parakit/sys.hpp"
 
@@ -28,21 +28,21 @@ namespace po = boost::program_options;
 namespace parakit::cli {
 namespace {
 
-dist::FileType file_type(const po::variables_map& values, const std::string& path) {
+mpi::FileType file_type(const po::variables_map& values, const std::string& path) {
   if (values.count("type") != 0) {
     const std::string t = values["type"].as<std::string>();
-    if (t == "csv") return dist::FileType::kCsv;
-    if (t == "binary") return dist::FileType::kBinary;
-    if (t == "hdf5") return dist::FileType::kHdf5;
+    if (t == "csv") return mpi::FileType::kCsv;
+    if (t == "binary") return mpi::FileType::kBinary;
+    if (t == "hdf5") return mpi::FileType::kHdf5;
     throw UsageError("--type: '" + t + "' is not a file type (accepted: csv, binary, hdf5)");
   }
   for (const char* s : {".csv", ".txt", ".tsv", ".csv.txt"})
-    if (path.ends_with(s)) return dist::FileType::kCsv;
+    if (path.ends_with(s)) return mpi::FileType::kCsv;
   for (const char* s : {".bin", ".dat", ".raw", ".f64", ".f32", ".i64", ".i32"})
-    if (path.ends_with(s)) return dist::FileType::kBinary;
+    if (path.ends_with(s)) return mpi::FileType::kBinary;
   for (const char* s : {".h5", ".hdf5", ".he5"})
-    if (path.ends_with(s)) return dist::FileType::kHdf5;
-  if (values.count("dataset") != 0) return dist::FileType::kHdf5;
+    if (path.ends_with(s)) return mpi::FileType::kHdf5;
+  if (values.count("dataset") != 0) return mpi::FileType::kHdf5;
   throw UsageError("'" + path +
                    "': cannot tell the file type from its name (accepted: --type csv|binary|hdf5)");
 }
@@ -128,44 +128,44 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
   if (values.count("file") == 0) {
     throw UsageError("no FILE given (accepted: parakit stats FILE [options]; see 'parakit stats --help')");
   }
-  dist::InputSpec spec;
+  mpi::InputSpec spec;
   spec.path = values["file"].as<std::string>();
   spec.type = file_type(values, spec.path);
   const std::string read = values["read"].as<std::string>();
   if (read != "root" && read != "parallel" && read != "mmap") {
     throw UsageError("--read: '" + read + "' is not a read strategy (accepted: root, parallel, mmap)");
   }
-  spec.read = read == "root"   ? dist::ReadStrategy::kRoot
-              : read == "mmap" ? dist::ReadStrategy::kMmap
-                               : dist::ReadStrategy::kParallel;
+  spec.read = read == "root"   ? mpi::ReadStrategy::kRoot
+              : read == "mmap" ? mpi::ReadStrategy::kMmap
+                               : mpi::ReadStrategy::kParallel;
   spec.sep = separator(values["sep"].as<std::string>());
   spec.header = values.count("no-header") == 0;
   spec.skip_bad = values.count("skip-bad") != 0;
   if (values.count("column") != 0) spec.column = values["column"].as<std::string>();
-  spec.dtype = dist::parse_dtype(values["dtype"].as<std::string>(), "--dtype");
+  spec.dtype = mpi::parse_dtype(values["dtype"].as<std::string>(), "--dtype");
   if (values["dtype"].defaulted()) {
-    for (const dist::Dtype d : {dist::Dtype::kF32, dist::Dtype::kI64, dist::Dtype::kI32})
-      if (spec.path.ends_with(std::string(".") + dist::dtype_name(d))) spec.dtype = d;
+    for (const mpi::Dtype d : {mpi::Dtype::kF32, mpi::Dtype::kI64, mpi::Dtype::kI32})
+      if (spec.path.ends_with(std::string(".") + mpi::dtype_name(d))) spec.dtype = d;
   }
-  if (spec.type == dist::FileType::kHdf5) {
+  if (spec.type == mpi::FileType::kHdf5) {
     if (values.count("dataset") == 0)
       throw UsageError("--dataset: an HDF5 file needs one (e.g. --dataset /value)");
     spec.dataset = values["dataset"].as<std::string>();
   }
-  const auto only_for = [&](const char* option, dist::FileType type) {
+  const auto only_for = [&](const char* option, mpi::FileType type) {
     if (values.count(option) != 0 && !values[option].defaulted() && spec.type != type) {
       throw UsageError(fmt::format("--{}: only for {} input (this file is read as {})", option,
-                                   dist::file_type_name(type), dist::file_type_name(spec.type)));
+                                   mpi::file_type_name(type), mpi::file_type_name(spec.type)));
     }
   };
   for (const char* o : {"column", "sep", "no-header", "skip-bad"})
-    only_for(o, dist::FileType::kCsv);
-  only_for("dtype", dist::FileType::kBinary);
-  if (spec.read == dist::ReadStrategy::kMmap && spec.type != dist::FileType::kBinary) {
+    only_for(o, mpi::FileType::kCsv);
+  only_for("dtype", mpi::FileType::kBinary);
+  if (spec.read == mpi::ReadStrategy::kMmap && spec.type != mpi::FileType::kBinary) {
     throw UsageError(
         fmt::format("--read mmap: only for binary input (this file is read as {}; accepted: "
                     "--read root|parallel)",
-                    dist::file_type_name(spec.type)));
+                    mpi::file_type_name(spec.type)));
   }
   spec.chunk_bytes = parse_bytes(values["chunk-size"].as<std::string>(), "--chunk-size");
   const int bins = values["bins"].as<int>();
@@ -179,23 +179,23 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
 
   // Every repeat reads the file and computes again: the timing covers opening, reading, parsing,
   // applying, computing and reducing.
-  std::vector<dist::PhaseTimes> mine;
-  dist::Description description, first;
-  dist::ReadInfo info;
-  const dist::DescribeOptions describe_options{
+  std::vector<report::PhaseTimes> mine;
+  mpi::Description description, first;
+  mpi::ReadInfo info;
+  const mpi::DescribeOptions describe_options{
       .bins = static_cast<std::size_t>(bins), .quantiles = {0.25, 0.5, 0.75}, .threads = threads};
   const int runs = common.warmup + common.repeat;
   for (int r = 0; r < runs; ++r) {
     comm.barrier();
     const double t0 = MPI_Wtime();
-    info = dist::ReadInfo{};
-    dist::LocalColumn column = dist::read_column(comm, spec, threads, info);
+    info = mpi::ReadInfo{};
+    mpi::LocalColumn column = mpi::read_column(comm, spec, threads, info);
     const double t1 = MPI_Wtime();
-    dist::PhaseTimes phases;
+    report::PhaseTimes phases;
     phases.scatter_s = t1 - t0;
     if (expression) expression->apply(column.writable(), threads);
     phases.compute_s = MPI_Wtime() - t1;
-    description = dist::describe(comm, column, describe_options, phases);
+    description = mpi::describe(comm, column, describe_options, phases);
     phases.total_s = MPI_Wtime() - t0;
     if (r >= common.warmup) mine.push_back(phases);
     if (r == 0) {
@@ -212,15 +212,15 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
   double read_max = 0.0, scatter_max = 0.0;
   boost::mpi::reduce(comm, info.read_s, read_max, boost::mpi::maximum<double>(), 0);
   boost::mpi::reduce(comm, info.scatter_s, scatter_max, boost::mpi::maximum<double>(), 0);
-  const dist::RunStats stats = dist::detail::collect_stats(comm, mine, threads, common.warmup);
+  const report::RunStats stats = mpi::detail::collect_stats(comm, mine, threads, common.warmup);
   if (comm.rank() != 0) return 0;
 
   const auto& m = description.moments;
   report::Record record = {{"schema", report::kSchema}, {"kernel", "stats"},
                            {"ranks", stats.ranks},      {"threads_per_rank", stats.threads_per_rank},
-                           {"file", spec.path},         {"type", dist::file_type_name(spec.type)},
+                           {"file", spec.path},         {"type", mpi::file_type_name(spec.type)},
                            {"column", info.column},     {"read", read}};
-  if (spec.type == dist::FileType::kBinary) record["dtype"] = dist::dtype_name(spec.dtype);
+  if (spec.type == mpi::FileType::kBinary) record["dtype"] = mpi::dtype_name(spec.dtype);
   record["apply"] = expression ? report::Record(expression->text()) : report::Record(nullptr);
   record["bytes"] = info.file_bytes;
   record["rows"] = info.rows;

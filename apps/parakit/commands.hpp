@@ -1,5 +1,5 @@
 #pragma once
-// The subcommands of the driver. Each parses its options, makes one dist:: call and prints a record.
+// The subcommands of the driver. Each parses its options, makes one mpi:: call and prints a record.
 
 #include <string>
 #include <vector>

@@ -7,8 +7,9 @@
 
 #include <fmt/format.h>
 
-#include "parakit/dist/environment.hpp"
 #include "parakit/error.hpp"
+#include "parakit/mpi/agree.hpp"
+#include "parakit/mpi/environment.hpp"
 #include "parakit/sys.hpp"
 
 namespace po = boost::program_options;
@@ -55,11 +56,11 @@ CommonOptions read_output_options(const boost::mpi::communicator& comm, const po
   common.format = report::parse_format(values["format"].as<std::string>());
   if (values.count("output") != 0) {
     common.output = values["output"].as<std::string>();
-    dist::check_on_root(comm, [&] { report::check_writable(common.output); });
+    mpi::check_on_root(comm, [&] { report::check_writable(common.output); });
   }
   if (values.count("json") != 0) {
     common.json = values["json"].as<std::string>();
-    dist::check_on_root(comm, [&] { report::check_writable(common.json, "--json"); });
+    mpi::check_on_root(comm, [&] { report::check_writable(common.json, "--json"); });
   }
   return common;
 }
@@ -141,8 +142,8 @@ CommonOptions read_common_options(const boost::mpi::communicator& comm, const po
   common.threads = values.count("threads") != 0 ? bounded_int(values, "threads", 1, sys::kMaxThreads)
                                                 : sys::default_threads();
   if (values.count("repeat") == 0) return read_output_options(comm, values, common);  // no repeats
-  common.repeat = bounded_int(values, "repeat", 1, dist::kMaxRuns);
-  common.warmup = bounded_int(values, "warmup", 0, dist::kMaxRuns);
+  common.repeat = bounded_int(values, "repeat", 1, mpi::kMaxRuns);
+  common.warmup = bounded_int(values, "warmup", 0, mpi::kMaxRuns);
   const std::string progress = values["progress"].as<std::string>();
   if (progress == "always") {
     common.progress = true;
@@ -154,8 +155,8 @@ CommonOptions read_common_options(const boost::mpi::communicator& comm, const po
   return read_output_options(comm, values, common);
 }
 
-dist::RunOptions run_options(const boost::mpi::communicator& comm, const CommonOptions& common) {
-  dist::RunOptions options{
+mpi::RunOptions run_options(const boost::mpi::communicator& comm, const CommonOptions& common) {
+  mpi::RunOptions options{
       .threads = common.threads, .repeat = common.repeat, .warmup = common.warmup, .progress = {}};
   if (comm.rank() == 0 && common.progress) {
     auto bar = std::make_shared<ProgressBar>();
@@ -185,7 +186,7 @@ void emit(const boost::mpi::communicator& comm, const report::Record& record, co
 }
 
 report::Context launch_context(const std::vector<std::string>& argv) {
-  return {argv, dist::mpi_library_version(), dist::mpi_standard_version(), dist::mpi_thread_level()};
+  return {argv, mpi::mpi_library_version(), mpi::mpi_standard_version(), mpi::mpi_thread_level()};
 }
 
 }  // namespace parakit::cli

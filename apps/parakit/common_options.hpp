@@ -8,7 +8,7 @@
 #include <boost/mpi/communicator.hpp>
 #include <boost/program_options.hpp>
 
-#include "parakit/dist/run.hpp"
+#include "parakit/mpi/run.hpp"
 #include "parakit/report/reporter.hpp"
 
 namespace parakit::cli {
@@ -43,8 +43,8 @@ bool parse_args(const boost::mpi::communicator& comm, const std::vector<std::str
 CommonOptions read_common_options(const boost::mpi::communicator& comm,
                                   const boost::program_options::variables_map& values);
 
-/// The run options for dist::run, with a progress bar on rank 0 when --progress asks for one.
-dist::RunOptions run_options(const boost::mpi::communicator& comm, const CommonOptions& common);
+/// The run options for mpi::run, with a progress bar on rank 0 when --progress asks for one.
+mpi::RunOptions run_options(const boost::mpi::communicator& comm, const CommonOptions& common);
 
 /// @brief Prints @p record in @p format to stdout, or whole into @p output when not empty; its warnings
 /// go to stderr, one line each. No MPI: the studies use it too.

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "parakit/dist/environment.hpp"
 #include "parakit/error.hpp"
+#include "parakit/mpi/environment.hpp"
 #include "parakit/study/launch.hpp"
 #include "parakit/version.hpp"
 
@@ -94,10 +94,10 @@ int main(int argc, char** argv) {
     if (all.size() > 1 && all[1] == s.name) return run_study(s, all);
   }
   // `map exec` exits with the number of failed tasks, as GNU parallel does; its own errors then use 255.
-  parakit::dist::ErrorExitCodes codes;
+  parakit::mpi::ErrorExitCodes codes;
   if (all.size() > 2 && all[1] == "map" && all[2] == "exec")
     codes = {.usage = 255, .runtime = 255, .wrong_answer = 255};
-  return parakit::dist::guarded_main(
+  return parakit::mpi::guarded_main(
       argc, argv, "parakit",
       [&](const boost::mpi::communicator& comm) {
         const bool is_root = comm.rank() == 0;

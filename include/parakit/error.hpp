@@ -27,7 +27,16 @@ class WrongAnswer : public std::runtime_error {
 };
 
 /// @brief Process exit codes, the same for every command.
-enum ExitCode : int { kExitOk = 0, kExitRuntime = 1, kExitUsage = 2, kExitWrongAnswer = 3 };
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitRuntime = 1,      ///< any other error (parakit::Error, MPI errors, I/O)
+  kExitUsage = 2,        ///< parakit::UsageError
+  kExitWrongAnswer = 3,  ///< parakit::WrongAnswer
+  /// `map exec` exits with the number of failed tasks (at most this), as GNU parallel does.
+  kExitMaxFailedTasks = 101,
+  kExitStopped = 102,        ///< `map exec --stop-file` ended the farm before every task ran
+  kExitTaskFarmError = 255,  ///< `map exec`: an error of parakit itself (its 1-3 mean failed tasks)
+};
 
 namespace detail {
 [[noreturn]] void throw_requirement(const char* file, int line, const char* condition,

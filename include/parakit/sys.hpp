@@ -2,12 +2,19 @@
 /// @file
 /// @brief Facts about the calling process and its environment (no MPI): host, pid, CPUs, OMP_* settings.
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace parakit::sys {
+
+/// @brief Seconds since an arbitrary fixed point: parakit's one clock (steady, monotonic), used for every
+/// duration it measures, inside the ranks and outside them.
+inline double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
 
 /// @brief This host's name.
 std::string hostname();

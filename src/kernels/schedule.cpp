@@ -109,4 +109,21 @@ ScheduleResult simulate_schedule(std::span<const std::uint64_t> sizes, std::size
   return result;
 }
 
+std::vector<std::uint64_t> assigned_pieces(Schedule schedule, std::uint64_t pieces, std::uint64_t worker,
+                                           std::uint64_t workers) {
+  PARAKIT_REQUIRE(workers > 0 && worker < workers,
+                  "worker " + std::to_string(worker) + " of " + std::to_string(workers));
+  std::vector<std::uint64_t> mine;
+  if (schedule == Schedule::kStatic) {
+    const Range r = block_range(pieces, worker, workers);
+    for (std::uint64_t p = r.first; p < r.last; ++p)
+      mine.push_back(p);
+  } else {
+    PARAKIT_REQUIRE(schedule == Schedule::kCyclic, "static or cyclic");
+    for (std::uint64_t p = worker; p < pieces; p += workers)
+      mine.push_back(p);
+  }
+  return mine;
+}
+
 }  // namespace parakit::kernels

@@ -28,7 +28,7 @@ nlohmann::ordered_json summary_json(const Summary& s) {
           {"mean_s", s.mean}, {"stdev_s", s.stdev}, {"max_s", s.max}};
 }
 
-double median_of(const std::vector<dist::PhaseTimes>& phases, double dist::PhaseTimes::*field) {
+double median_of(const std::vector<report::PhaseTimes>& phases, double report::PhaseTimes::*field) {
   std::vector<double> values;
   for (const auto& p : phases)
     values.push_back(p.*field);
@@ -183,7 +183,7 @@ Format parse_format(std::string_view name) {
 namespace {
 
 // The ranks' hosts, each once, in rank order.
-std::vector<std::string> distinct_hosts(const dist::RunStats& stats) {
+std::vector<std::string> distinct_hosts(const report::RunStats& stats) {
   std::vector<std::string> hosts;
   for (const auto& r : stats.per_rank) {
     if (std::find(hosts.begin(), hosts.end(), r.host) == hosts.end()) hosts.push_back(r.host);
@@ -193,7 +193,7 @@ std::vector<std::string> distinct_hosts(const dist::RunStats& stats) {
 
 }  // namespace
 
-std::vector<std::string> layout_warnings(const dist::RunStats& stats) {
+std::vector<std::string> layout_warnings(const report::RunStats& stats) {
   std::vector<std::string> warnings;
   for (const auto& host : distinct_hosts(stats)) {
     long threads = 0;
@@ -225,7 +225,7 @@ std::vector<std::string> layout_warnings(const dist::RunStats& stats) {
   return warnings;
 }
 
-void add_run_report(Record& record, const dist::RunStats& stats, double work_units, std::string_view unit,
+void add_run_report(Record& record, const report::RunStats& stats, double work_units, std::string_view unit,
                     const Context& context) {
   const Summary timing = summarize(stats.times_s);
   const int cores = stats.ranks * stats.threads_per_rank;
@@ -238,10 +238,10 @@ void add_run_report(Record& record, const dist::RunStats& stats, double work_uni
   record["throughput_per_s"] = throughput;
   record["throughput_per_core_per_s"] = cores > 0 ? throughput / cores : 0.0;
   record["throughput_unit"] = unit;
-  record["phases"] = {{"partition_s", median_of(stats.phases, &dist::PhaseTimes::partition_s)},
-                      {"scatter_s", median_of(stats.phases, &dist::PhaseTimes::scatter_s)},
-                      {"compute_s", median_of(stats.phases, &dist::PhaseTimes::compute_s)},
-                      {"reduce_s", median_of(stats.phases, &dist::PhaseTimes::reduce_s)},
+  record["phases"] = {{"partition_s", median_of(stats.phases, &report::PhaseTimes::partition_s)},
+                      {"scatter_s", median_of(stats.phases, &report::PhaseTimes::scatter_s)},
+                      {"compute_s", median_of(stats.phases, &report::PhaseTimes::compute_s)},
+                      {"reduce_s", median_of(stats.phases, &report::PhaseTimes::reduce_s)},
                       {"imbalance", summarize(stats.imbalance).median}};
   Record ranks = Record::array();
   for (const auto& r : stats.per_rank) {

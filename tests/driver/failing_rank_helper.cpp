@@ -4,14 +4,14 @@
 
 #include <boost/mpi/communicator.hpp>
 
-#include "parakit/dist/environment.hpp"
+#include "parakit/mpi/environment.hpp"
 
 int main(int argc, char** argv) {
-  return parakit::dist::guarded_main(argc, argv, "failing_rank_helper",
-                                     [](const boost::mpi::communicator& comm) {
-                                       if (comm.rank() == comm.size() - 1)
-                                         throw std::runtime_error("deliberate failure");
-                                       comm.barrier();
-                                       return 0;
-                                     });
+  return parakit::mpi::guarded_main(argc, argv, "failing_rank_helper",
+                                    [](const boost::mpi::communicator& comm) {
+                                      if (comm.rank() == comm.size() - 1)
+                                        throw std::runtime_error("deliberate failure");
+                                      comm.barrier();
+                                      return 0;
+                                    });
 }

@@ -38,7 +38,7 @@ kd::Moments blocked(const std::vector<double>& v) {
   return kd::combine_blocks(blocks);
 }
 
-// Exact selection with the key windows on one "rank": what dist::describe does over many.
+// Exact selection with the key windows on one "rank": what mpi::describe does over many.
 double select(const std::vector<double>& v, std::uint64_t rank) {
   std::uint64_t n = 0;
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;

@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 namespace {
 
 Record sample_record() {
-  parakit::dist::RunStats stats;
+  parakit::report::RunStats stats;
   stats.ranks = 2;
   stats.threads_per_rank = 2;
   stats.times_s = {0.4, 0.1, 0.2};
@@ -58,7 +58,7 @@ TEST(RunReport, summarises_repeats_with_the_median_and_derives_throughput_from_i
 }
 
 TEST(LayoutWarnings, name_each_host_whose_ranks_run_more_threads_than_their_cpus) {
-  parakit::dist::RunStats stats;
+  parakit::report::RunStats stats;
   // host a (4 CPUs): two ranks of 2 threads bound to one CPU each -> 4 threads on CPUs 0-1.
   // host b (4 CPUs): one rank of 2 threads on CPUs 0-3: fine.
   stats.per_rank = {{0, "a", 1, 2, "0", {0}, 4, 0.0},

@@ -58,4 +58,10 @@ struct ScheduleResult {
 ScheduleResult simulate_schedule(std::span<const std::uint64_t> sizes, std::size_t workers, Schedule schedule,
                                  std::uint64_t chunk = 1, double unit_cost = 1.0);
 
+/// @brief The pieces worker @p worker of @p workers runs under kStatic (a contiguous block) or
+/// kCyclic (every workers-th piece), in order: what a task farm's workers know from their number alone.
+/// @throws parakit::Error unless worker < workers and @p schedule is kStatic or kCyclic.
+std::vector<std::uint64_t> assigned_pieces(Schedule schedule, std::uint64_t pieces, std::uint64_t worker,
+                                           std::uint64_t workers);
+
 }  // namespace parakit::kernels

@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "parakit/dist/stats.hpp"
+#include "parakit/report/run_stats.hpp"
 
 namespace parakit::report {
 
@@ -42,7 +42,7 @@ struct Context {
 /// the repeats, in seconds), `throughput_per_s` (@p work_units / median time) and its per-core share,
 /// `phases` (each phase's max over ranks, median over repeats, and the load imbalance), `per_rank`,
 /// `warnings` (layout_warnings) and `context`. @p unit names the work unit, e.g. "samples".
-void add_run_report(Record& record, const dist::RunStats& stats, double work_units, std::string_view unit,
+void add_run_report(Record& record, const report::RunStats& stats, double work_units, std::string_view unit,
                     const Context& context);
 
 /// @brief The record's `context`: command line, build, MPI, OpenMP, @p hosts, time.
@@ -50,7 +50,7 @@ Record context_record(const Context& context, const std::vector<std::string>& ho
 
 /// @brief Warnings about the layout, one sentence each: every host where the ranks run more threads
 /// than the CPUs they may use together (their timings then measure sharing, not scaling).
-std::vector<std::string> layout_warnings(const dist::RunStats& stats);
+std::vector<std::string> layout_warnings(const report::RunStats& stats);
 
 /// @brief Formats records. Implementations: TableReporter, JsonReporter, CsvReporter.
 class Reporter {

@@ -1,9 +1,8 @@
 #pragma once
 /// @file
-/// @brief The distribution layer: rank 0 partitions the tasks, scatters the chunks, every rank runs the
-/// kernel with OpenMP threads over its share, and the partial results are reduced back to rank 0.
+/// @brief The MPI layer's kernel runner: rank 0 partitions the tasks, scatters the chunks, every rank runs
+/// the kernel with OpenMP threads over its share, and the partial results are reduced back to rank 0.
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -14,48 +13,21 @@
 #include <boost/mpi/operations.hpp>
 #include <boost/serialization/vector.hpp>
 
-#include "parakit/dist/stats.hpp"
 #include "parakit/error.hpp"
 #include "parakit/kernels/kernel.hpp"
+#include "parakit/mpi/agree.hpp"
+#include "parakit/mpi/repeat.hpp"
 
-namespace parakit::dist {
-
-/// @brief The largest accepted repeat and warmup counts.
-inline constexpr int kMaxRuns = 1'000'000;
-
-/// @brief How to run.
-struct RunOptions {
-  int threads = 1;  ///< OpenMP threads of this rank (>= 1)
-  int repeat = 1;   ///< timed runs (>= 1)
-  int warmup = 0;   ///< untimed runs before them (>= 0)
-  /// Rank 0 only: called from its thread 0 with the fraction of all runs done so far, in [0, 1].
-  std::function<void(double fraction)> progress;
-};
+namespace parakit::mpi {
 
 /// @brief The reduced partial results (one per task, on rank 0; empty elsewhere) and the measurements.
 template <class Partial>
 struct RunResult {
   std::vector<Partial> partials;
-  RunStats stats;
+  report::RunStats stats;
 };
 
 namespace detail {
-
-/// Throws parakit::Error on every rank unless every rank passed the same @p values (the work and the
-/// run counts), so that ranks that disagree fail together instead of hanging in a collective.
-void check_same_on_all_ranks(const boost::mpi::communicator& comm, const std::vector<std::uint64_t>& values);
-
-/// @brief This rank's RankInfo (host, pid, @p threads, its CPUs), compute_s 0.
-RankInfo this_rank(const boost::mpi::communicator& comm, int threads);
-
-/// Gathers every rank's phase times and identity to rank 0 and summarises them there.
-RunStats collect_stats(const boost::mpi::communicator& comm, const std::vector<PhaseTimes>& mine, int threads,
-                       int warmup);
-
-/// Seconds since an arbitrary fixed point (steady clock).
-inline double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
 
 template <class K>
 struct CombineOp {
@@ -92,9 +64,9 @@ RunResult<typename K::Partial> run(const boost::mpi::communicator& comm, const K
   std::uint64_t total = 0;
   for (const auto& c : whole)
     total += c.size();
-  detail::check_same_on_all_ranks(
-      comm, {is_valid ? 1U : 0U, task_count, total, static_cast<std::uint64_t>(options.repeat),
-             static_cast<std::uint64_t>(options.warmup)});
+  check_same_on_all_ranks(comm,
+                          {is_valid ? 1U : 0U, task_count, total, static_cast<std::uint64_t>(options.repeat),
+                           static_cast<std::uint64_t>(options.warmup)});
   PARAKIT_REQUIRE(is_valid,
                   "threads >= 1, 1 <= repeat <= kMaxRuns, 0 <= warmup <= kMaxRuns, 1 to 2^31-1 tasks");
 
@@ -102,10 +74,7 @@ RunResult<typename K::Partial> run(const boost::mpi::communicator& comm, const K
   const int n = static_cast<int>(task_count);
   const int runs = options.warmup + options.repeat;
   RunResult<Partial> result;
-  std::vector<PhaseTimes> mine;
-  mine.reserve(static_cast<std::size_t>(options.repeat));
-
-  for (int r = 0; r < runs; ++r) {
+  result.stats = repeat(comm, options, [&](int r, report::PhaseTimes& phases) {
     kernels::LocalOptions local{.threads = options.threads, .grain = std::uint64_t{1} << 22, .progress = {}};
     if (is_root && options.progress) {
       local.progress = [&, r](std::uint64_t done, std::uint64_t all) {
@@ -113,20 +82,19 @@ RunResult<typename K::Partial> run(const boost::mpi::communicator& comm, const K
         options.progress((r + part) / runs);
       };
     }
-    comm.barrier();
-    const double t0 = detail::now_s();
+    const double t0 = sys::now_s();
     std::vector<std::vector<kernels::Chunk>> plan;
     if (is_root) plan = kernels::split_chunks(whole, static_cast<std::uint64_t>(comm.size()));
-    const double t1 = detail::now_s();
+    const double t1 = sys::now_s();
     std::vector<kernels::Chunk> share;
     if (is_root) {
       boost::mpi::scatter(comm, plan, share, 0);
     } else {
       boost::mpi::scatter(comm, share, 0);
     }
-    const double t2 = detail::now_s();
+    const double t2 = sys::now_s();
     const std::vector<Partial> local_partials = kernels::run_local(kernel, share, local);
-    const double t3 = detail::now_s();
+    const double t3 = sys::now_s();
     std::vector<Partial> reduced;
     if (is_root) {
       reduced.resize(task_count);
@@ -134,9 +102,11 @@ RunResult<typename K::Partial> run(const boost::mpi::communicator& comm, const K
     } else {
       boost::mpi::reduce(comm, local_partials.data(), n, detail::CombineOp<K>{}, 0);
     }
-    const double t4 = detail::now_s();
-
-    if (r >= options.warmup) mine.push_back({t1 - t0, t2 - t1, t3 - t2, t4 - t3, t4 - t0});
+    phases = {.partition_s = t1 - t0,
+              .scatter_s = t2 - t1,
+              .compute_s = t3 - t2,
+              .reduce_s = sys::now_s() - t3,
+              .total_s = 0.0};
     if (is_root) {
       // Every run computes the same thing: a difference is a bug or broken hardware, never noise.
       if (r > 0 && reduced != result.partials) {
@@ -145,9 +115,8 @@ RunResult<typename K::Partial> run(const boost::mpi::communicator& comm, const K
       }
       result.partials = std::move(reduced);
     }
-  }
-  result.stats = detail::collect_stats(comm, mine, options.threads, options.warmup);
+  });
   return result;
 }
 
-}  // namespace parakit::dist
+}  // namespace parakit::mpi

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "parakit/dist/ceilings.hpp"
 #include "parakit/sys.hpp"
 
 TEST(Topology, hwloc_sees_this_machine) {
@@ -24,15 +23,4 @@ TEST(Topology, hwloc_sees_this_machine) {
     EXPECT_GE(c.count, 1);
   }
   EXPECT_EQ(t.hwloc_api_version.front(), '2');
-}
-
-TEST(BenchSize, arrays_outgrow_the_last_level_cache_within_bounds) {
-  constexpr std::size_t kMiB = std::size_t{1} << 20;
-  EXPECT_EQ(parakit::dist::bench_bytes_per_thread(32 * kMiB, 2), 64 * kMiB)
-      << "small caches: the 64 MiB floor";
-  // 1 GiB of L3 (e.g. 8 x 128 MiB) over 16 threads: 4 x 1 GiB / 16 = 256 MiB each.
-  EXPECT_EQ(parakit::dist::bench_bytes_per_thread(1024 * kMiB, 16), 256 * kMiB);
-  EXPECT_EQ(parakit::dist::bench_bytes_per_thread(1024 * kMiB, 1), 1024 * kMiB) << "the 1 GiB ceiling";
-  EXPECT_EQ(parakit::dist::bench_bytes_per_thread(0, 0), 64 * kMiB);
-  EXPECT_EQ(parakit::dist::bench_bytes_per_thread(300 * kMiB + 7, 3) % 4096, 0U) << "whole pages";
 }

@@ -1,4 +1,4 @@
-#include "parakit/dist/farm.hpp"
+#include "parakit/mpi/farm.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -16,13 +16,13 @@
 #include <mpi.h>
 #include <sys/prctl.h>
 
-#include "parakit/dist/mpi_check.hpp"
-#include "parakit/dist/run.hpp"
 #include "parakit/error.hpp"
-#include "parakit/kernels/partition.hpp"
+#include "parakit/mpi/agree.hpp"
+#include "parakit/mpi/check.hpp"
+#include "parakit/mpi/repeat.hpp"
 #include "parakit/sys.hpp"
 
-namespace parakit::dist {
+namespace parakit::mpi {
 namespace {
 
 using kernels::Schedule;
@@ -98,32 +98,14 @@ Grant take(std::atomic<std::uint64_t>& next, std::uint64_t count, std::uint64_t 
 
 }  // namespace
 
-std::vector<std::uint64_t> assigned_pieces(Schedule schedule, std::uint64_t pieces, std::uint64_t worker,
-                                           std::uint64_t workers) {
-  PARAKIT_REQUIRE(workers > 0 && worker < workers,
-                  "worker " + std::to_string(worker) + " of " + std::to_string(workers));
-  std::vector<std::uint64_t> mine;
-  if (schedule == Schedule::kStatic) {
-    const kernels::Range r = kernels::block_range(pieces, worker, workers);
-    for (std::uint64_t p = r.first; p < r.last; ++p)
-      mine.push_back(p);
-  } else {
-    PARAKIT_REQUIRE(schedule == Schedule::kCyclic, "static or cyclic");
-    for (std::uint64_t p = worker; p < pieces; p += workers)
-      mine.push_back(p);
-  }
-  return mine;
-}
-
 FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces, const FarmOptions& options,
                     const FarmWork& work, const FarmSink& sink) {
   const bool is_valid = options.threads >= 1 && options.threads <= sys::kMaxThreads && options.chunk >= 1;
   const bool is_dynamic = options.schedule == Schedule::kDynamic || options.schedule == Schedule::kSplit;
   const std::uint64_t chunk =
       options.schedule == Schedule::kSplit ? 1 : std::min(options.chunk, std::max<std::uint64_t>(pieces, 1));
-  detail::check_same_on_all_ranks(
-      world, {is_valid ? 1U : 0U, pieces, static_cast<std::uint64_t>(options.schedule), chunk,
-              static_cast<std::uint64_t>(options.threads)});
+  check_same_on_all_ranks(world, {is_valid ? 1U : 0U, pieces, static_cast<std::uint64_t>(options.schedule),
+                                  chunk, static_cast<std::uint64_t>(options.threads)});
   PARAKIT_REQUIRE(is_valid, "1 to kMaxThreads threads and a chunk of at least 1");
 
   // A communicator of its own: no message of the farm can meet another's, even after a farm that
@@ -134,7 +116,7 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
   const auto workers = static_cast<std::uint64_t>(size) * static_cast<std::uint64_t>(threads);
 
   FarmResult result;
-  const RankInfo self = detail::this_rank(comm, threads);
+  const report::RankInfo self = detail::this_rank(comm, threads);
   if (rank == 0) {
     boost::mpi::gather(comm, self, result.per_rank, 0);
   } else {
@@ -172,7 +154,7 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
       if (!is_dynamic) {
         const std::uint64_t w = static_cast<std::uint64_t>(rank) * static_cast<std::uint64_t>(threads) +
                                 static_cast<std::uint64_t>(thread);
-        for (const std::uint64_t p : assigned_pieces(options.schedule, pieces, w, workers)) {
+        for (const std::uint64_t p : kernels::assigned_pieces(options.schedule, pieces, w, workers)) {
           if (shared.stop || shared.draining) break;
           work(p, me);
         }
@@ -393,4 +375,4 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
   return result;
 }
 
-}  // namespace parakit::dist
+}  // namespace parakit::mpi

@@ -1,4 +1,4 @@
-// dist::describe under mpiexec at 1-4 ranks: however the rows are spread over ranks (uneven pieces,
+// mpi::describe under mpiexec at 1-4 ranks: however the rows are spread over ranks (uneven pieces,
 // several segments per rank, blocks cut between ranks) and threads, the description is the same bit for
 // bit, and equal to what the kernels give on one process with a sort.
 
@@ -11,8 +11,8 @@
 #include <boost/mpi/communicator.hpp>
 #include <gtest/gtest.h>
 
-#include "parakit/dist/describe.hpp"
 #include "parakit/kernels/generate.hpp"
+#include "parakit/mpi/describe.hpp"
 
 using namespace parakit;
 namespace kd = kernels::describe;
@@ -30,9 +30,9 @@ std::vector<double> column(std::uint64_t n, kernels::generate::Distribution dist
 
 // This rank's share when the rows are cut at @p cuts (global row indices) and piece i goes to rank
 // i % ranks: several segments per rank, boundaries anywhere.
-dist::LocalColumn share(const std::vector<double>& all, const std::vector<std::uint64_t>& cuts, int rank,
-                        int ranks) {
-  dist::LocalColumn mine;
+mpi::LocalColumn share(const std::vector<double>& all, const std::vector<std::uint64_t>& cuts, int rank,
+                       int ranks) {
+  mpi::LocalColumn mine;
   for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
     if (static_cast<int>(i % static_cast<std::size_t>(ranks)) != rank || cuts[i] == cuts[i + 1]) continue;
     mine.segments.push_back({cuts[i], mine.values.size(), cuts[i + 1] - cuts[i]});
@@ -46,7 +46,7 @@ bool same_bits(double a, double b) {
   return std::memcmp(&a, &b, sizeof a) == 0;
 }
 
-void expect_same(const dist::Description& a, const dist::Description& b, const std::string& where) {
+void expect_same(const mpi::Description& a, const mpi::Description& b, const std::string& where) {
   EXPECT_EQ(a.moments.count, b.moments.count) << where;
   EXPECT_EQ(a.moments.missing, b.moments.missing) << where;
   for (const auto& [x, y] :
@@ -68,11 +68,11 @@ TEST(DistDescribe, bitwise_identical_for_every_spread_of_rows_over_ranks_and_thr
        {kernels::generate::Distribution::kNormal, kernels::generate::Distribution::kExponential}) {
     const std::vector<double> all = column(n, distribution, 0.05);
     // Reference: one rank, one segment, one thread.
-    dist::LocalColumn whole;
+    mpi::LocalColumn whole;
     if (world.rank() == 0) whole = share(all, {0, n}, 0, 1);
-    dist::PhaseTimes phases;
-    const dist::DescribeOptions options{.bins = 13, .quantiles = {0.25, 0.5, 0.75}, .threads = 1};
-    const dist::Description reference = dist::describe(world, whole, options, phases);
+    report::PhaseTimes phases;
+    const mpi::DescribeOptions options{.bins = 13, .quantiles = {0.25, 0.5, 0.75}, .threads = 1};
+    const mpi::Description reference = mpi::describe(world, whole, options, phases);
 
     // Checked against a sort on every rank.
     std::vector<double> sorted;
@@ -101,10 +101,10 @@ TEST(DistDescribe, bitwise_identical_for_every_spread_of_rows_over_ranks_and_thr
       if (trial == 0) cuts.push_back(kd::kBlock);  // a cut on a block boundary
       std::sort(cuts.begin(), cuts.end());
       for (const int threads : {1, 3}) {
-        const dist::LocalColumn mine = share(all, cuts, world.rank(), world.size());
-        const dist::DescribeOptions o{.bins = 13, .quantiles = {0.25, 0.5, 0.75}, .threads = threads};
-        dist::PhaseTimes p;
-        const dist::Description d = dist::describe(world, mine, o, p);
+        const mpi::LocalColumn mine = share(all, cuts, world.rank(), world.size());
+        const mpi::DescribeOptions o{.bins = 13, .quantiles = {0.25, 0.5, 0.75}, .threads = threads};
+        report::PhaseTimes p;
+        const mpi::Description d = mpi::describe(world, mine, o, p);
         expect_same(d, reference,
                     std::to_string(world.size()) + " ranks, trial " + std::to_string(trial) + ", " +
                         std::to_string(threads) + " threads");
@@ -118,13 +118,13 @@ TEST(DistDescribe, bitwise_identical_for_every_spread_of_rows_over_ranks_and_thr
 
 TEST(DistDescribe, a_rank_without_rows_and_an_all_missing_column) {
   const boost::mpi::communicator world;
-  dist::LocalColumn mine;
+  mpi::LocalColumn mine;
   if (world.rank() == world.size() - 1) {
     mine.values = {std::nan(""), std::nan("")};
     mine.segments = {{0, 0, 2}};
   }
-  dist::PhaseTimes p;
-  const dist::Description d = dist::describe(world, mine, {.bins = 4, .quantiles = {0.5}, .threads = 2}, p);
+  report::PhaseTimes p;
+  const mpi::Description d = mpi::describe(world, mine, {.bins = 4, .quantiles = {0.5}, .threads = 2}, p);
   EXPECT_EQ(d.moments.count, 0U);
   EXPECT_EQ(d.moments.missing, 2U);
   EXPECT_TRUE(std::isnan(d.moments.mean) && std::isnan(d.quantiles[0]));
@@ -140,10 +140,10 @@ TEST(DistDescribe, ties_everywhere_still_select_exactly) {
     all[i] = static_cast<double>((i * 7919) % 3);
   const std::uint64_t r = static_cast<std::uint64_t>(world.rank()),
                       p = static_cast<std::uint64_t>(world.size());
-  const dist::LocalColumn mine = share(all, {n * r / p, n * (r + 1) / p}, 0, 1);
-  dist::PhaseTimes t;
-  const dist::Description d =
-      dist::describe(world, mine, {.bins = 3, .quantiles = {0.25, 0.5, 0.75}, .threads = 2}, t);
+  const mpi::LocalColumn mine = share(all, {n * r / p, n * (r + 1) / p}, 0, 1);
+  report::PhaseTimes t;
+  const mpi::Description d =
+      mpi::describe(world, mine, {.bins = 3, .quantiles = {0.25, 0.5, 0.75}, .threads = 2}, t);
   EXPECT_EQ(d.quantiles, (std::vector<double>{0.0, 1.0, 2.0}));
   if (world.rank() == 0) {
     EXPECT_EQ(d.counts, (std::vector<std::uint64_t>{16667, 16667, 16667}));
@@ -160,10 +160,10 @@ TEST(DistDescribe, a_sample_fooled_by_periodic_data_still_gives_exact_quantiles)
     all[i] = i % 3 == 0 ? 0.0 : 1.0;
   const std::uint64_t r = static_cast<std::uint64_t>(world.rank()),
                       p = static_cast<std::uint64_t>(world.size());
-  const dist::LocalColumn mine = share(all, {n * r / p, n * (r + 1) / p}, 0, 1);
-  dist::PhaseTimes t;
-  const dist::Description d =
-      dist::describe(world, mine, {.bins = 2, .quantiles = {0.25, 0.5, 0.75}, .threads = 2}, t);
+  const mpi::LocalColumn mine = share(all, {n * r / p, n * (r + 1) / p}, 0, 1);
+  report::PhaseTimes t;
+  const mpi::Description d =
+      mpi::describe(world, mine, {.bins = 2, .quantiles = {0.25, 0.5, 0.75}, .threads = 2}, t);
   EXPECT_TRUE(d.full_rescan);
   EXPECT_EQ(d.quantiles, (std::vector<double>{0.0, 1.0, 1.0}));
 }

@@ -1,18 +1,16 @@
-#include "parakit/dist/environment.hpp"
+#include "parakit/mpi/environment.hpp"
 
 #include <exception>
 #include <iostream>
 #include <memory>
 
-#include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/environment.hpp>
-#include <boost/serialization/string.hpp>
 #include <mpi.h>
 
-#include "parakit/dist/mpi_check.hpp"
 #include "parakit/error.hpp"
+#include "parakit/mpi/check.hpp"
 
-namespace parakit::dist {
+namespace parakit::mpi {
 namespace {
 
 void report(const std::string& program, int rank, int size, const char* what) {
@@ -89,36 +87,7 @@ std::string mpi_thread_level() {
   }
 }
 
-void check_on_root(const boost::mpi::communicator& comm, const std::function<void()>& check) {
-  std::string failure;
-  if (comm.rank() == 0) {
-    try {
-      check();
-    } catch (const std::exception& e) {
-      failure = e.what();
-      if (failure.empty()) failure = "check failed";
-    }
-  }
-  boost::mpi::broadcast(comm, failure, 0);
-  if (!failure.empty()) throw UsageError(failure);
-}
-
-void check_on_every_rank(const boost::mpi::communicator& comm, const std::function<void()>& check) {
-  std::string failure;
-  try {
-    check();
-  } catch (const std::exception& e) {
-    failure = e.what();
-    if (failure.empty()) failure = "check failed on rank " + std::to_string(comm.rank());
-  }
-  int first = failure.empty() ? comm.size() : comm.rank();
-  PARAKIT_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, MPI_Comm(comm)));
-  if (first == comm.size()) return;
-  boost::mpi::broadcast(comm, failure, first);
-  throw UsageError(failure);
-}
-
-}  // namespace parakit::dist
+}  // namespace parakit::mpi
 
 namespace parakit::detail {
 

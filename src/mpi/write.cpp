@@ -1,4 +1,4 @@
-#include "parakit/dist/write.hpp"
+#include "parakit/mpi/write.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -24,13 +24,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "parakit/dist/environment.hpp"
-#include "parakit/dist/mpi_check.hpp"
 #include "parakit/error.hpp"
 #include "parakit/kernels/partition.hpp"
+#include "parakit/mpi/agree.hpp"
+#include "parakit/mpi/check.hpp"
+#include "parakit/mpi/environment.hpp"
 #include "parakit/sys.hpp"
 
-namespace parakit::dist {
+namespace parakit::mpi {
 namespace {
 
 namespace gen = kernels::generate;
@@ -40,36 +41,6 @@ namespace gen = kernels::generate;
 constexpr std::uint64_t kPieceValues = std::uint64_t{1} << 20;
 
 constexpr const char* kAccepted = " (accepted: a file path in a writable directory)";
-
-// What went wrong on one rank, to be shared with all of them.
-struct Failure {
-  bool usage = false;  // UsageError rather than Error
-  std::string message;
-  template <class Archive>
-  void serialize(Archive& archive, unsigned /*version*/) {
-    archive& usage& message;
-  }
-};
-
-// Every rank learns whether every rank succeeded and, if not, the failure of the lowest failing rank.
-// This is the only way a writer leaves its collectives early, so all ranks leave together.
-std::optional<Failure> agree(const boost::mpi::communicator& comm, const std::optional<Failure>& mine) {
-  const int failing =
-      boost::mpi::all_reduce(comm, mine ? comm.rank() : comm.size(), boost::mpi::minimum<int>());
-  if (failing == comm.size()) return std::nullopt;
-  Failure failure = mine.value_or(Failure{});
-  boost::mpi::broadcast(comm, failure, failing);
-  return failure;
-}
-
-[[noreturn]] void raise(const Failure& failure) {
-  if (failure.usage) throw UsageError(failure.message);
-  throw Error(failure.message);
-}
-
-void raise_if_any(const boost::mpi::communicator& comm, const std::optional<Failure>& mine) {
-  if (const auto failure = agree(comm, mine)) raise(*failure);
-}
 
 std::string mpi_message(int code) {
   char text[MPI_MAX_ERROR_STRING];
@@ -271,7 +242,7 @@ class MpiFile {
       file_ = MPI_FILE_NULL;
       failure = Failure{false, t.cannot_write("MPI_File_open: " + mpi_message(code))};
     }
-    if (const auto agreed = agree(comm, failure)) {
+    if (const auto agreed = agree_on_failure(comm, failure)) {
       if (file_ != MPI_FILE_NULL) MPI_File_close(&file_);  // every rank that opened it is here too
       raise(*agreed);
     }
@@ -351,7 +322,7 @@ std::uint64_t write_rounds(const boost::mpi::communicator& comm, const Target& t
     }
     file.write_at(offset, bytes, t, failure);
     total += round_total;
-    if (agree(comm, failure)) break;
+    if (agree_on_failure(comm, failure)) break;
   }
   file.close(t, failure);
   raise_if_any(comm, failure);
@@ -662,7 +633,7 @@ std::uint64_t write_hdf5(const boost::mpi::communicator& comm, const std::string
                          dxpl.get(), values.data()) >= 0,
                 "H5Dwrite", names[c], t, failure);
     }
-    if (const auto agreed = agree(comm, failure)) failure = agreed;
+    if (const auto agreed = agree_on_failure(comm, failure)) failure = agreed;
   }
   // Collective closes, in the same order on every rank, failed or not.
   for (std::size_t c = 0; c < datasets.size(); ++c)
@@ -674,4 +645,4 @@ std::uint64_t write_hdf5(const boost::mpi::communicator& comm, const std::string
   return bytes;
 }
 
-}  // namespace parakit::dist
+}  // namespace parakit::mpi

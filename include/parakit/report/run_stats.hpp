@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace parakit::dist {
+namespace parakit::report {
 
 /// @brief The phase times of one rank in one repeat, in seconds.
 struct PhaseTimes {
@@ -45,4 +45,4 @@ struct RunStats {
   std::vector<RankInfo> per_rank;  ///< ordered by rank
 };
 
-}  // namespace parakit::dist
+}  // namespace parakit::report

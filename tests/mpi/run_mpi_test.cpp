@@ -5,10 +5,11 @@
 #include <boost/mpi/communicator.hpp>
 #include <gtest/gtest.h>
 
-#include "parakit/dist/environment.hpp"
-#include "parakit/dist/run.hpp"
 #include "parakit/error.hpp"
 #include "parakit/kernels/monte_carlo_pi.hpp"
+#include "parakit/mpi/agree.hpp"
+#include "parakit/mpi/environment.hpp"
+#include "parakit/mpi/run.hpp"
 
 #include "weighted_sum_kernel.hpp"
 
@@ -25,7 +26,7 @@ TEST(DistRun, pi_counts_are_bitwise_identical_for_every_ranks_by_threads_layout)
       kernels::count_inside(42, 3'300'000, 3'300'001), kernels::count_inside(42, 3'300'001, 3'312'346)};
   const kernels::MonteCarloPi kernel(samples, 42);
   for (const int threads : {1, 2, 4}) {
-    const auto run = dist::run(world, kernel, {.threads = threads, .repeat = 2, .warmup = 1, .progress = {}});
+    const auto run = mpi::run(world, kernel, {.threads = threads, .repeat = 2, .warmup = 1, .progress = {}});
     if (world.rank() == 0) {
       EXPECT_EQ(run.partials, expected) << world.size() << " ranks x " << threads << " threads";
     } else {
@@ -37,7 +38,7 @@ TEST(DistRun, pi_counts_are_bitwise_identical_for_every_ranks_by_threads_layout)
 TEST(DistRun, sums_match_the_closed_form_even_with_fewer_indices_than_ranks) {
   const boost::mpi::communicator world;
   const WeightedSum kernel{{1, 2, 0, 1001}};
-  const auto run = dist::run(world, kernel, {.threads = 2, .repeat = 1, .warmup = 0, .progress = {}});
+  const auto run = mpi::run(world, kernel, {.threads = 2, .repeat = 1, .warmup = 0, .progress = {}});
   if (world.rank() == 0) {
     EXPECT_EQ(run.partials, (std::vector<std::uint64_t>{1, 2 * 3, 0, 4 * 1001 * 1002 / 2}));
   }
@@ -48,10 +49,10 @@ TEST(DistRun, reports_every_rank_and_every_repeat_on_rank_zero) {
   const kernels::MonteCarloPi kernel({1'000'000}, 1);
   double fraction = 0.0;
   const auto run =
-      dist::run(world, kernel, {.threads = 1, .repeat = 3, .warmup = 2, .progress = [&](double f) {
-                                  EXPECT_GE(f, fraction);
-                                  fraction = f;
-                                }});
+      mpi::run(world, kernel, {.threads = 1, .repeat = 3, .warmup = 2, .progress = [&](double f) {
+                                 EXPECT_GE(f, fraction);
+                                 fraction = f;
+                               }});
   if (world.rank() != 0) return;
   const auto& s = run.stats;
   EXPECT_EQ(s.ranks, world.size());
@@ -77,7 +78,7 @@ TEST(DistRun, refuses_on_every_rank_when_the_ranks_disagree_about_the_work) {
   const boost::mpi::communicator world;
   if (world.size() == 1) GTEST_SKIP() << "needs two ranks to disagree";
   const WeightedSum kernel{{world.rank() == 1 ? 11U : 10U}};
-  EXPECT_THROW(dist::run(world, kernel, {.threads = 1, .repeat = 1, .warmup = 0, .progress = {}}), Error);
+  EXPECT_THROW(mpi::run(world, kernel, {.threads = 1, .repeat = 1, .warmup = 0, .progress = {}}), Error);
 }
 
 TEST(DistRun, refuses_on_every_rank_when_the_ranks_disagree_about_the_run_counts) {
@@ -85,11 +86,11 @@ TEST(DistRun, refuses_on_every_rank_when_the_ranks_disagree_about_the_run_counts
   if (world.size() == 1) GTEST_SKIP() << "needs two ranks to disagree";
   const WeightedSum kernel{{10}};
   const int last = world.size() - 1;
-  EXPECT_THROW(dist::run(world, kernel,
-                         {.threads = 1, .repeat = world.rank() == last ? 2 : 1, .warmup = 0, .progress = {}}),
+  EXPECT_THROW(mpi::run(world, kernel,
+                        {.threads = 1, .repeat = world.rank() == last ? 2 : 1, .warmup = 0, .progress = {}}),
                Error);
-  EXPECT_THROW(dist::run(world, kernel,
-                         {.threads = 1, .repeat = 1, .warmup = world.rank() == last ? 1 : 0, .progress = {}}),
+  EXPECT_THROW(mpi::run(world, kernel,
+                        {.threads = 1, .repeat = 1, .warmup = world.rank() == last ? 1 : 0, .progress = {}}),
                Error);
 }
 
@@ -98,10 +99,9 @@ TEST(DistRun, invalid_options_on_one_rank_fail_every_rank_instead_of_hanging) {
   const WeightedSum kernel{{10}};
   const bool is_last = world.rank() == world.size() - 1;
   EXPECT_THROW(
-      dist::run(world, kernel, {.threads = is_last ? 0 : 1, .repeat = 1, .warmup = 0, .progress = {}}),
-      Error);
+      mpi::run(world, kernel, {.threads = is_last ? 0 : 1, .repeat = 1, .warmup = 0, .progress = {}}), Error);
   // And the communicator is still usable afterwards: nobody is left inside a collective.
-  const auto run = dist::run(world, kernel, {.threads = 1, .repeat = 1, .warmup = 0, .progress = {}});
+  const auto run = mpi::run(world, kernel, {.threads = 1, .repeat = 1, .warmup = 0, .progress = {}});
   if (world.rank() == 0) {
     EXPECT_EQ(run.partials, (std::vector<std::uint64_t>{10 * 11 / 2}));
   }
@@ -110,18 +110,18 @@ TEST(DistRun, invalid_options_on_one_rank_fail_every_rank_instead_of_hanging) {
 TEST(DistRun, rejects_invalid_options_on_every_rank) {
   const boost::mpi::communicator world;
   const WeightedSum kernel{{10}};
-  EXPECT_THROW(dist::run(world, kernel, {.threads = 0, .repeat = 1, .warmup = 0, .progress = {}}), Error);
-  EXPECT_THROW(dist::run(world, kernel, {.threads = 1, .repeat = 0, .warmup = 0, .progress = {}}), Error);
+  EXPECT_THROW(mpi::run(world, kernel, {.threads = 0, .repeat = 1, .warmup = 0, .progress = {}}), Error);
+  EXPECT_THROW(mpi::run(world, kernel, {.threads = 1, .repeat = 0, .warmup = 0, .progress = {}}), Error);
 }
 
 TEST(CheckOnEveryRank, every_rank_throws_the_lowest_failing_ranks_message_or_none_throws) {
   const boost::mpi::communicator world;
-  EXPECT_NO_THROW(dist::check_on_every_rank(world, [] {}));
+  EXPECT_NO_THROW(mpi::check_on_every_rank(world, [] {}));
   // The last rank and (with 3 or more) rank 1 fail: every rank gets the message of the lower one.
   const int last = world.size() - 1;
   const int expected = world.size() >= 3 ? 1 : last;
   try {
-    dist::check_on_every_rank(world, [&] {
+    mpi::check_on_every_rank(world, [&] {
       if (world.rank() == last || (world.size() >= 3 && world.rank() == 1))
         throw Error("rank " + std::to_string(world.rank()) + " cannot map its part");
     });

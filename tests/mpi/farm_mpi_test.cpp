@@ -12,9 +12,9 @@
 #include <boost/mpi/communicator.hpp>
 #include <gtest/gtest.h>
 
-#include "parakit/dist/farm.hpp"
 #include "parakit/error.hpp"
 #include "parakit/kernels/monte_carlo_pi.hpp"
+#include "parakit/mpi/farm.hpp"
 
 using namespace parakit;
 using kernels::Schedule;
@@ -31,16 +31,16 @@ std::uint64_t piece_value(std::uint64_t p) {
 
 // A farm whose pieces do nothing but report: after an earlier farm, it shows whether anything of that
 // one (a message, a flag) is left over.
-dist::FarmResult reporting_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
-                                const dist::FarmOptions& options) {
-  return dist::run_farm(
+mpi::FarmResult reporting_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
+                               const mpi::FarmOptions& options) {
+  return mpi::run_farm(
       world, pieces, options,
-      [](std::uint64_t p, const dist::FarmWorker& w) {
-        dist::FarmRecord r;
+      [](std::uint64_t p, const mpi::FarmWorker& w) {
+        mpi::FarmRecord r;
         r.piece = p;
         w.emit(r);
       },
-      [](const dist::FarmRecord&, const dist::FarmResult&) {});
+      [](const mpi::FarmRecord&, const mpi::FarmResult&) {});
 }
 
 }  // namespace
@@ -53,8 +53,8 @@ TEST(Farm, every_piece_runs_exactly_once_under_every_schedule_and_layout) {
         for (const std::uint64_t chunk : {1U, 4U}) {
           std::atomic<std::uint64_t> local_runs{0};
           std::vector<std::uint64_t> sink_order;
-          const auto work = [&](std::uint64_t p, const dist::FarmWorker& w) {
-            dist::FarmRecord r;
+          const auto work = [&](std::uint64_t p, const mpi::FarmWorker& w) {
+            mpi::FarmRecord r;
             r.piece = p;
             r.start_s = w.now();
             std::this_thread::sleep_for(std::chrono::microseconds(100 * (p % 7)));
@@ -63,10 +63,10 @@ TEST(Farm, every_piece_runs_exactly_once_under_every_schedule_and_layout) {
             ++local_runs;
             w.emit(r);
           };
-          const auto sink = [&](const dist::FarmRecord& r, const dist::FarmResult&) {
+          const auto sink = [&](const mpi::FarmRecord& r, const mpi::FarmResult&) {
             sink_order.push_back(r.piece);
           };
-          const auto result = dist::run_farm(
+          const auto result = mpi::run_farm(
               world, pieces,
               {.schedule = schedule, .chunk = chunk, .threads = threads, .interrupt = {}, .drain = {}}, work,
               sink);
@@ -95,8 +95,8 @@ TEST(Farm, every_piece_runs_exactly_once_under_every_schedule_and_layout) {
             EXPECT_LE(r.end_s, result.elapsed_s);
             if (schedule == Schedule::kStatic || schedule == Schedule::kCyclic) {
               const auto w = static_cast<std::uint64_t>(r.rank * threads + r.thread);
-              const auto mine = dist::assigned_pieces(schedule, pieces, w,
-                                                      static_cast<std::uint64_t>(world.size() * threads));
+              const auto mine = kernels::assigned_pieces(schedule, pieces, w,
+                                                         static_cast<std::uint64_t>(world.size() * threads));
               EXPECT_TRUE(std::find(mine.begin(), mine.end(), r.piece) != mine.end())
                   << "piece " << r.piece << " ran on worker " << w << " against the static plan";
             }
@@ -113,17 +113,17 @@ TEST(Farm, every_piece_runs_exactly_once_under_every_schedule_and_layout) {
 TEST(Farm, dynamic_keeps_every_rank_busy_when_pieces_are_plenty) {
   const boost::mpi::communicator world;
   const std::uint64_t pieces = 200;
-  const auto work = [](std::uint64_t p, const dist::FarmWorker& w) {
-    dist::FarmRecord r;
+  const auto work = [](std::uint64_t p, const mpi::FarmWorker& w) {
+    mpi::FarmRecord r;
     r.piece = p;
     r.start_s = w.now();
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
     r.end_s = w.now();
     w.emit(r);
   };
-  const auto result = dist::run_farm(
+  const auto result = mpi::run_farm(
       world, pieces, {.schedule = Schedule::kDynamic, .chunk = 1, .threads = 1, .interrupt = {}, .drain = {}},
-      work, [](const dist::FarmRecord&, const dist::FarmResult&) {});
+      work, [](const mpi::FarmRecord&, const mpi::FarmResult&) {});
   if (world.rank() != 0) return;
   std::vector<int> per_rank(static_cast<std::size_t>(world.size()), 0);
   for (const auto& r : result.records)
@@ -135,18 +135,18 @@ TEST(Farm, dynamic_keeps_every_rank_busy_when_pieces_are_plenty) {
 
 TEST(Farm, multiple_attempts_are_all_recorded) {
   const boost::mpi::communicator world;
-  const auto work = [](std::uint64_t p, const dist::FarmWorker& w) {
+  const auto work = [](std::uint64_t p, const mpi::FarmWorker& w) {
     for (int attempt = 1; attempt <= 3; ++attempt) {
-      dist::FarmRecord r;
+      mpi::FarmRecord r;
       r.piece = p;
       r.attempt = attempt;
       r.status = attempt < 3 ? 1 : 0;
       w.emit(r);
     }
   };
-  const auto result = dist::run_farm(
+  const auto result = mpi::run_farm(
       world, 10, {.schedule = Schedule::kDynamic, .chunk = 2, .threads = 2, .interrupt = {}, .drain = {}},
-      work, [](const dist::FarmRecord&, const dist::FarmResult&) {});
+      work, [](const mpi::FarmRecord&, const mpi::FarmResult&) {});
   if (world.rank() == 0) {
     EXPECT_EQ(result.records.size(), 30U);
   }
@@ -155,14 +155,14 @@ TEST(Farm, multiple_attempts_are_all_recorded) {
 TEST(Farm, ranks_that_disagree_are_refused_on_every_rank) {
   const boost::mpi::communicator world;
   if (world.size() == 1) GTEST_SKIP() << "needs two ranks to disagree";
-  const auto work = [](std::uint64_t, const dist::FarmWorker&) {};
-  EXPECT_THROW(dist::run_farm(world, world.rank() == 0 ? 5 : 6, {}, work,
-                              [](const dist::FarmRecord&, const dist::FarmResult&) {}),
+  const auto work = [](std::uint64_t, const mpi::FarmWorker&) {};
+  EXPECT_THROW(mpi::run_farm(world, world.rank() == 0 ? 5 : 6, {}, work,
+                             [](const mpi::FarmRecord&, const mpi::FarmResult&) {}),
                Error);
   EXPECT_THROW(
-      dist::run_farm(world, 5,
-                     {.schedule = Schedule::kDynamic, .chunk = 1, .threads = 0, .interrupt = {}, .drain = {}},
-                     work, [](const dist::FarmRecord&, const dist::FarmResult&) {}),
+      mpi::run_farm(world, 5,
+                    {.schedule = Schedule::kDynamic, .chunk = 1, .threads = 0, .interrupt = {}, .drain = {}},
+                    work, [](const mpi::FarmRecord&, const mpi::FarmResult&) {}),
       Error);
 }
 
@@ -171,16 +171,16 @@ TEST(Farm, a_failing_worker_stops_its_rank_interrupts_the_running_pieces_and_is_
   std::atomic<bool> interrupted{false};
   const int threads = 2;
   // Static: every worker has exactly one piece, and every worker fails on it, so every rank throws.
-  const auto work = [](std::uint64_t p, const dist::FarmWorker&) {
+  const auto work = [](std::uint64_t p, const mpi::FarmWorker&) {
     throw std::runtime_error("piece " + std::to_string(p) + " failed");
   };
-  EXPECT_THROW(dist::run_farm(world, static_cast<std::uint64_t>(world.size() * threads),
-                              {.schedule = Schedule::kStatic,
-                               .chunk = 1,
-                               .threads = threads,
-                               .interrupt = [&] { interrupted = true; },
-                               .drain = {}},
-                              work, [](const dist::FarmRecord&, const dist::FarmResult&) {}),
+  EXPECT_THROW(mpi::run_farm(world, static_cast<std::uint64_t>(world.size() * threads),
+                             {.schedule = Schedule::kStatic,
+                              .chunk = 1,
+                              .threads = threads,
+                              .interrupt = [&] { interrupted = true; },
+                              .drain = {}},
+                             work, [](const mpi::FarmRecord&, const mpi::FarmResult&) {}),
                std::runtime_error);
   EXPECT_TRUE(interrupted);
   // The farm talks on a communicator of its own: a new one runs cleanly after the failed one.
@@ -200,25 +200,25 @@ TEST(Farm, a_drain_lets_running_pieces_finish_starts_no_more_and_the_next_farm_r
       constexpr std::uint64_t kPieces = 400;
       std::atomic<std::uint64_t> started{0}, finished{0};
       std::vector<std::uint64_t> recorded;
-      const auto work = [&](std::uint64_t p, const dist::FarmWorker& w) {
+      const auto work = [&](std::uint64_t p, const mpi::FarmWorker& w) {
         ++started;
-        dist::FarmRecord r;
+        mpi::FarmRecord r;
         r.piece = p;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         ++finished;
         w.emit(r);
       };
-      const auto sink = [&](const dist::FarmRecord& r, const dist::FarmResult&) {
+      const auto sink = [&](const mpi::FarmRecord& r, const mpi::FarmResult&) {
         recorded.push_back(r.piece);
       };
       // Rank 0 drains once 20 pieces have been recorded, well before the 400 x 10 ms are done.
-      const auto result = dist::run_farm(world, kPieces,
-                                         {.schedule = schedule,
-                                          .chunk = chunk,
-                                          .threads = 2,
-                                          .interrupt = {},
-                                          .drain = [&] { return recorded.size() >= 20; }},
-                                         work, sink);
+      const auto result = mpi::run_farm(world, kPieces,
+                                        {.schedule = schedule,
+                                         .chunk = chunk,
+                                         .threads = 2,
+                                         .interrupt = {},
+                                         .drain = [&] { return recorded.size() >= 20; }},
+                                        work, sink);
       const std::uint64_t all_started =
           boost::mpi::all_reduce(world, started.load(), std::plus<std::uint64_t>());
       const std::uint64_t all_finished =
@@ -248,20 +248,20 @@ TEST(Farm, a_drain_lets_running_pieces_finish_starts_no_more_and_the_next_farm_r
 TEST(Farm, a_drain_before_the_start_runs_nothing_and_one_at_the_end_loses_nothing) {
   const boost::mpi::communicator world;
   std::atomic<std::uint64_t> runs{0};
-  const auto work = [&](std::uint64_t p, const dist::FarmWorker& w) {
+  const auto work = [&](std::uint64_t p, const mpi::FarmWorker& w) {
     ++runs;
-    dist::FarmRecord r;
+    mpi::FarmRecord r;
     r.piece = p;
     w.emit(r);
   };
-  const auto none = [](const dist::FarmRecord&, const dist::FarmResult&) {};
-  const auto before = dist::run_farm(world, 50,
-                                     {.schedule = Schedule::kDynamic,
-                                      .chunk = 1,
-                                      .threads = 2,
-                                      .interrupt = {},
-                                      .drain = [] { return true; }},
-                                     work, none);
+  const auto none = [](const mpi::FarmRecord&, const mpi::FarmResult&) {};
+  const auto before = mpi::run_farm(world, 50,
+                                    {.schedule = Schedule::kDynamic,
+                                     .chunk = 1,
+                                     .threads = 2,
+                                     .interrupt = {},
+                                     .drain = [] { return true; }},
+                                    work, none);
   EXPECT_EQ(boost::mpi::all_reduce(world, runs.load(), std::plus<std::uint64_t>()), 0U);
   if (world.rank() == 0) {
     EXPECT_TRUE(before.drained);
@@ -271,20 +271,20 @@ TEST(Farm, a_drain_before_the_start_runs_nothing_and_one_at_the_end_loses_nothin
   // every piece ran once, and no drain message is left behind for the next farm.
   runs = 0;
   std::uint64_t seen = 0;
-  const auto late = dist::run_farm(world, 30,
-                                   {.schedule = Schedule::kCyclic,
-                                    .chunk = 1,
-                                    .threads = 1,
-                                    .interrupt = {},
-                                    .drain = [&] { return seen >= 30; }},
-                                   work, [&](const dist::FarmRecord&, const dist::FarmResult&) { ++seen; });
+  const auto late = mpi::run_farm(world, 30,
+                                  {.schedule = Schedule::kCyclic,
+                                   .chunk = 1,
+                                   .threads = 1,
+                                   .interrupt = {},
+                                   .drain = [&] { return seen >= 30; }},
+                                  work, [&](const mpi::FarmRecord&, const mpi::FarmResult&) { ++seen; });
   EXPECT_EQ(boost::mpi::all_reduce(world, runs.load(), std::plus<std::uint64_t>()), 30U);
   if (world.rank() == 0) {
     EXPECT_EQ(late.records.size(), 30U);
   }
   runs = 0;
-  dist::run_farm(world, 8,
-                 {.schedule = Schedule::kDynamic, .chunk = 2, .threads = 1, .interrupt = {}, .drain = {}},
-                 work, none);
+  mpi::run_farm(world, 8,
+                {.schedule = Schedule::kDynamic, .chunk = 2, .threads = 1, .interrupt = {}, .drain = {}},
+                work, none);
   EXPECT_EQ(boost::mpi::all_reduce(world, runs.load(), std::plus<std::uint64_t>()), 8U);
 }

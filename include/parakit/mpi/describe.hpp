@@ -13,10 +13,10 @@
 
 #include <boost/mpi/communicator.hpp>
 
-#include "parakit/dist/stats.hpp"
 #include "parakit/kernels/describe.hpp"
+#include "parakit/report/run_stats.hpp"
 
-namespace parakit::dist {
+namespace parakit::mpi {
 
 enum class FileType { kCsv, kBinary, kHdf5 };
 /// kRoot: rank 0 reads in chunks and scatters; kParallel: every rank reads its own range with MPI-IO;
@@ -134,6 +134,6 @@ struct Description {
 /// the rows are spread or on the thread counts, bit for bit. Collective. Adds its compute and reduce
 /// times to @p phases.
 Description describe(const boost::mpi::communicator& comm, const LocalColumn& column,
-                     const DescribeOptions& options, PhaseTimes& phases);
+                     const DescribeOptions& options, report::PhaseTimes& phases);
 
-}  // namespace parakit::dist
+}  // namespace parakit::mpi

@@ -2,7 +2,7 @@
 // histogram and exact quantiles by distributed selection on order-preserving keys (only the values
 // near each wanted order statistic ever travel, never the column).
 
-#include "parakit/dist/describe.hpp"
+#include "parakit/mpi/describe.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -18,10 +18,10 @@
 #include <mpi.h>
 #include <omp.h>
 
-#include "parakit/dist/mpi_check.hpp"
 #include "parakit/error.hpp"
+#include "parakit/mpi/check.hpp"
 
-namespace parakit::dist {
+namespace parakit::mpi {
 namespace {
 
 namespace kd = kernels::describe;
@@ -243,7 +243,7 @@ void second_pass(const LocalColumn& column, const std::vector<double>& edges,
 }  // namespace
 
 Description describe(const boost::mpi::communicator& comm, const LocalColumn& column,
-                     const DescribeOptions& options, PhaseTimes& phases) {
+                     const DescribeOptions& options, report::PhaseTimes& phases) {
   PARAKIT_REQUIRE(options.threads >= 1, "threads must be positive");
   const bool is_root = comm.rank() == 0;
   Description d;
@@ -411,4 +411,4 @@ Description describe(const boost::mpi::communicator& comm, const LocalColumn& co
   return d;
 }
 
-}  // namespace parakit::dist
+}  // namespace parakit::mpi

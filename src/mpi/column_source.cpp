@@ -24,13 +24,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "parakit/dist/describe.hpp"
-#include "parakit/dist/environment.hpp"
-#include "parakit/dist/mpi_check.hpp"
 #include "parakit/error.hpp"
 #include "parakit/kernels/csv.hpp"
+#include "parakit/mpi/agree.hpp"
+#include "parakit/mpi/check.hpp"
+#include "parakit/mpi/describe.hpp"
+#include "parakit/mpi/environment.hpp"
 
-namespace parakit::dist {
+namespace parakit::mpi {
 namespace {
 
 namespace csv = kernels::csv;
@@ -952,4 +953,4 @@ LocalColumn read_column(const boost::mpi::communicator& comm, const InputSpec& s
   return column;
 }
 
-}  // namespace parakit::dist
+}  // namespace parakit::mpi

@@ -1,4 +1,4 @@
-#include "parakit/dist/run.hpp"
+#include "parakit/mpi/repeat.hpp"
 
 #include <algorithm>
 #include <string>
@@ -12,31 +12,16 @@
 #include "parakit/report/statistics.hpp"
 #include "parakit/sys.hpp"
 
-namespace parakit::dist::detail {
+namespace parakit::mpi::detail {
 
-void check_same_on_all_ranks(const boost::mpi::communicator& comm, const std::vector<std::uint64_t>& values) {
-  const int n = static_cast<int>(values.size());
-  std::vector<std::uint64_t> low(values.size()), high(values.size());
-  boost::mpi::all_reduce(comm, values.data(), n, low.data(), boost::mpi::minimum<std::uint64_t>());
-  boost::mpi::all_reduce(comm, values.data(), n, high.data(), boost::mpi::maximum<std::uint64_t>());
-  std::string ranges;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    ranges += (i == 0 ? "" : ", ") + std::to_string(low[i]) + ".." + std::to_string(high[i]);
-  }
-  PARAKIT_REQUIRE(low == high,
-                  "the ranks were given different or invalid work or run counts (min..max of valid, "
-                  "tasks, indices, repeat, warmup: " +
-                      ranges + ")");
-}
-
-RankInfo this_rank(const boost::mpi::communicator& comm, int threads) {
+report::RankInfo this_rank(const boost::mpi::communicator& comm, int threads) {
   // One look at the team: each thread's CPUs, and their union.
   const std::vector<std::vector<int>> per_thread = sys::team_thread_cpus(threads);
   const std::vector<int> cpus = sys::team_allowed_cpus(per_thread);
   std::vector<std::string> thread_cpus;
   for (const std::vector<int>& mine : per_thread)
     thread_cpus.push_back(sys::cpu_list(mine));
-  RankInfo me;
+  report::RankInfo me;
   me.rank = comm.rank();
   me.host = sys::hostname();
   me.pid = sys::pid();
@@ -49,18 +34,18 @@ RankInfo this_rank(const boost::mpi::communicator& comm, int threads) {
   return me;
 }
 
-RunStats collect_stats(const boost::mpi::communicator& comm, const std::vector<PhaseTimes>& mine, int threads,
-                       int warmup) {
+report::RunStats collect_stats(const boost::mpi::communicator& comm,
+                               const std::vector<report::PhaseTimes>& mine, int threads, int warmup) {
   std::vector<double> compute;
   std::vector<double> flat;  // five numbers per repeat, in PhaseTimes order
-  for (const PhaseTimes& p : mine) {
+  for (const report::PhaseTimes& p : mine) {
     compute.push_back(p.compute_s);
     flat.insert(flat.end(), {p.partition_s, p.scatter_s, p.compute_s, p.reduce_s, p.total_s});
   }
-  RankInfo me = this_rank(comm, threads);
+  report::RankInfo me = this_rank(comm, threads);
   me.compute_s = report::summarize(compute).median;
 
-  RunStats stats;
+  report::RunStats stats;
   stats.ranks = comm.size();
   stats.warmup = warmup;
   std::vector<std::vector<double>> all_flat;
@@ -72,11 +57,11 @@ RunStats collect_stats(const boost::mpi::communicator& comm, const std::vector<P
   boost::mpi::gather(comm, me, stats.per_rank, 0);
   boost::mpi::gather(comm, flat, all_flat, 0);
 
-  for (const RankInfo& r : stats.per_rank)
+  for (const report::RankInfo& r : stats.per_rank)
     stats.threads_per_rank = std::max(stats.threads_per_rank, r.threads);
   const std::size_t repeats = mine.size();
   for (std::size_t k = 0; k < repeats; ++k) {
-    PhaseTimes worst;
+    report::PhaseTimes worst;
     double compute_sum = 0.0;
     for (const auto& rank_flat : all_flat) {
       const double* p = &rank_flat[5 * k];
@@ -95,4 +80,4 @@ RunStats collect_stats(const boost::mpi::communicator& comm, const std::vector<P
   return stats;
 }
 
-}  // namespace parakit::dist::detail
+}  // namespace parakit::mpi::detail

@@ -8,14 +8,16 @@
 
 #include <boost/mpi/communicator.hpp>
 
-namespace parakit::dist {
+#include "parakit/error.hpp"
 
-/// @brief The exit codes guarded_main uses for errors; a command whose own codes mean something else
-/// (`map exec`: the number of failed tasks) moves them out of the way.
+namespace parakit::mpi {
+
+/// @brief The exit codes guarded_main uses for errors (parakit::ExitCode); a command whose own codes mean
+/// something else (`map exec`: the number of failed tasks) moves them out of the way.
 struct ErrorExitCodes {
-  int usage = 2;         ///< parakit::UsageError
-  int runtime = 1;       ///< any other exception
-  int wrong_answer = 3;  ///< parakit::WrongAnswer
+  int usage = kExitUsage;               ///< parakit::UsageError
+  int runtime = kExitRuntime;           ///< any other exception
+  int wrong_answer = kExitWrongAnswer;  ///< parakit::WrongAnswer
 };
 
 /// @brief Runs @p body between MPI_Init_thread (MPI_THREAD_FUNNELED) and MPI_Finalize and returns the
@@ -40,15 +42,4 @@ std::string mpi_standard_version();
 /// @brief The thread support MPI granted, e.g. "funneled".
 std::string mpi_thread_level();
 
-/// @brief Broadcasts whether rank 0 succeeded in @p check and, if not, its message; every rank then
-/// throws parakit::UsageError together. Use it for checks only rank 0 can make (files it will write).
-/// @note Collective over @p comm.
-void check_on_root(const boost::mpi::communicator& comm, const std::function<void()>& check);
-
-/// @brief Every rank runs @p check; if any fails, every rank throws parakit::UsageError together, with the
-/// message of the lowest rank that failed (one line, printed once). For checks each rank makes on its own
-/// part (a file it maps).
-/// @note Collective over @p comm.
-void check_on_every_rank(const boost::mpi::communicator& comm, const std::function<void()>& check);
-
-}  // namespace parakit::dist
+}  // namespace parakit::mpi

@@ -20,10 +20,10 @@
 
 #include <boost/mpi/communicator.hpp>
 
-#include "parakit/dist/stats.hpp"
 #include "parakit/kernels/schedule.hpp"
+#include "parakit/report/run_stats.hpp"
 
-namespace parakit::dist {
+namespace parakit::mpi {
 
 /// @brief What happened to one attempt at a piece. Plain bytes: it travels as MPI_BYTE.
 struct FarmRecord {
@@ -92,10 +92,10 @@ struct FarmOptions {
 
 /// @brief What the farm measured. Complete on rank 0 only.
 struct FarmResult {
-  std::vector<FarmRecord> records;  ///< every record, in arrival order
-  std::vector<RankInfo> per_rank;   ///< host, pid, threads and CPUs of each rank (compute_s unset)
-  double start_unix_s = 0.0;        ///< the common start as Unix time (rank 0's clock)
-  double elapsed_s = 0.0;           ///< from the common start until rank 0 had every record
+  std::vector<FarmRecord> records;         ///< every record, in arrival order
+  std::vector<report::RankInfo> per_rank;  ///< host, pid, threads and CPUs of each rank (compute_s unset)
+  double start_unix_s = 0.0;               ///< the common start as Unix time (rank 0's clock)
+  double elapsed_s = 0.0;                  ///< from the common start until rank 0 had every record
   /// options.drain fired (before the start, or while the farm ran): pieces without a record were never
   /// started. Without a drain every piece has a record.
   bool drained = false;
@@ -112,9 +112,4 @@ struct FarmResult {
 FarmResult run_farm(const boost::mpi::communicator& comm, std::uint64_t pieces, const FarmOptions& options,
                     const FarmWork& work, const FarmSink& sink);
 
-/// @brief The pieces worker @p worker of @p workers runs under kStatic (a contiguous block) or
-/// kCyclic (every workers-th piece), in order.
-std::vector<std::uint64_t> assigned_pieces(kernels::Schedule schedule, std::uint64_t pieces,
-                                           std::uint64_t worker, std::uint64_t workers);
-
-}  // namespace parakit::dist
+}  // namespace parakit::mpi

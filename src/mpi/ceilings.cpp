@@ -1,4 +1,4 @@
-#include "parakit/dist/ceilings.hpp"
+#include "parakit/mpi/ceilings.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -17,7 +17,7 @@
 #include "parakit/sys.hpp"
 #include "parakit/topology.hpp"
 
-namespace parakit::dist {
+namespace parakit::mpi {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -27,13 +27,6 @@ double seconds_since(Clock::time_point start) {
 }
 
 }  // namespace
-
-std::size_t bench_bytes_per_thread(std::uint64_t llc_bytes, int threads) {
-  constexpr std::uint64_t kMin = std::uint64_t{64} << 20, kMax = std::uint64_t{1} << 30;
-  const std::uint64_t share = 4 * llc_bytes / static_cast<std::uint64_t>(std::max(1, threads));
-  const std::uint64_t bytes = std::clamp(share, kMin, kMax);
-  return static_cast<std::size_t>(bytes - bytes % 4096);  // whole pages
-}
 
 Ceilings measure_ceilings(const boost::mpi::communicator& comm, int threads) {
   PARAKIT_REQUIRE(threads >= 1, "threads = " + std::to_string(threads));
@@ -47,7 +40,7 @@ Ceilings measure_ceilings(const boost::mpi::communicator& comm, int threads) {
     if (cache.level == 0) continue;
     llc = std::max(llc, cache.size_bytes * static_cast<std::uint64_t>(std::max(1, cache.count)));
   }
-  const std::size_t kPerThread = bench_bytes_per_thread(llc, threads) / sizeof(double);
+  const std::size_t kPerThread = kernels::bench_bytes_per_thread(llc, threads) / sizeof(double);
   const auto t_count = static_cast<std::size_t>(threads);
   const std::unique_ptr<double[]> data(new double[kPerThread * t_count]);
   volatile double sink = 0.0;  // keeps the sums from being optimised away
@@ -106,4 +99,4 @@ Ceilings measure_ceilings(const boost::mpi::communicator& comm, int threads) {
   return c;
 }
 
-}  // namespace parakit::dist
+}  // namespace parakit::mpi

@@ -9,7 +9,7 @@
 
 #include <boost/mpi/communicator.hpp>
 
-namespace parakit::dist {
+namespace parakit::mpi {
 
 /// @brief What the ceilings are. Complete on rank 0 only.
 struct Ceilings {
@@ -22,16 +22,11 @@ struct Ceilings {
   double seconds = 0.0;  ///< how long the measurement took
 };
 
-/// @brief Bytes each thread's array gets so that the rank's arrays together are at least 4 x the
-/// host's last-level cache (@p llc_bytes: one cache's size times their number), so that the sum reads
-/// memory, not cache: at least 64 MiB, at most 1 GiB per thread.
-std::size_t bench_bytes_per_thread(std::uint64_t llc_bytes, int threads);
-
 /// @brief Measures the ceilings with @p threads OpenMP threads per rank: each thread sums its own
-/// array (bench_bytes_per_thread, from hwloc's view of the caches; first touched by itself, so on its
-/// NUMA node) 5 times after a barrier, and counts 2^27 pi samples. With fewer threads than asked
+/// array (kernels::bench_bytes_per_thread, from hwloc's view of the caches; first touched by itself, so on
+/// its NUMA node) 5 times after a barrier, and counts 2^27 pi samples. With fewer threads than asked
 /// (OMP_THREAD_LIMIT), the team that ran is measured.
 /// @note Collective over @p comm.
 Ceilings measure_ceilings(const boost::mpi::communicator& comm, int threads);
 
-}  // namespace parakit::dist
+}  // namespace parakit::mpi

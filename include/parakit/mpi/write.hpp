@@ -21,10 +21,10 @@
 
 #include <boost/mpi/communicator.hpp>
 
-#include "parakit/dist/describe.hpp"  // Dtype, shared with the readers of parakit stats
 #include "parakit/kernels/generate.hpp"
+#include "parakit/mpi/describe.hpp"  // Dtype, shared with the readers of parakit stats
 
-namespace parakit::dist {
+namespace parakit::mpi {
 
 /// @brief Settings every writer takes besides the data.
 struct WriteOptions {
@@ -71,4 +71,4 @@ std::uint64_t write_hdf5(const boost::mpi::communicator& comm, const std::string
                          const std::vector<std::string>& names, const kernels::generate::Spec& spec,
                          std::uint64_t rows, Dtype dtype, const WriteOptions& options = {});
 
-}  // namespace parakit::dist
+}  // namespace parakit::mpi
