@@ -23,6 +23,14 @@ std::string hostname() {
   return name.data();
 }
 
+unsigned new_file_mode(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) return st.st_mode & 07777;
+  const mode_t mask = ::umask(0);  // reading the umask means setting it: put it back at once
+  ::umask(mask);
+  return 0666 & ~mask;
+}
+
 long pid() {
   return static_cast<long>(getpid());
 }

@@ -2,6 +2,7 @@
 // a launch in that layout (start the processes, MPI_Init, an OpenMP team, MPI_Finalize, exit), which
 // `compare` and `scale` measure separately from the kernels' own times.
 
+#include "parakit/mpi/team.hpp"
 #include "parakit/sys.hpp"
 
 #include "commands.hpp"
@@ -23,8 +24,7 @@ int run_empty(const boost::mpi::communicator& comm, const std::vector<std::strin
   if (!parse_args(comm, args, "parakit empty", usage, options, values)) return 0;
   const CommonOptions common = read_common_options(comm, values);
 
-  const int team = sys::openmp_team(common.threads);
-  comm.barrier();
+  const int team = mpi::start_teams(comm, common.threads);
   report::Record record = {{"schema", report::kSchema},
                            {"kernel", "empty"},
                            {"ranks", comm.size()},

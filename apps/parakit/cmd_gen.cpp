@@ -12,11 +12,10 @@
 #include <string>
 #include <vector>
 
-#include <boost/mpi/timer.hpp>
-
 #include "parakit/error.hpp"
+#include "parakit/format/file_format.hpp"
 #include "parakit/kernels/generate.hpp"
-#include "parakit/mpi/write.hpp"
+#include "parakit/mpi/generate_file.hpp"
 #include "parakit/parse.hpp"
 #include "parakit/sys.hpp"
 
@@ -29,30 +28,26 @@ namespace gen = parakit::kernels::generate;
 namespace parakit::cli {
 namespace {
 
-using mpi::FileType;  // shared with parakit stats
+using format::FileType;
 
-// The type and the element type a file name suggests ("data.f32": binary, f32).
-std::optional<FileType> type_of(const std::string& file, std::optional<std::string>& dtype) {
-  const auto dot = file.find_last_of("./");
-  if (dot == std::string::npos || file[dot] != '.') return std::nullopt;
-  std::string suffix = file.substr(dot + 1);
-  std::transform(suffix.begin(), suffix.end(), suffix.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (suffix == "csv") return FileType::kCsv;
-  if (suffix == "h5" || suffix == "hdf5") return FileType::kHdf5;
-  if (suffix == "f64" || suffix == "f32" || suffix == "i64" || suffix == "i32") {
-    dtype = suffix;
-    return FileType::kBinary;
-  }
-  if (suffix == "bin" || suffix == "dat" || suffix == "raw") return FileType::kBinary;
-  return std::nullopt;
+// The suffixes of @p type, each with its dot, joined by @p sep.
+std::string joined_suffixes(FileType type, const char* sep) {
+  std::string text;
+  for (const std::string& suffix : format::file_suffixes(type))
+    text += (text.empty() ? "" : sep) + suffix;
+  return text;
 }
 
-FileType parse_type(const std::string& name) {
-  if (name == "csv") return FileType::kCsv;
-  if (name == "binary") return FileType::kBinary;
-  if (name == "hdf5") return FileType::kHdf5;
-  throw UsageError("--type: '" + name + "' is not a file type (accepted: csv, binary, hdf5)");
+// Every suffix that names a file type: ".csv, .txt, ..., .hdf5 or .he5".
+std::string all_suffixes() {
+  std::vector<std::string> all;
+  for (const FileType type : {FileType::kCsv, FileType::kBinary, FileType::kHdf5})
+    for (const std::string& suffix : format::file_suffixes(type))
+      all.push_back(suffix);
+  std::string text;
+  for (std::size_t i = 0; i < all.size(); ++i)
+    text += (i == 0 ? "" : i + 1 == all.size() ? " or " : ", ") + all[i];
+  return text;
 }
 
 std::vector<std::string> split(const std::string& text, char sep) {
@@ -126,20 +121,6 @@ void read_params(const std::string& text, gen::Spec& spec) {
   if (!valid) reject();
 }
 
-char parse_sep(const std::string& text) {
-  if (text == "\\t" || text == "tab" || text == "\t") return '\t';
-  // Characters of numbers ("-1.5e+3", "inf") would make the fields ambiguous.
-  const bool valid = text.size() == 1 && text[0] != '"' && text[0] != '\n' && text[0] != '\r' &&
-                     std::isalnum(static_cast<unsigned char>(text[0])) == 0 &&
-                     std::string_view(".+-").find(text[0]) == std::string_view::npos;
-  if (!valid) {
-    throw UsageError("--sep: '" + text +
-                     "' is not a separator (accepted: one character that cannot be part of a number or a "
-                     "quote, e.g. , ; | or tab, also written \\t)");
-  }
-  return text[0];
-}
-
 std::vector<std::string> read_columns(const std::string& text, FileType type, char sep) {
   const std::vector<std::string> names = split(text, ',');
   std::set<std::string> seen;
@@ -161,11 +142,10 @@ std::vector<std::string> read_columns(const std::string& text, FileType type, ch
   return names;
 }
 
-}  // namespace
-
-int run_gen(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
-            const std::vector<std::string>& argv) {
-  po::options_description options("Options");
+void add_gen_options(po::options_description& options) {
+  const std::string type_help =
+      "csv, binary or hdf5 (default: from FILE's suffix: " + joined_suffixes(FileType::kCsv, " ") + "; " +
+      joined_suffixes(FileType::kBinary, " ") + "; " + joined_suffixes(FileType::kHdf5, " ") + ")";
   // clang-format off
   options.add_options()
     ("file", po::value<std::string>(), "the data file to write (also the first word that is not an option)")
@@ -177,8 +157,7 @@ int run_gen(const boost::mpi::communicator& comm, const std::vector<std::string>
      "(0,1); exponential rate A (1); sequence A + B i (1,1)")
     ("missing", po::value<std::string>()->default_value("0"), "fraction of values left missing (NaN, empty "
      "CSV fields), from 0 to below 1")
-    ("type", po::value<std::string>(), "csv, binary or hdf5 (default: from FILE's suffix: .csv; .bin .dat .raw "
-     ".f64 .f32 .i64 .i32; .h5 .hdf5)")
+    ("type", po::value<std::string>(), type_help.c_str())
     ("columns", po::value<std::string>()->default_value("value"),
      "column names, comma-separated (HDF5: dataset paths like /group/x; binary: one)")
     ("dtype", po::value<std::string>(), "binary: f64, f32, i64 or i32 (integers: the value rounded down); hdf5: f64 or f32 (default: from the "
@@ -187,6 +166,63 @@ int run_gen(const boost::mpi::communicator& comm, const std::vector<std::string>
     ("no-header", po::bool_switch(), "CSV: no header line");
   // clang-format on
   add_common_options(options, /*repeats=*/false, /*seed=*/true);
+}
+
+// The distribution, its parameters and the missing fraction.
+gen::Spec values_spec(const po::variables_map& values) {
+  gen::Spec spec;
+  spec.distribution = gen::parse_distribution(values["dist"].as<std::string>());
+  gen::default_parameters(spec.distribution, spec.a, spec.b);
+  if (values.count("params") != 0) read_params(values["params"].as<std::string>(), spec);
+  const std::string missing = values["missing"].as<std::string>();
+  const auto fraction = parse_number(missing);
+  if (!fraction || *fraction < 0.0 || *fraction >= 1.0) {
+    throw UsageError("--missing: '" + missing + "' is not a fraction (accepted: a number from 0 to below 1)");
+  }
+  spec.missing = *fraction;
+  return spec;
+}
+
+// The file's type, value type, separator, header and columns, into @p out.
+void file_layout(const po::variables_map& values, mpi::GenerateOptions& out) {
+  const std::string& file = out.path;
+  if (values.count("type") != 0) {
+    out.type = format::parse_file_type(values["type"].as<std::string>());
+  } else if (const auto type = format::file_type_from_name(file)) {
+    out.type = *type;
+  } else {
+    throw UsageError(
+        "FILE '" + file +
+        "': no file type in its name (accepted: --type csv, binary or hdf5, or a name ending in " +
+        all_suffixes() + ")");
+  }
+  const FileType type = out.type;
+  if (type != FileType::kCsv && (!values["sep"].defaulted() || values["no-header"].as<bool>())) {
+    throw UsageError(std::string(values["sep"].defaulted() ? "--no-header" : "--sep") +
+                     " applies to CSV files only (this one is " + format::file_type_name(type) + ")");
+  }
+  if (type == FileType::kCsv && values.count("dtype") != 0) {
+    throw UsageError(
+        "--dtype applies to binary and HDF5 files only (CSV holds the shortest text that reads "
+        "back as the same double)");
+  }
+  if (values.count("dtype") != 0) {
+    out.dtype = format::parse_dtype(values["dtype"].as<std::string>(), "--dtype");
+  } else if (type == FileType::kBinary) {
+    out.dtype = format::dtype_from_name(file).value_or(format::Dtype::kF64);
+  }
+  if (type == FileType::kCsv)
+    out.sep = format::parse_separator(values["sep"].as<std::string>(), format::SeparatorUse::kWrite);
+  out.header = !values["no-header"].as<bool>();
+  out.columns = read_columns(values["columns"].as<std::string>(), type, out.sep);
+}
+
+}  // namespace
+
+int run_gen(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
+            const std::vector<std::string>& argv) {
+  po::options_description options("Options");
+  add_gen_options(options);
   const std::string usage =
       "Usage: mpirun -n P parakit gen FILE --rows N [--dist D] [--params A,B] [--missing F] [--type T]\n"
       "                               [--columns NAMES] [--dtype T] [--sep C] [--no-header] [options]\n"
@@ -198,89 +234,37 @@ int run_gen(const boost::mpi::communicator& comm, const std::vector<std::string>
   po::variables_map values;
   if (!parse_args(comm, args, "parakit gen", usage, options, values, &positional)) return 0;
   if (values.count("file") == 0) throw UsageError("no FILE given (see 'parakit gen --help')");
-  const std::string file = values["file"].as<std::string>();
-
-  gen::Spec spec;
-  spec.distribution = gen::parse_distribution(values["dist"].as<std::string>());
-  gen::default_parameters(spec.distribution, spec.a, spec.b);
-  if (values.count("params") != 0) read_params(values["params"].as<std::string>(), spec);
-  const std::string missing = values["missing"].as<std::string>();
-  const auto fraction = parse_number(missing);
-  if (!fraction || *fraction < 0.0 || *fraction >= 1.0) {
-    throw UsageError("--missing: '" + missing + "' is not a fraction (accepted: a number from 0 to below 1)");
-  }
-  spec.missing = *fraction;
+  mpi::GenerateOptions target;
+  target.path = values["file"].as<std::string>();
+  target.spec = values_spec(values);
   constexpr auto kMaxRows = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-  const std::uint64_t rows = parse_count(values["rows"].as<std::string>(), "--rows", kMaxRows);
-
-  std::optional<std::string> suffix_dtype;
-  const std::optional<FileType> suffix_type = type_of(file, suffix_dtype);
-  FileType type = FileType::kCsv;
-  if (values.count("type") != 0) {
-    type = parse_type(values["type"].as<std::string>());
-  } else if (suffix_type) {
-    type = *suffix_type;
-  } else {
-    throw UsageError("FILE '" + file +
-                     "': no file type in its name (accepted: --type csv, binary or hdf5, or a name ending in "
-                     ".csv, .bin, .dat, .raw, .f64, .f32, .i64, .i32, .h5 or .hdf5)");
-  }
-  if (type != FileType::kCsv && (!values["sep"].defaulted() || values["no-header"].as<bool>())) {
-    throw UsageError(std::string(values["sep"].defaulted() ? "--no-header" : "--sep") +
-                     " applies to CSV files only (this one is " + mpi::file_type_name(type) + ")");
-  }
-  if (type == FileType::kCsv && values.count("dtype") != 0) {
-    throw UsageError(
-        "--dtype applies to binary and HDF5 files only (CSV holds the shortest text that reads "
-        "back as the same double)");
-  }
-  mpi::Dtype dtype = mpi::Dtype::kF64;
-  if (values.count("dtype") != 0) {
-    dtype = mpi::parse_dtype(values["dtype"].as<std::string>(), "--dtype");
-  } else if (type == FileType::kBinary && suffix_dtype) {
-    dtype = mpi::parse_dtype(*suffix_dtype, "--dtype");
-  }
-  const char sep = type == FileType::kCsv ? parse_sep(values["sep"].as<std::string>()) : ',';
-  const std::vector<std::string> names = read_columns(values["columns"].as<std::string>(), type, sep);
+  target.rows = parse_count(values["rows"].as<std::string>(), "--rows", kMaxRows);
+  file_layout(values, target);
   const CommonOptions common = read_common_options(comm, values);
-  spec.seed = common.seed;
+  target.spec.seed = common.seed;
+  target.write = {.threads = common.threads, .option = "FILE"};
 
-  const mpi::WriteOptions write_options{.threads = common.threads, .option = "FILE"};
-  comm.barrier();
-  const boost::mpi::timer timer;
-  std::uint64_t bytes = 0;
-  switch (type) {
-    case FileType::kCsv:
-      bytes =
-          mpi::write_csv(comm, file, names, spec, rows, sep, !values["no-header"].as<bool>(), write_options);
-      break;
-    case FileType::kBinary:
-      bytes = mpi::write_binary(comm, file, spec, rows, dtype, write_options);
-      break;
-    case FileType::kHdf5:
-      bytes = mpi::write_hdf5(comm, file, names, spec, rows, dtype, write_options);
-      break;
-  }
-  // The writers end by agreeing over all ranks, so rank 0's time includes the slowest rank's writes.
-  const double seconds = timer.elapsed();
+  const mpi::Generated written = mpi::generate_file(comm, target);
 
+  const gen::Spec& spec = target.spec;
   report::Record record = {{"schema", report::kSchema},
                            {"kernel", "gen"},
                            {"ranks", comm.size()},
                            {"threads_per_rank", common.threads},
                            {"seed", common.seed}};
   record["result"] = {
-      {"file", file},
-      {"type", mpi::file_type_name(type)},
-      {"rows", rows},
-      {"columns", names},
+      {"file", target.path},
+      {"type", format::file_type_name(target.type)},
+      {"rows", target.rows},
+      {"columns", target.columns},
       {"distribution", gen::distribution_name(spec.distribution)},
       {"params", {spec.a, spec.b}},
       {"missing_fraction", spec.missing},
-      {"dtype", type == FileType::kCsv ? std::string("text") : std::string(mpi::dtype_name(dtype))},
-      {"bytes", bytes},
-      {"seconds", seconds},
-      {"bytes_per_s", seconds > 0.0 ? static_cast<double>(bytes) / seconds : 0.0}};
+      {"dtype",
+       target.type == FileType::kCsv ? std::string("text") : std::string(format::dtype_name(target.dtype))},
+      {"bytes", written.bytes},
+      {"seconds", written.seconds},
+      {"bytes_per_s", written.seconds > 0.0 ? static_cast<double>(written.bytes) / written.seconds : 0.0}};
   record["context"] = report::context_record(launch_context(argv), {sys::hostname()});
   emit(comm, record, common);
   return 0;

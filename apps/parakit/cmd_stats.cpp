@@ -2,23 +2,19 @@
 // histogram, for files too big for pandas: rank 0 reads and scatters (--read root) or every rank reads
 // its own part (--read parallel); the numbers are the same bit for bit either way and for every layout.
 
+#include <cctype>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <limits>
 #include <optional>
+#include <string>
 #include <vector>
 
-#include <boost/mpi/collectives/all_reduce.hpp>
-#include <boost/mpi/collectives/gather.hpp>
-#include <boost/mpi/operations.hpp>
 #include <fmt/format.h>
 
+#include "parakit/format/file_format.hpp"
 #include "parakit/kernels/expression.hpp"
-#include "parakit/mpi/describe.hpp"
-#include "parakit/mpi/run.hpp"
+#include "parakit/mpi/describe_file.hpp"
 #include "parakit/parse.hpp"
-#include "parakit/sys.hpp"
 
 #include "commands.hpp"
 #include "common_options.hpp"
@@ -28,29 +24,14 @@ namespace po = boost::program_options;
 namespace parakit::cli {
 namespace {
 
-mpi::FileType file_type(const po::variables_map& values, const std::string& path) {
-  if (values.count("type") != 0) {
-    const std::string t = values["type"].as<std::string>();
-    if (t == "csv") return mpi::FileType::kCsv;
-    if (t == "binary") return mpi::FileType::kBinary;
-    if (t == "hdf5") return mpi::FileType::kHdf5;
-    throw UsageError("--type: '" + t + "' is not a file type (accepted: csv, binary, hdf5)");
-  }
-  for (const char* s : {".csv", ".txt", ".tsv", ".csv.txt"})
-    if (path.ends_with(s)) return mpi::FileType::kCsv;
-  for (const char* s : {".bin", ".dat", ".raw", ".f64", ".f32", ".i64", ".i32"})
-    if (path.ends_with(s)) return mpi::FileType::kBinary;
-  for (const char* s : {".h5", ".hdf5", ".he5"})
-    if (path.ends_with(s)) return mpi::FileType::kHdf5;
-  if (values.count("dataset") != 0) return mpi::FileType::kHdf5;
+using format::FileType;
+
+FileType file_type(const po::variables_map& values, const std::string& path) {
+  if (values.count("type") != 0) return format::parse_file_type(values["type"].as<std::string>());
+  if (const auto type = format::file_type_from_name(path)) return *type;
+  if (values.count("dataset") != 0) return FileType::kHdf5;
   throw UsageError("'" + path +
                    "': cannot tell the file type from its name (accepted: --type csv|binary|hdf5)");
-}
-
-char separator(const std::string& text) {
-  if (text == "\\t" || text == "tab" || text == "\t") return '\t';
-  if (text.size() == 1 && text[0] != '"' && text[0] != '\n' && text[0] != '\r') return text[0];
-  throw UsageError("--sep: '" + text + "' is not a separator (accepted: one character such as , ; | or tab)");
 }
 
 // A size in bytes: a whole number with an optional K, M or G (binary multiples).
@@ -81,17 +62,7 @@ std::uint64_t parse_bytes(std::string text, const std::string& option) {
   return bytes;
 }
 
-// Bit for bit, NaN included.
-bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() &&
-         (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
-}
-
-}  // namespace
-
-int run_stats(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
-              const std::vector<std::string>& argv) {
-  po::options_description options("Options");
+void add_stats_options(po::options_description& options) {
   options.add_options()("file", po::value<std::string>(),
                         "the data file (also the first word that is not an option)")(
       "column", po::value<std::string>(),
@@ -114,17 +85,29 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
       "bins", po::value<int>()->default_value(10),
       "histogram bins, from min to max (numpy.histogram's edges)");
   add_common_options(options, /*repeats=*/true, /*seed=*/false);
-  po::positional_options_description positional;
-  positional.add("file", 1);
-  po::variables_map values;
-  const std::string usage =
-      "Usage: mpirun -n P parakit stats FILE [--column NAME|INDEX] [--apply EXPR] [--bins N]\n"
-      "                                 [--read root|parallel|mmap] [options]\n"
-      "What pandas.read_csv(FILE)[column].apply(f).describe() prints (count, mean, std, min, 25 %, 50 %,\n"
-      "75 %, max), plus the missing values and a histogram, for CSV, raw binary and HDF5 files. The\n"
-      "numbers are the same, bit for bit, for every ranks x threads layout and every read strategy;\n"
-      "quantiles are exact (pandas' linear interpolation).";
-  if (!parse_args(comm, args, "parakit stats", usage, options, values, &positional)) return 0;
+}
+
+// Refuses an option given for a file type it does not apply to.
+void check_options_fit(const po::variables_map& values, const mpi::InputSpec& spec) {
+  const auto only_for = [&](const char* option, FileType type) {
+    if (values.count(option) != 0 && !values[option].defaulted() && spec.type != type) {
+      throw UsageError(fmt::format("--{}: only for {} input (this file is read as {})", option,
+                                   format::file_type_name(type), format::file_type_name(spec.type)));
+    }
+  };
+  for (const char* o : {"column", "sep", "no-header", "skip-bad"})
+    only_for(o, FileType::kCsv);
+  only_for("dtype", FileType::kBinary);
+  if (spec.read == mpi::ReadStrategy::kMmap && spec.type != FileType::kBinary) {
+    throw UsageError(
+        fmt::format("--read mmap: only for binary input (this file is read as {}; accepted: "
+                    "--read root|parallel)",
+                    format::file_type_name(spec.type)));
+  }
+}
+
+// The file, its column and how to read it, from the options (in the order the checks are documented).
+mpi::InputSpec input_spec(const po::variables_map& values) {
   if (values.count("file") == 0) {
     throw UsageError("no FILE given (accepted: parakit stats FILE [options]; see 'parakit stats --help')");
   }
@@ -138,93 +121,43 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
   spec.read = read == "root"   ? mpi::ReadStrategy::kRoot
               : read == "mmap" ? mpi::ReadStrategy::kMmap
                                : mpi::ReadStrategy::kParallel;
-  spec.sep = separator(values["sep"].as<std::string>());
+  spec.sep = format::parse_separator(values["sep"].as<std::string>(), format::SeparatorUse::kRead);
   spec.header = values.count("no-header") == 0;
   spec.skip_bad = values.count("skip-bad") != 0;
   if (values.count("column") != 0) spec.column = values["column"].as<std::string>();
-  spec.dtype = mpi::parse_dtype(values["dtype"].as<std::string>(), "--dtype");
+  spec.dtype = format::parse_dtype(values["dtype"].as<std::string>(), "--dtype");
   if (values["dtype"].defaulted()) {
-    for (const mpi::Dtype d : {mpi::Dtype::kF32, mpi::Dtype::kI64, mpi::Dtype::kI32})
-      if (spec.path.ends_with(std::string(".") + mpi::dtype_name(d))) spec.dtype = d;
+    if (const auto dtype = format::dtype_from_name(spec.path)) spec.dtype = *dtype;
   }
-  if (spec.type == mpi::FileType::kHdf5) {
+  if (spec.type == FileType::kHdf5) {
     if (values.count("dataset") == 0)
       throw UsageError("--dataset: an HDF5 file needs one (e.g. --dataset /value)");
     spec.dataset = values["dataset"].as<std::string>();
   }
-  const auto only_for = [&](const char* option, mpi::FileType type) {
-    if (values.count(option) != 0 && !values[option].defaulted() && spec.type != type) {
-      throw UsageError(fmt::format("--{}: only for {} input (this file is read as {})", option,
-                                   mpi::file_type_name(type), mpi::file_type_name(spec.type)));
-    }
-  };
-  for (const char* o : {"column", "sep", "no-header", "skip-bad"})
-    only_for(o, mpi::FileType::kCsv);
-  only_for("dtype", mpi::FileType::kBinary);
-  if (spec.read == mpi::ReadStrategy::kMmap && spec.type != mpi::FileType::kBinary) {
-    throw UsageError(
-        fmt::format("--read mmap: only for binary input (this file is read as {}; accepted: "
-                    "--read root|parallel)",
-                    mpi::file_type_name(spec.type)));
-  }
+  check_options_fit(values, spec);
   spec.chunk_bytes = parse_bytes(values["chunk-size"].as<std::string>(), "--chunk-size");
-  const int bins = values["bins"].as<int>();
-  if (bins < 1 || bins > 1'000'000) {
-    throw UsageError(fmt::format("--bins: {} is out of range (accepted: 1 to 1000000)", bins));
-  }
-  std::optional<kernels::Expression> expression;
-  if (values.count("apply") != 0) expression.emplace(values["apply"].as<std::string>());
-  const CommonOptions common = read_common_options(comm, values);
-  const int threads = common.threads;
+  return spec;
+}
 
-  // Every repeat reads the file and computes again: the timing covers opening, reading, parsing,
-  // applying, computing and reducing.
-  std::vector<report::PhaseTimes> mine;
-  mpi::Description description, first;
-  mpi::ReadInfo info;
-  const mpi::DescribeOptions describe_options{
-      .bins = static_cast<std::size_t>(bins), .quantiles = {0.25, 0.5, 0.75}, .threads = threads};
-  const int runs = common.warmup + common.repeat;
-  for (int r = 0; r < runs; ++r) {
-    comm.barrier();
-    const double t0 = MPI_Wtime();
-    info = mpi::ReadInfo{};
-    mpi::LocalColumn column = mpi::read_column(comm, spec, threads, info);
-    const double t1 = MPI_Wtime();
-    report::PhaseTimes phases;
-    phases.scatter_s = t1 - t0;
-    if (expression) expression->apply(column.writable(), threads);
-    phases.compute_s = MPI_Wtime() - t1;
-    description = mpi::describe(comm, column, describe_options, phases);
-    phases.total_s = MPI_Wtime() - t0;
-    if (r >= common.warmup) mine.push_back(phases);
-    if (r == 0) {
-      first = description;
-    } else if (comm.rank() == 0 &&
-               (!same_bits(description.quantiles, first.quantiles) || description.counts != first.counts ||
-                std::memcmp(&description.moments, &first.moments, sizeof first.moments) != 0)) {
-      throw WrongAnswer("run " + std::to_string(r + 1) + " of " + std::to_string(runs) +
-                        " computed different statistics than run 1");
-    }
-    column = {};
-  }
-  // How long reading took, and how much rank 0 held while it read.
-  double read_max = 0.0, scatter_max = 0.0;
-  boost::mpi::reduce(comm, info.read_s, read_max, boost::mpi::maximum<double>(), 0);
-  boost::mpi::reduce(comm, info.scatter_s, scatter_max, boost::mpi::maximum<double>(), 0);
-  const report::RunStats stats = mpi::detail::collect_stats(comm, mine, threads, common.warmup);
-  if (comm.rank() != 0) return 0;
+report::Record number(double v) {
+  return std::isnan(v) ? report::Record(nullptr) : report::Record(v);
+}
 
+report::Record stats_record(const mpi::DescribeFileOptions& options, const std::string& read,
+                            const mpi::FileDescription& found, const std::vector<std::string>& argv) {
+  const mpi::InputSpec& spec = options.input;
+  const mpi::Description& description = found.description;
+  const mpi::ReadInfo& info = found.read;
   const auto& m = description.moments;
-  report::Record record = {{"schema", report::kSchema}, {"kernel", "stats"},
-                           {"ranks", stats.ranks},      {"threads_per_rank", stats.threads_per_rank},
-                           {"file", spec.path},         {"type", mpi::file_type_name(spec.type)},
-                           {"column", info.column},     {"read", read}};
-  if (spec.type == mpi::FileType::kBinary) record["dtype"] = mpi::dtype_name(spec.dtype);
-  record["apply"] = expression ? report::Record(expression->text()) : report::Record(nullptr);
+  report::Record record = {{"schema", report::kSchema},  {"kernel", "stats"},
+                           {"ranks", found.stats.ranks}, {"threads_per_rank", found.stats.threads_per_rank},
+                           {"file", spec.path},          {"type", format::file_type_name(spec.type)},
+                           {"column", info.column},      {"read", read}};
+  if (spec.type == FileType::kBinary) record["dtype"] = format::dtype_name(spec.dtype);
+  record["apply"] =
+      options.apply != nullptr ? report::Record(options.apply->text()) : report::Record(nullptr);
   record["bytes"] = info.file_bytes;
   record["rows"] = info.rows;
-  const auto number = [](double v) { return std::isnan(v) ? report::Record(nullptr) : report::Record(v); };
   report::Record histogram = {{"edges", description.edges}, {"counts", description.counts}};
   record["result"] = {{"count", m.count},
                       {"missing", m.missing},
@@ -240,11 +173,12 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
   record["reading"] = {{"strategy", read},
                        {"chunk_bytes", info.chunk_bytes},
                        {"root_buffer_bytes", info.root_buffer_bytes},
-                       {"read_s", read_max},
-                       {"scatter_s", scatter_max},
+                       {"read_s", found.read_max_s},
+                       {"scatter_s", found.scatter_max_s},
                        {"selection_rounds", description.selection_rounds},
                        {"full_rescan", description.full_rescan}};
-  report::add_run_report(record, stats, static_cast<double>(info.file_bytes), "bytes", launch_context(argv));
+  report::add_run_report(record, found.stats, static_cast<double>(info.file_bytes), "bytes",
+                         launch_context(argv));
   if (m.count > 0 && (std::isinf(m.min) || std::isinf(m.max))) {
     record["warnings"].push_back(
         "the column holds infinite values: the mean is infinite or NaN, the std NaN, min "
@@ -254,7 +188,44 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
     record["warnings"].push_back(fmt::format("{} line{} skipped (--skip-bad): not counted, not missing",
                                              info.skipped, info.skipped == 1 ? "" : "s"));
   }
-  emit(comm, record, common);
+  return record;
+}
+
+}  // namespace
+
+int run_stats(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
+              const std::vector<std::string>& argv) {
+  po::options_description options("Options");
+  add_stats_options(options);
+  po::positional_options_description positional;
+  positional.add("file", 1);
+  po::variables_map values;
+  const std::string usage =
+      "Usage: mpirun -n P parakit stats FILE [--column NAME|INDEX] [--apply EXPR] [--bins N]\n"
+      "                                 [--read root|parallel|mmap] [options]\n"
+      "What pandas.read_csv(FILE)[column].apply(f).describe() prints (count, mean, std, min, 25 %, 50 %,\n"
+      "75 %, max), plus the missing values and a histogram, for CSV, raw binary and HDF5 files. The\n"
+      "numbers are the same, bit for bit, for every ranks x threads layout and every read strategy;\n"
+      "quantiles are exact (pandas' linear interpolation).";
+  if (!parse_args(comm, args, "parakit stats", usage, options, values, &positional)) return 0;
+  mpi::DescribeFileOptions describe;
+  describe.input = input_spec(values);
+  const int bins = values["bins"].as<int>();
+  if (bins < 1 || bins > 1'000'000) {
+    throw UsageError(fmt::format("--bins: {} is out of range (accepted: 1 to 1000000)", bins));
+  }
+  describe.bins = static_cast<std::size_t>(bins);
+  std::optional<kernels::Expression> expression;
+  if (values.count("apply") != 0) expression.emplace(values["apply"].as<std::string>());
+  describe.apply = expression ? &*expression : nullptr;
+  const CommonOptions common = read_common_options(comm, values);
+  // stats draws no progress bar (--progress is accepted and does nothing, as it always did).
+  describe.run = {
+      .threads = common.threads, .repeat = common.repeat, .warmup = common.warmup, .progress = {}};
+
+  const mpi::FileDescription found = mpi::describe_file(comm, describe);
+  if (comm.rank() != 0) return 0;
+  emit(comm, stats_record(describe, values["read"].as<std::string>(), found, argv), common);
   return 0;
 }
 

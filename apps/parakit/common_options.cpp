@@ -1,7 +1,7 @@
 #include "common_options.hpp"
 
-#include <chrono>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <sstream>
 
@@ -21,10 +21,10 @@ namespace {
 class ProgressBar {
  public:
   void operator()(double fraction) {
-    const auto now = std::chrono::steady_clock::now();
-    const double elapsed = std::chrono::duration<double>(now - start_).count();
-    if (elapsed < 1.0 || now - last_ < std::chrono::milliseconds(100)) return;
-    last_ = now;
+    const double now = sys::now_s();
+    const double elapsed = now - start_s_;
+    if (elapsed < 1.0 || now - last_s_ < 0.1) return;
+    last_s_ = now;
     constexpr int kWidth = 30;
     const int filled = static_cast<int>(fraction * kWidth);
     std::cerr << fmt::format("\r[{:#<{}}{:.<{}}] {:3.0f} %  {:.1f} s", "", filled, "", kWidth - filled,
@@ -37,8 +37,8 @@ class ProgressBar {
   }
 
  private:
-  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-  std::chrono::steady_clock::time_point last_{};
+  double start_s_ = sys::now_s();
+  double last_s_ = -std::numeric_limits<double>::infinity();  // the first call may draw
   bool drawn_ = false;
 };
 

@@ -95,8 +95,11 @@ int main(int argc, char** argv) {
   }
   // `map exec` exits with the number of failed tasks, as GNU parallel does; its own errors then use 255.
   parakit::mpi::ErrorExitCodes codes;
-  if (all.size() > 2 && all[1] == "map" && all[2] == "exec")
-    codes = {.usage = 255, .runtime = 255, .wrong_answer = 255};
+  if (all.size() > 2 && all[1] == "map" && all[2] == "exec") {
+    codes = {.usage = parakit::kExitTaskFarmError,
+             .runtime = parakit::kExitTaskFarmError,
+             .wrong_answer = parakit::kExitTaskFarmError};
+  }
   return parakit::mpi::guarded_main(
       argc, argv, "parakit",
       [&](const boost::mpi::communicator& comm) {

@@ -23,6 +23,10 @@ std::string hostname();
 /// replace a file by a rename use it, so that the link stays a link and its target is replaced.
 std::string follow_file_link(const std::string& path);
 
+/// @brief The permission bits a file that replaces @p path gets: those of the file at @p path when there
+/// is one, else 0666 less the umask (what open(2) gives a new file; mkstemp's temporary files get 0600).
+unsigned new_file_mode(const std::string& path);
+
 /// @brief This process's id.
 long pid();
 

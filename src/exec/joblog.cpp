@@ -1,13 +1,18 @@
 #include "parakit/exec/joblog.hpp"
 
+#include <cerrno>
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "parakit/error.hpp"
+#include "parakit/sys.hpp"
 
 namespace parakit::exec {
 namespace {
@@ -100,6 +105,29 @@ Joblog read_joblog(const std::string& path) {
     log.complete_bytes = pos;
   }
   return log;
+}
+
+JoblogWriter::JoblogWriter(const std::string& path, std::uint64_t keep_bytes, bool fresh) : path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw UsageError("--joblog " + path + ": " + std::strerror(errno));
+  if (::ftruncate(fd_, static_cast<off_t>(keep_bytes)) != 0 || ::lseek(fd_, 0, SEEK_END) < 0) {
+    const int error = errno;
+    ::close(fd_);
+    fd_ = -1;
+    throw UsageError("--joblog " + path + ": " + std::strerror(error));
+  }
+  if (fresh) write(joblog_header());
+}
+
+JoblogWriter::~JoblogWriter() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void JoblogWriter::write(const std::string& line) {
+  if (fd_ < 0) return;
+  if (const int error = sys::write_all(fd_, line); error != 0) {
+    throw Error("--joblog " + path_ + ": cannot write: " + std::strerror(error));
+  }
 }
 
 }  // namespace parakit::exec

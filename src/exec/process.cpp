@@ -191,6 +191,201 @@ void kill_running_processes() {
     ::kill(-pid, SIGKILL);
 }
 
+namespace {
+
+// What the child needs, prepared before fork: after it, in a threaded process, only async-signal-safe
+// calls are allowed. The pointers point into the caller's strings.
+struct ChildImage {
+  std::vector<char*> args;
+  std::vector<char*> env;  // our environment, with the caller's entries added or replacing ours
+};
+
+ChildImage child_image(const std::vector<std::string>& argv, const std::vector<std::string>& environment) {
+  ChildImage image;
+  image.args.reserve(argv.size() + 1);
+  for (const std::string& a : argv)
+    image.args.push_back(const_cast<char*>(a.c_str()));
+  image.args.push_back(nullptr);
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const auto same_name = [&](const std::string& extra) {
+      const std::size_t eq = extra.find('=');
+      return entry.size() > eq && entry.compare(0, eq + 1, extra, 0, eq + 1) == 0;
+    };
+    if (std::none_of(environment.begin(), environment.end(), same_name)) image.env.push_back(*e);
+  }
+  for (const std::string& extra : environment)
+    image.env.push_back(const_cast<char*>(extra.c_str()));
+  image.env.push_back(nullptr);
+  return image;
+}
+
+// Forks the supervisor of @p program and registers it; returns its pid, -1 when fork failed, -2 when the
+// run is being stopped (kill_running_processes) and nothing may start.
+pid_t start_supervisor(const std::string& program, ChildImage& image, int in_fd, int out_fd, int err_fd) {
+  const pid_t parent = ::getpid();
+  // The supervisor's signals are blocked from its first instruction on (it waits for them with
+  // sigwaitinfo); this thread's mask is restored right after fork, and the task gets it back.
+  sigset_t signals, task_mask;
+  ::sigemptyset(&signals);
+  for (const int sig : {SIGCHLD, SIGUSR1, SIGTERM, SIGHUP, SIGINT})
+    ::sigaddset(&signals, sig);
+  ::pthread_sigmask(SIG_BLOCK, &signals, &task_mask);
+  pid_t pid = 0;
+  {
+    // Registered, with its group made here too, before anybody can interrupt.
+    const std::lock_guard lock(running_mutex);
+    pid = interrupted ? -2 : ::fork();
+    if (pid == 0) {
+      supervise(parent, signals, task_mask, program.c_str(), image.args.data(), image.env.data(), in_fd,
+                out_fd, err_fd);
+    }
+    if (pid > 0) {
+      ::setpgid(pid, pid);
+      running.insert(pid);
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &task_mask, nullptr);
+  return pid;
+}
+
+// Watches a started supervisor: reads the task's output into the sinks until it has ended and the pipes
+// are drained, sends SIGTERM at the time limit and SIGKILL a second later.
+class Watch {
+ public:
+  Watch(pid_t pid, Sink& out, Sink& err, double timeout_s)
+      : pid_(pid),
+        out_(out),
+        err_(err),
+        limited_(timeout_s > 0.0),
+        deadline_(Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(limited_ ? timeout_s : 0.0))),
+        // Readable when the supervisor has ended: poll() then wakes for output and for the end alike.
+        // (Without pidfd_open, Linux < 5.3, the loop looks every 10 ms.)
+        pidfd_(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {}
+
+  // Runs until the task has ended; then its wait status, whether it timed out, and whether it was lost.
+  void run() {
+    for (;;) {
+      if (!exited_) reap();
+      if (exited_ && out_.read_end.get() < 0 && err_.read_end.get() < 0) break;
+      if (!poll_once()) break;
+      if (!exited_) reap();
+      if (exited_) drain();
+      if (limited_ && !exited_) enforce_deadline();
+    }
+    // Leave nothing of a timed-out group behind. The group id cannot have been reused: Linux keeps a
+    // pid while any process is in the group it names.
+    if (timed_out_) kill_group(pid_, SIGKILL);
+  }
+
+  [[nodiscard]] int wait_status() const { return wait_status_; }
+  [[nodiscard]] bool timed_out() const { return timed_out_; }
+  [[nodiscard]] bool lost() const { return lost_; }
+
+ private:
+  // Never blocks. Under the registry's lock, so that an interrupt cannot aim at a group id just freed.
+  void reap() {
+    const std::lock_guard lock(running_mutex);
+    const pid_t done = ::waitpid(pid_, &wait_status_, WNOHANG);
+    if (done == pid_) {
+      exited_ = true;
+    } else if (done < 0 && errno != EINTR) {
+      exited_ = lost_ = true;  // not ours to wait for any more (SIGCHLD ignored?): give up on it
+    }
+    if (exited_) running.erase(pid_);
+  }
+
+  // How long poll may wait: until output or the end (forever with a pidfd), or the next limit.
+  long long wait_ms() const {
+    long long ms = exited_ ? 0 : pidfd_.get() >= 0 ? -1 : 10;  // once it ended, only drain the pipes
+    if (limited_ && !exited_) {
+      const auto until = timed_out_ ? kill_at_ : deadline_;
+      const long long left =
+          until == Clock::time_point{}
+              ? 10
+              : std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count() + 1;
+      ms = ms < 0 ? std::max(0LL, left) : std::clamp(left, 0LL, ms);
+    }
+    return ms;
+  }
+
+  // One poll of the pipes (and the pidfd), reading what arrived. False when the pipes cannot be watched:
+  // the task is then killed and reaped rather than left to hang us.
+  bool poll_once() {
+    pollfd fds[3];
+    nfds_t n = 0;
+    Sink* sinks[2];
+    for (Sink* s : {&out_, &err_}) {
+      if (s->read_end.get() >= 0) {
+        fds[n] = {s->read_end.get(), POLLIN, 0};
+        sinks[n++] = s;
+      }
+    }
+    const nfds_t pipes = n;
+    if (!exited_ && pidfd_.get() >= 0) fds[n++] = {pidfd_.get(), POLLIN, 0};
+    const int ready = ::poll(fds, n, static_cast<int>(std::min<long long>(wait_ms(), 1 << 30)));
+    if (ready < 0 && errno != EINTR) {
+      kill_group(pid_, SIGKILL);
+      for (Sink* s : {&out_, &err_})
+        s->read_end.reset();
+      while (!exited_) {
+        reap();
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      lost_ = true;
+      return false;
+    }
+    for (nfds_t i = 0; i < pipes && ready > 0; ++i) {
+      if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+      const ssize_t got = ::read(fds[i].fd, buffer_, sizeof buffer_);
+      if (got > 0) {
+        sinks[i]->text->append(buffer_, static_cast<std::size_t>(got));
+      } else if (got == 0 || errno != EINTR) {
+        sinks[i]->read_end.reset();
+      }
+    }
+    return true;
+  }
+
+  // The child is gone; whatever is still in the pipes is read, then we stop waiting for others that may
+  // have inherited them.
+  void drain() {
+    for (Sink* s : {&out_, &err_}) {
+      if (s->read_end.get() < 0) continue;
+      ::fcntl(s->read_end.get(), F_SETFL, O_NONBLOCK);
+      for (ssize_t got; (got = ::read(s->read_end.get(), buffer_, sizeof buffer_)) > 0;)
+        s->text->append(buffer_, static_cast<std::size_t>(got));
+      s->read_end.reset();
+    }
+  }
+
+  void enforce_deadline() {
+    const auto t = Clock::now();
+    if (!timed_out_ && t >= deadline_) {
+      timed_out_ = true;
+      kill_group(pid_, SIGTERM);
+      kill_at_ = t + std::chrono::seconds(1);
+    } else if (timed_out_ && kill_at_ != Clock::time_point{} && t >= kill_at_) {
+      kill_group(pid_, SIGKILL);
+      kill_at_ = {};
+    }
+  }
+
+  pid_t pid_;
+  Sink& out_;
+  Sink& err_;
+  bool limited_;
+  Clock::time_point deadline_;
+  Clock::time_point kill_at_{};
+  Fd pidfd_;
+  bool timed_out_ = false, exited_ = false, lost_ = false;
+  int wait_status_ = 0;
+  char buffer_[65536];
+};
+
+}  // namespace
+
 ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
   ProcessOutcome outcome;
   if (argv.empty()) {
@@ -213,49 +408,8 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
       !open_sink(options.stderr_path, &outcome.err, err, outcome.err)) {
     return outcome;
   }
-  // Everything the children need is prepared before fork: after it, in a threaded process, only
-  // async-signal-safe calls are allowed.
-  std::vector<char*> args;
-  args.reserve(argv.size() + 1);
-  for (const std::string& a : argv)
-    args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  // Our environment, with the caller's entries added or replacing ours.
-  std::vector<char*> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    const std::string_view entry(*e);
-    const auto same_name = [&](const std::string& extra) {
-      const std::size_t eq = extra.find('=');
-      return entry.size() > eq && entry.compare(0, eq + 1, extra, 0, eq + 1) == 0;
-    };
-    if (std::none_of(options.environment.begin(), options.environment.end(), same_name)) env.push_back(*e);
-  }
-  for (const std::string& extra : options.environment)
-    env.push_back(const_cast<char*>(extra.c_str()));
-  env.push_back(nullptr);
-  const pid_t parent = ::getpid();
-  const int in_fd = null_in.get(), out_fd = out.child_end.get(), err_fd = err.child_end.get();
-  // The supervisor's signals are blocked from its first instruction on (it waits for them with
-  // sigwaitinfo); this thread's mask is restored right after fork, and the task gets it back.
-  sigset_t signals, task_mask;
-  ::sigemptyset(&signals);
-  for (const int sig : {SIGCHLD, SIGUSR1, SIGTERM, SIGHUP, SIGINT})
-    ::sigaddset(&signals, sig);
-  ::pthread_sigmask(SIG_BLOCK, &signals, &task_mask);
-
-  pid_t pid = 0;
-  {
-    // Registered, with its group made here too, before anybody can interrupt.
-    const std::lock_guard lock(running_mutex);
-    pid = interrupted ? -2 : ::fork();
-    if (pid == 0)
-      supervise(parent, signals, task_mask, program.c_str(), args.data(), env.data(), in_fd, out_fd, err_fd);
-    if (pid > 0) {
-      ::setpgid(pid, pid);
-      running.insert(pid);
-    }
-  }
-  ::pthread_sigmask(SIG_SETMASK, &task_mask, nullptr);
+  ChildImage image = child_image(argv, options.environment);
+  const pid_t pid = start_supervisor(program, image, null_in.get(), out.child_end.get(), err.child_end.get());
   if (pid == -2) {
     outcome.err = "not started: the run is being stopped\n";
     return outcome;
@@ -268,113 +422,23 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
   out.child_end.reset();
   err.child_end.reset();
 
-  const auto start = Clock::now();
-  const bool limited = options.timeout_s > 0.0;
-  const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
-                                    std::chrono::duration<double>(limited ? options.timeout_s : 0.0));
-  bool timed_out = false, exited = false, lost = false;
-  Clock::time_point kill_at{};
-  int wait_status = 0;
-  // Never blocks. Under the registry's lock, so that an interrupt cannot aim at a group id just freed.
-  const auto reap = [&] {
-    const std::lock_guard lock(running_mutex);
-    const pid_t done = ::waitpid(pid, &wait_status, WNOHANG);
-    if (done == pid) {
-      exited = true;
-    } else if (done < 0 && errno != EINTR) {
-      exited = lost = true;  // not ours to wait for any more (SIGCHLD ignored?): give up on it
-    }
-    if (exited) running.erase(pid);
-  };
-  // Readable when the supervisor has ended: poll() then wakes for output and for the end alike.
-  // (Without pidfd_open, Linux < 5.3, the loop looks every 10 ms.)
-  const Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  char buffer[65536];
-  for (;;) {
-    pollfd fds[3];
-    nfds_t n = 0;
-    Sink* sinks[2];
-    for (Sink* s : {&out, &err}) {
-      if (s->read_end.get() >= 0) {
-        fds[n] = {s->read_end.get(), POLLIN, 0};
-        sinks[n++] = s;
-      }
-    }
-    const nfds_t pipes = n;
-    if (!exited) reap();
-    if (exited && pipes == 0) break;
-    if (!exited && pidfd.get() >= 0) fds[n++] = {pidfd.get(), POLLIN, 0};
-    long long wait_ms = exited ? 0 : pidfd.get() >= 0 ? -1 : 10;  // once it ended, only drain the pipes
-    if (limited && !exited) {
-      const auto until = timed_out ? kill_at : deadline;
-      const long long left =
-          until == Clock::time_point{}
-              ? 10
-              : std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count() + 1;
-      wait_ms = wait_ms < 0 ? std::max(0LL, left) : std::clamp(left, 0LL, wait_ms);
-    }
-    {
-      const int ready = ::poll(fds, n, static_cast<int>(std::min<long long>(wait_ms, 1 << 30)));
-      if (ready < 0 && errno != EINTR) {  // cannot watch the pipes: end the task rather than hang
-        kill_group(pid, SIGKILL);
-        for (Sink* s : {&out, &err})
-          s->read_end.reset();
-        while (!exited) {
-          reap();
-          std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        }
-        lost = true;
-        break;
-      }
-      for (nfds_t i = 0; i < pipes && ready > 0; ++i) {
-        if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
-        const ssize_t got = ::read(fds[i].fd, buffer, sizeof buffer);
-        if (got > 0) {
-          sinks[i]->text->append(buffer, static_cast<std::size_t>(got));
-        } else if (got == 0 || errno != EINTR) {
-          sinks[i]->read_end.reset();
-        }
-      }
-    }
-    if (!exited) reap();
-    if (exited) {
-      // The child is gone; whatever is still in the pipes is read, then we stop waiting for others
-      // that may have inherited them.
-      for (Sink* s : {&out, &err}) {
-        if (s->read_end.get() < 0) continue;
-        ::fcntl(s->read_end.get(), F_SETFL, O_NONBLOCK);
-        for (ssize_t got; (got = ::read(s->read_end.get(), buffer, sizeof buffer)) > 0;)
-          s->text->append(buffer, static_cast<std::size_t>(got));
-        s->read_end.reset();
-      }
-    }
-    if (limited && !exited) {
-      const auto t = Clock::now();
-      if (!timed_out && t >= deadline) {
-        timed_out = true;
-        kill_group(pid, SIGTERM);
-        kill_at = t + std::chrono::seconds(1);
-      } else if (timed_out && kill_at != Clock::time_point{} && t >= kill_at) {
-        kill_group(pid, SIGKILL);
-        kill_at = {};
-      }
-    }
-  }
-  // Leave nothing of a timed-out group behind. The group id cannot have been reused: Linux keeps a
-  // pid while any process is in the group it names.
-  if (timed_out) kill_group(pid, SIGKILL);
-  if (lost) {
+  Watch watch(pid, out, err, options.timeout_s);
+  watch.run();
+  if (watch.lost()) {
     outcome.status = Status::kFailed;
     outcome.err += "parakit: lost track of the command's process\n";
     return outcome;
   }
+  const int wait_status = watch.wait_status();
   if (WIFEXITED(wait_status)) {
     outcome.exit_code = WEXITSTATUS(wait_status);
   } else if (WIFSIGNALED(wait_status)) {
     outcome.signal = WTERMSIG(wait_status);
     outcome.exit_code = 128 + outcome.signal;
   }
-  outcome.status = timed_out ? Status::kTimedOut : outcome.exit_code == 0 ? Status::kOk : Status::kFailed;
+  outcome.status = watch.timed_out()        ? Status::kTimedOut
+                   : outcome.exit_code == 0 ? Status::kOk
+                                            : Status::kFailed;
   return outcome;
 }
 

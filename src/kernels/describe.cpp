@@ -125,11 +125,8 @@ std::size_t scan_lanes(const double* x, std::size_t n, const double* lo, const d
   return k;
 }
 
-}  // namespace
-
-BlockSummary summarize_block(std::span<const double> values) {
-  const std::size_t n = values.size();
-  const double* x = values.data();
+// Sweep 1 of summarize_block: count, compensated sum, min and max of the values that are not NaN.
+BlockSummary sum_and_range(const double* x, std::size_t n) {
   // Sweep 1: counts, compensated sums and min/max in kSumLanes independent lanes (they vectorise; the
   // order of operations per lane is fixed, so the bits do not depend on the vector width).
   double sum[kSumLanes] = {}, err[kSumLanes] = {};
@@ -202,17 +199,14 @@ BlockSummary summarize_block(std::span<const double> values) {
   b.sum = total.hi;
   b.sum_error = total.lo;
   b.missing = n - b.count;
-  if (b.count == 0) return b;
+  return b;
+}
 
-  // Sweep 2 (the block is in cache): squared deviations from the block's mean, with the correction
-  // term of the corrected two-pass algorithm.
-  const double mean = (b.sum + b.sum_error) / static_cast<double>(b.count);
-  if (!std::isfinite(mean)) {
-    b.m2 = std::numeric_limits<double>::quiet_NaN();
-    return b;
-  }
+// Sweep 2 of summarize_block (the block is in cache): the M2 of its @p count values, i.e. the squared
+// deviations from @p mean, with the correction term of the corrected two-pass algorithm.
+double squared_deviations(const double* x, std::size_t n, double mean, std::uint64_t count) {
   double sq[kSumLanes] = {}, dev[kSumLanes] = {};
-  i = 0;
+  std::size_t i = 0;
   {
     V sqv[2] = {}, devv[2] = {};
     const V zero{};
@@ -247,7 +241,20 @@ BlockSummary summarize_block(std::span<const double> values) {
     sq_total += sq[l];
     dev_total += dev[l];
   }
-  b.m2 = std::max(0.0, sq_total - dev_total * dev_total / static_cast<double>(b.count));
+  return std::max(0.0, sq_total - dev_total * dev_total / static_cast<double>(count));
+}
+
+}  // namespace
+
+BlockSummary summarize_block(std::span<const double> values) {
+  BlockSummary b = sum_and_range(values.data(), values.size());
+  if (b.count == 0) return b;
+  const double mean = (b.sum + b.sum_error) / static_cast<double>(b.count);
+  if (!std::isfinite(mean)) {
+    b.m2 = std::numeric_limits<double>::quiet_NaN();
+    return b;
+  }
+  b.m2 = squared_deviations(values.data(), values.size(), mean, b.count);
   return b;
 }
 

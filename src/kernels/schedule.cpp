@@ -39,6 +39,40 @@ std::string_view schedule_name(Schedule schedule) {
   return "unknown";
 }
 
+std::vector<Chunk> schedule_pieces(std::span<const std::uint64_t> sizes, Schedule schedule,
+                                   std::uint64_t chunk) {
+  std::vector<Chunk> pieces;
+  pieces.reserve(static_cast<std::size_t>(schedule_piece_count(sizes, schedule, chunk)));
+  for (std::uint64_t t = 0; t < sizes.size(); ++t) {
+    if (schedule != Schedule::kSplit) {
+      pieces.push_back({t, 0, sizes[t]});
+      continue;
+    }
+    for (std::uint64_t first = 0; first < sizes[t];) {
+      const std::uint64_t last = first + std::min(chunk, sizes[t] - first);
+      pieces.push_back({t, first, last});
+      first = last;
+    }
+  }
+  return pieces;
+}
+
+std::uint64_t schedule_piece_count(std::span<const std::uint64_t> sizes, Schedule schedule,
+                                   std::uint64_t chunk) {
+  if (schedule != Schedule::kSplit) return sizes.size();
+  PARAKIT_REQUIRE(chunk > 0, "chunk must be at least 1 for split");
+  std::uint64_t count = 0;
+  for (const std::uint64_t n : sizes)
+    count += n / chunk + (n % chunk != 0 ? 1 : 0);
+  return count;
+}
+
+std::uint64_t default_split_chunk(std::uint64_t total, std::uint64_t workers) {
+  PARAKIT_REQUIRE(workers > 0, "at least one worker");
+  const std::uint64_t pieces = 32 * workers;
+  return std::max<std::uint64_t>(1, total / pieces + (total % pieces != 0 ? 1 : 0));
+}
+
 ScheduleResult simulate_schedule(std::span<const std::uint64_t> sizes, std::size_t workers, Schedule schedule,
                                  std::uint64_t chunk, double unit_cost) {
   PARAKIT_REQUIRE(workers > 0, "at least one worker");
@@ -48,49 +82,44 @@ ScheduleResult simulate_schedule(std::span<const std::uint64_t> sizes, std::size
 
   ScheduleResult result;
   std::vector<double> free_at(workers, 0.0);
-  const auto run = [&](std::size_t worker, std::uint64_t task, std::uint64_t first, std::uint64_t last) {
+  // Under every schedule but kSplit the pieces are the whole tasks, piece t being task t.
+  const std::vector<Chunk> pieces = schedule_pieces(sizes, schedule, chunk);
+  const auto run = [&](std::size_t worker, const Chunk& piece) {
     const double start = free_at[worker];
-    const double end = start + static_cast<double>(last - first) * unit_cost;
-    result.pieces.push_back({worker, task, first, last, start, end});
+    const double end = start + static_cast<double>(piece.size()) * unit_cost;
+    result.pieces.push_back({worker, piece.task, piece.first, piece.last, start, end});
     free_at[worker] = end;
   };
 
-  const std::uint64_t n = sizes.size();
-  std::uint64_t largest = 0;
+  const std::uint64_t n = pieces.size();
   switch (schedule) {
     case Schedule::kStatic:
       for (std::size_t w = 0; w < workers; ++w) {
         const Range mine = block_range(n, w, workers);
-        for (std::uint64_t t = mine.first; t < mine.last; ++t)
-          run(w, t, 0, sizes[t]);
+        for (std::uint64_t p = mine.first; p < mine.last; ++p)
+          run(w, pieces[p]);
       }
       break;
     case Schedule::kCyclic:
-      for (std::uint64_t t = 0; t < n; ++t)
-        run(static_cast<std::size_t>(t % workers), t, 0, sizes[t]);
+      for (std::uint64_t p = 0; p < n; ++p)
+        run(static_cast<std::size_t>(p % workers), pieces[p]);
       break;
     case Schedule::kDynamic:
-      for (std::uint64_t t = 0; t < n;) {
+      for (std::uint64_t p = 0; p < n;) {
         const std::size_t w = first_free(free_at);
-        for (const std::uint64_t end = std::min(n, t + chunk); t < end; ++t)
-          run(w, t, 0, sizes[t]);
+        for (const std::uint64_t end = std::min(n, p + chunk); p < end; ++p)
+          run(w, pieces[p]);
       }
       break;
     case Schedule::kSplit:
-      for (std::uint64_t t = 0; t < n; ++t) {
-        for (std::uint64_t first = 0; first < sizes[t];) {
-          const std::uint64_t last = first + std::min(chunk, sizes[t] - first);
-          run(first_free(free_at), t, first, last);
-          largest = std::max(largest, last - first);
-          first = last;
-        }
-      }
+      for (const Chunk& piece : pieces)
+        run(first_free(free_at), piece);
       break;
   }
-  if (schedule != Schedule::kSplit) {
-    for (const std::uint64_t s : sizes)
-      largest = std::max(largest, s);
-  }
+  // The largest indivisible piece: a whole task, except under kSplit.
+  std::uint64_t largest = 0;
+  for (const Chunk& piece : pieces)
+    largest = std::max(largest, piece.size());
 
   double total = 0.0;
   result.busy.assign(workers, 0.0);

@@ -7,12 +7,11 @@
 #include <algorithm>
 #include <cmath>
 #include <span>
+#include <string>
 #include <utility>
 
-#include <boost/mpi/collectives/all_reduce.hpp>
 #include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/collectives/gather.hpp>
-#include <boost/mpi/collectives/reduce.hpp>
 #include <boost/serialization/utility.hpp>
 #include <boost/serialization/vector.hpp>
 #include <mpi.h>
@@ -20,16 +19,13 @@
 
 #include "parakit/error.hpp"
 #include "parakit/mpi/check.hpp"
+#include "parakit/sys.hpp"
 
 namespace parakit::mpi {
 namespace {
 
 namespace kd = kernels::describe;
 using kd::kBlock;
-
-double now_s() {
-  return MPI_Wtime();
-}
 
 // A piece of a block that this rank holds only in part: its first global row and its values.
 struct Fragment {
@@ -192,8 +188,8 @@ std::vector<double> gather_doubles(const boost::mpi::communicator& comm, const s
 
 void sum_into(const boost::mpi::communicator& comm, std::vector<std::uint64_t>& counts) {
   if (counts.empty()) return;
-  MPI_Allreduce(MPI_IN_PLACE, counts.data(), static_cast<int>(counts.size()), MPI_UINT64_T, MPI_SUM,
-                MPI_Comm(comm));
+  PARAKIT_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, counts.data(), static_cast<int>(counts.size()), MPI_UINT64_T,
+                                  MPI_SUM, MPI_Comm(comm)));
 }
 
 // Pass 2 on this rank: the histogram, and per window the values below and inside it, keeping those
@@ -240,8 +236,155 @@ void second_pass(const LocalColumn& column, const std::vector<double>& edges,
   }
 }
 
+// The rows of the column over all ranks (missing ones included). Collective.
+std::uint64_t total_rows(const boost::mpi::communicator& comm, const LocalColumn& column) {
+  std::uint64_t rows = column.data().size();
+  PARAKIT_MPI_CHECK(MPI_Allreduce(MPI_IN_PLACE, &rows, 1, MPI_UINT64_T, MPI_SUM, MPI_Comm(comm)));
+  return rows;
+}
+
+// Every rank's block summaries and fragments on rank 0, combined there in block order.
+kd::Moments combine_on_root(const boost::mpi::communicator& comm, const FirstPass& pass, std::uint64_t rows) {
+  std::vector<std::vector<std::pair<std::uint64_t, kd::BlockSummary>>> all_blocks;
+  std::vector<std::vector<Fragment>> all_fragments;
+  boost::mpi::gather(comm, pass.blocks, all_blocks, 0);
+  boost::mpi::gather(comm, pass.fragments, all_fragments, 0);
+  if (comm.rank() != 0) return {};
+  std::vector<std::pair<std::uint64_t, kd::BlockSummary>> blocks;
+  std::vector<Fragment> fragments;
+  for (auto& v : all_blocks)
+    blocks.insert(blocks.end(), v.begin(), v.end());
+  for (auto& v : all_fragments)
+    for (auto& f : v)
+      fragments.push_back(std::move(f));
+  const auto joined = summarize_fragments(std::move(fragments));
+  blocks.insert(blocks.end(), joined.begin(), joined.end());
+  std::sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<kd::BlockSummary> ordered;
+  ordered.reserve(blocks.size());
+  for (std::size_t i = 0; i < blocks.size(); ++i) {
+    PARAKIT_REQUIRE(i == 0 || blocks[i].first != blocks[i - 1].first, "every block once");
+    ordered.push_back(blocks[i].second);
+  }
+  const kd::Moments moments = kd::combine_blocks(ordered);
+  PARAKIT_REQUIRE(moments.count + moments.missing == rows, "every row in exactly one block");
+  return moments;
+}
+
+// Rank 0's moments and windows on every rank. Collective.
+void broadcast_moments_and_windows(const boost::mpi::communicator& comm, kd::Moments& moments,
+                                   std::vector<kd::KeyWindow>& windows) {
+  boost::mpi::broadcast(comm, moments.count, 0);
+  boost::mpi::broadcast(comm, moments.missing, 0);
+  for (double* v : {&moments.mean, &moments.std, &moments.min, &moments.max})
+    boost::mpi::broadcast(comm, *v, 0);
+  std::uint64_t nw = windows.size();
+  boost::mpi::broadcast(comm, nw, 0);
+  windows.resize(nw);
+  if (nw > 0) {
+    PARAKIT_MPI_CHECK(
+        MPI_Bcast(windows.data(), static_cast<int>(nw * sizeof(kd::KeyWindow)), MPI_BYTE, 0, MPI_Comm(comm)));
+  }
+}
+
+// The histogram counts summed on rank 0 (emptied elsewhere). Collective.
+void reduce_to_root(const boost::mpi::communicator& comm, std::vector<std::uint64_t>& counts) {
+  if (counts.empty()) return;
+  if (comm.rank() == 0) {
+    PARAKIT_MPI_CHECK(MPI_Reduce(MPI_IN_PLACE, counts.data(), static_cast<int>(counts.size()), MPI_UINT64_T,
+                                 MPI_SUM, 0, MPI_Comm(comm)));
+  } else {
+    PARAKIT_MPI_CHECK(MPI_Reduce(counts.data(), nullptr, static_cast<int>(counts.size()), MPI_UINT64_T,
+                                 MPI_SUM, 0, MPI_Comm(comm)));
+    counts.clear();
+  }
+}
+
+// A window the sample placed wrongly (rare: about 5 sigma) restarts from the whole range [min, max], with
+// one more pass over all values; returns whether one did. Not collective: every rank decides alike from
+// the global below and inside counts.
+bool rescan_missed(const LocalColumn& column, const kd::Moments& moments,
+                   const std::vector<std::uint64_t>& below, const std::vector<std::uint64_t>& inside,
+                   std::vector<kd::KeyWindow>& windows, std::vector<double>& candidates) {
+  std::vector<std::size_t> missed;
+  for (std::size_t w = 0; w < windows.size(); ++w) {
+    windows[w].below = below[w];
+    if (!(below[w] <= windows[w].rank && windows[w].rank < below[w] + inside[w])) missed.push_back(w);
+  }
+  if (missed.empty()) return false;
+  std::vector<kd::KeyWindow> redo;
+  for (const std::size_t w : missed) {
+    windows[w].lo = kd::to_key(moments.min);
+    windows[w].hi = kd::to_key(moments.max);
+    windows[w].below = 0;
+    redo.push_back(windows[w]);
+  }
+  // The full range holds every value: start the candidates again from all of them (keeping the old
+  // ones as well would count them twice).
+  candidates.clear();
+  std::vector<std::uint64_t> b(redo.size()), in(redo.size());
+  kd::scan_windows(column.data(), redo, b, in, candidates);
+  return true;
+}
+
+// One round of the selection: every open window's key histogram over the candidates of all ranks, the
+// window narrowed to the bin that holds its rank, and the candidates cut to those still inside an open
+// window. Collective.
+void narrow_windows(const boost::mpi::communicator& comm, std::vector<kd::KeyWindow>& windows,
+                    std::vector<double>& candidates, int threads) {
+  const std::size_t nw = windows.size();
+  std::vector<std::uint64_t> counts;
+  std::vector<std::size_t> offsets;
+  for (const kd::KeyWindow& w : windows) {
+    offsets.push_back(counts.size());
+    counts.resize(counts.size() + (w.lo != w.hi ? w.bins() : 0), 0);
+  }
+  for (std::size_t w = 0; w < nw; ++w) {
+    if (windows[w].lo == windows[w].hi) continue;
+    // The windows of k and k + 1 are often the same: count once, copy.
+    std::size_t same = w;
+    for (std::size_t v = 0; v < w; ++v)
+      if (windows[v].lo == windows[w].lo && windows[v].hi == windows[w].hi) same = v;
+    const auto mine = std::span(counts).subspan(offsets[w], windows[w].bins());
+    if (same != w) {
+      const auto theirs = std::span(counts).subspan(offsets[same], windows[same].bins());
+      std::copy(theirs.begin(), theirs.end(), mine.begin());
+    } else {
+      kd::count_keys(candidates, windows[w], mine, threads);
+    }
+  }
+  sum_into(comm, counts);
+  for (std::size_t w = 0; w < nw; ++w) {
+    if (windows[w].lo == windows[w].hi) continue;
+    kd::narrow(windows[w], std::span(counts).subspan(offsets[w], windows[w].bins()));
+  }
+  // Keep only the candidates still inside an open window.
+  std::vector<kd::KeyWindow> still;
+  for (const kd::KeyWindow& w : windows)
+    if (w.lo != w.hi) still.push_back(w);
+  std::vector<double> kept;
+  std::vector<std::uint64_t> b(still.size()), in(still.size());
+  if (!still.empty()) kd::scan_windows(candidates, still, b, in, kept);
+  candidates.swap(kept);
+}
+
+// The wanted quantiles from windows narrowed to one key each.
+std::vector<double> quantiles_from(const std::vector<kd::KeyWindow>& windows, std::uint64_t count,
+                                   const std::vector<double>& qs) {
+  const auto at = [&](std::uint64_t k) {
+    for (const kd::KeyWindow& w : windows)
+      if (w.rank == k) return kd::from_key(w.lo);
+    throw Error("quantile selection: order statistic " + std::to_string(k) + " was not selected");
+  };
+  std::vector<double> quantiles;
+  for (const double q : qs)
+    quantiles.push_back(kd::quantile(count, q, at));
+  return quantiles;
+}
+
 }  // namespace
 
+// The phases in order; each helper above is one step. The times go to reduce_s or compute_s by step.
 Description describe(const boost::mpi::communicator& comm, const LocalColumn& column,
                      const DescribeOptions& options, report::PhaseTimes& phases) {
   PARAKIT_REQUIRE(options.threads >= 1, "threads must be positive");
@@ -250,164 +393,58 @@ Description describe(const boost::mpi::communicator& comm, const LocalColumn& co
 
   // Rows in all. The sample grows with them (about one row in 512, from 64 Ki to 512 Ki values): a larger
   // sample places narrower windows, so fewer candidates (the cost that grows with the rows).
-  double t0 = now_s();
-  std::uint64_t rows = column.data().size();
-  MPI_Allreduce(MPI_IN_PLACE, &rows, 1, MPI_UINT64_T, MPI_SUM, MPI_Comm(comm));
+  const double t0 = sys::now_s();
+  const std::uint64_t rows = total_rows(comm, column);
   const std::uint64_t wanted =
       std::clamp<std::uint64_t>(rows >> 9, std::uint64_t{1} << 16, std::uint64_t{1} << 19);
   const std::uint64_t stride = std::max<std::uint64_t>(1, rows / wanted);
-  double t1 = now_s();
+  const double t1 = sys::now_s();
   phases.reduce_s += t1 - t0;
 
   FirstPass pass = first_pass(column, stride, options.threads);
-  double t2 = now_s();
+  const double t2 = sys::now_s();
   phases.compute_s += t2 - t1;
 
-  // Block summaries and fragments to rank 0, combined there in block order.
-  std::vector<std::vector<std::pair<std::uint64_t, kd::BlockSummary>>> all_blocks;
-  std::vector<std::vector<Fragment>> all_fragments;
-  boost::mpi::gather(comm, pass.blocks, all_blocks, 0);
-  boost::mpi::gather(comm, pass.fragments, all_fragments, 0);
-  // The sample as plain doubles (no serialisation); windows_from_sample reorders it, and nothing after
-  // depends on its order.
+  // Block summaries and fragments to rank 0, and the sample as plain doubles (no serialisation);
+  // windows_from_sample reorders it, and nothing after depends on its order.
+  d.moments = combine_on_root(comm, pass, rows);
   std::vector<double> sample = gather_doubles(comm, pass.sample);
   std::vector<kd::KeyWindow> windows;
-  std::vector<std::uint64_t> ranks;
   if (is_root) {
-    std::vector<std::pair<std::uint64_t, kd::BlockSummary>> blocks;
-    std::vector<Fragment> fragments;
-    for (auto& v : all_blocks)
-      blocks.insert(blocks.end(), v.begin(), v.end());
-    for (auto& v : all_fragments)
-      for (auto& f : v)
-        fragments.push_back(std::move(f));
-    const auto joined = summarize_fragments(std::move(fragments));
-    blocks.insert(blocks.end(), joined.begin(), joined.end());
-    std::sort(blocks.begin(), blocks.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::vector<kd::BlockSummary> ordered;
-    ordered.reserve(blocks.size());
-    for (std::size_t i = 0; i < blocks.size(); ++i) {
-      PARAKIT_REQUIRE(i == 0 || blocks[i].first != blocks[i - 1].first, "every block once");
-      ordered.push_back(blocks[i].second);
-    }
-    d.moments = kd::combine_blocks(ordered);
-    PARAKIT_REQUIRE(d.moments.count + d.moments.missing == rows, "every row in exactly one block");
-
-    ranks = kd::needed_ranks(d.moments.count, options.quantiles);
+    const std::vector<std::uint64_t> ranks = kd::needed_ranks(d.moments.count, options.quantiles);
     windows = windows_from_sample(ranks, d.moments.count, sample, d.moments.min, d.moments.max);
   }
-  boost::mpi::broadcast(comm, d.moments.count, 0);
-  boost::mpi::broadcast(comm, d.moments.missing, 0);
-  for (double* v : {&d.moments.mean, &d.moments.std, &d.moments.min, &d.moments.max})
-    boost::mpi::broadcast(comm, *v, 0);
-  std::uint64_t nw = windows.size();
-  boost::mpi::broadcast(comm, nw, 0);
-  windows.resize(nw);
-  if (nw > 0)
-    MPI_Bcast(windows.data(), static_cast<int>(nw * sizeof(kd::KeyWindow)), MPI_BYTE, 0, MPI_Comm(comm));
-  double t3 = now_s();
+  broadcast_moments_and_windows(comm, d.moments, windows);
+  const double t3 = sys::now_s();
   phases.reduce_s += t3 - t2;
 
-  // Pass 2: histogram and the candidates of the quantiles.
+  // Pass 2: histogram and the candidates of the quantiles. The sample says how many values the windows
+  // hold: room for them, and some.
   d.edges = kd::histogram_edges(d.moments.min, d.moments.max, options.bins);
   std::vector<std::uint64_t> below, inside;
   std::vector<double> candidates;
-  // The sample says how many values the windows hold: room for them, and some.
   std::uint64_t window_fraction_ppm = 0;
   if (is_root && !windows.empty()) window_fraction_ppm = sample_share_ppm(windows, sample);
   boost::mpi::broadcast(comm, window_fraction_ppm, 0);
   const auto expected = static_cast<std::size_t>(static_cast<double>(column.data().size()) *
                                                  static_cast<double>(window_fraction_ppm) * 1.3e-6);
   second_pass(column, d.edges, windows, expected, options.threads, d.counts, below, inside, candidates);
-  double t4 = now_s();
+  const double t4 = sys::now_s();
   phases.compute_s += t4 - t3;
-  if (!d.counts.empty()) {
-    if (is_root) {
-      MPI_Reduce(MPI_IN_PLACE, d.counts.data(), static_cast<int>(d.counts.size()), MPI_UINT64_T, MPI_SUM, 0,
-                 MPI_Comm(comm));
-    } else {
-      MPI_Reduce(d.counts.data(), nullptr, static_cast<int>(d.counts.size()), MPI_UINT64_T, MPI_SUM, 0,
-                 MPI_Comm(comm));
-      d.counts.clear();
-    }
-  }
+  reduce_to_root(comm, d.counts);
   sum_into(comm, below);
   sum_into(comm, inside);
-  double t5 = now_s();
+  const double t5 = sys::now_s();
   phases.reduce_s += t5 - t4;
 
-  // A window the sample placed wrongly (rare: about 5 sigma) restarts from the whole range, with one
-  // more pass over all values.
-  std::vector<std::size_t> missed;
-  for (std::size_t w = 0; w < nw; ++w) {
-    windows[w].below = below[w];
-    if (!(below[w] <= windows[w].rank && windows[w].rank < below[w] + inside[w])) missed.push_back(w);
-  }
-  std::vector<std::uint64_t> counts;
-  if (!missed.empty()) {
-    d.full_rescan = true;
-    std::vector<kd::KeyWindow> redo;
-    for (const std::size_t w : missed) {
-      windows[w].lo = kd::to_key(d.moments.min);
-      windows[w].hi = kd::to_key(d.moments.max);
-      windows[w].below = 0;
-      redo.push_back(windows[w]);
-    }
-    // The full range holds every value: start the candidates again from all of them (keeping the old
-    // ones as well would count them twice).
-    candidates.clear();
-    std::vector<std::uint64_t> b(redo.size()), in(redo.size());
-    kd::scan_windows(column.data(), redo, b, in, candidates);
-  }
-
   // Narrow every window on the candidates until it holds one key.
-  const auto open = [&] {
-    return std::any_of(windows.begin(), windows.end(), [](const kd::KeyWindow& w) { return w.lo != w.hi; });
-  };
-  while (open()) {
+  d.full_rescan = rescan_missed(column, d.moments, below, inside, windows, candidates);
+  while (std::any_of(windows.begin(), windows.end(), [](const kd::KeyWindow& w) { return w.lo != w.hi; })) {
     ++d.selection_rounds;
-    counts.clear();
-    std::vector<std::size_t> offsets;
-    for (const kd::KeyWindow& w : windows) {
-      offsets.push_back(counts.size());
-      counts.resize(counts.size() + (w.lo != w.hi ? w.bins() : 0), 0);
-    }
-    for (std::size_t w = 0; w < nw; ++w) {
-      if (windows[w].lo == windows[w].hi) continue;
-      // The windows of k and k + 1 are often the same: count once, copy.
-      std::size_t same = w;
-      for (std::size_t v = 0; v < w; ++v)
-        if (windows[v].lo == windows[w].lo && windows[v].hi == windows[w].hi) same = v;
-      const auto mine = std::span(counts).subspan(offsets[w], windows[w].bins());
-      if (same != w) {
-        const auto theirs = std::span(counts).subspan(offsets[same], windows[same].bins());
-        std::copy(theirs.begin(), theirs.end(), mine.begin());
-      } else {
-        kd::count_keys(candidates, windows[w], mine, options.threads);
-      }
-    }
-    sum_into(comm, counts);
-    for (std::size_t w = 0; w < nw; ++w) {
-      if (windows[w].lo == windows[w].hi) continue;
-      kd::narrow(windows[w], std::span(counts).subspan(offsets[w], windows[w].bins()));
-    }
-    // Keep only the candidates still inside an open window.
-    std::vector<kd::KeyWindow> still;
-    for (const kd::KeyWindow& w : windows)
-      if (w.lo != w.hi) still.push_back(w);
-    std::vector<double> kept;
-    std::vector<std::uint64_t> b(still.size()), in(still.size());
-    if (!still.empty()) kd::scan_windows(candidates, still, b, in, kept);
-    candidates.swap(kept);
+    narrow_windows(comm, windows, candidates, options.threads);
   }
-  const auto at = [&](std::uint64_t k) {
-    for (const kd::KeyWindow& w : windows)
-      if (w.rank == k) return kd::from_key(w.lo);
-    throw Error("quantile selection: order statistic " + std::to_string(k) + " was not selected");
-  };
-  for (const double q : options.quantiles)
-    d.quantiles.push_back(kd::quantile(d.moments.count, q, at));
-  phases.compute_s += now_s() - t5;
+  d.quantiles = quantiles_from(windows, d.moments.count, options.quantiles);
+  phases.compute_s += sys::now_s() - t5;
   return d;
 }
 

@@ -91,13 +91,16 @@ std::string mpi_thread_level() {
 
 namespace parakit::detail {
 
-void throw_mpi_error(const char* call, int code, const char* file, int line) {
+std::string mpi_error_string(int code) {
   char text[MPI_MAX_ERROR_STRING];
   int length = 0;
-  const std::string reason = MPI_Error_string(code, text, &length) == MPI_SUCCESS
-                                 ? std::string(text, static_cast<std::size_t>(length))
-                                 : "error code " + std::to_string(code);
-  throw MpiError(std::string(file) + ":" + std::to_string(line) + ": " + call + ": " + reason);
+  if (MPI_Error_string(code, text, &length) != MPI_SUCCESS) return "MPI error code " + std::to_string(code);
+  return std::string(text, static_cast<std::size_t>(length));
+}
+
+void throw_mpi_error(const char* call, int code, const char* file, int line) {
+  throw MpiError(std::string(file) + ":" + std::to_string(line) + ": " + call + ": " +
+                 mpi_error_string(code));
 }
 
 }  // namespace parakit::detail

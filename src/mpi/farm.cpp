@@ -26,7 +26,9 @@ namespace parakit::mpi {
 namespace {
 
 using kernels::Schedule;
-using Clock = std::chrono::steady_clock;
+
+// How often rank 0 asks options.drain whether to drain.
+constexpr double kDrainPollInterval_s = 0.05;
 
 // Tags of the farm's messages, on a communicator of its own.
 enum Tag : int { kRequest = 7101, kGrant = 7102, kRecord = 7103, kFinished = 7104, kDrain = 7105 };
@@ -96,283 +98,378 @@ Grant take(std::atomic<std::uint64_t>& next, std::uint64_t count, std::uint64_t 
   return {first, std::min(pieces, first + count)};
 }
 
-}  // namespace
+// One run of the farm on one rank: its workers, and its main thread, which is rank 0's coordinator
+// (coordinate) or another rank's link to it (follow).
+class Farm {
+ public:
+  Farm(const boost::mpi::communicator& world, std::uint64_t pieces, std::uint64_t chunk,
+       const FarmOptions& options, const FarmWork& work, const FarmSink& sink)
+      : comm_(world, boost::mpi::comm_duplicate),  // no message of the farm can meet another's, even
+                                                   // after a farm that ended in an exception
+        c_(comm_),
+        rank_(comm_.rank()),
+        size_(comm_.size()),
+        threads_(options.threads),
+        workers_(static_cast<std::uint64_t>(size_) * static_cast<std::uint64_t>(threads_)),
+        pieces_(pieces),
+        chunk_(chunk),
+        is_dynamic_(options.schedule == Schedule::kDynamic || options.schedule == Schedule::kSplit),
+        options_(options),
+        work_(work),
+        sink_(sink),
+        drain_sent_(static_cast<std::size_t>(size_), 0) {}
 
-FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces, const FarmOptions& options,
-                    const FarmWork& work, const FarmSink& sink) {
-  const bool is_valid = options.threads >= 1 && options.threads <= sys::kMaxThreads && options.chunk >= 1;
-  const bool is_dynamic = options.schedule == Schedule::kDynamic || options.schedule == Schedule::kSplit;
-  const std::uint64_t chunk =
-      options.schedule == Schedule::kSplit ? 1 : std::min(options.chunk, std::max<std::uint64_t>(pieces, 1));
-  check_same_on_all_ranks(world, {is_valid ? 1U : 0U, pieces, static_cast<std::uint64_t>(options.schedule),
-                                  chunk, static_cast<std::uint64_t>(options.threads)});
-  PARAKIT_REQUIRE(is_valid, "1 to kMaxThreads threads and a chunk of at least 1");
+  FarmResult run();
 
-  // A communicator of its own: no message of the farm can meet another's, even after a farm that
-  // ended in an exception.
-  const boost::mpi::communicator comm(world, boost::mpi::comm_duplicate);
-  const MPI_Comm c = comm;
-  const int rank = comm.rank(), size = comm.size(), threads = options.threads;
-  const auto workers = static_cast<std::uint64_t>(size) * static_cast<std::uint64_t>(threads);
+ private:
+  void start();
+  [[nodiscard]] double now() const { return sys::now_s() - t0_; }
+  void worker_main(int thread);
+  void run_pieces(const FarmWorker& me);
+  void stop_team();
+  bool take_outbox();
+  void deliver(const FarmRecord& r);
+  void coordinate();
+  bool answer_messages();
+  void poll_drain();
+  void follow();
+  void take_drain();
+  void take_grant();
+  bool ask_for_pieces();
+  bool send_outbox();
 
-  FarmResult result;
-  const report::RankInfo self = detail::this_rank(comm, threads);
-  if (rank == 0) {
-    boost::mpi::gather(comm, self, result.per_rank, 0);
+  const boost::mpi::communicator comm_;
+  const MPI_Comm c_;
+  const int rank_, size_, threads_;
+  const std::uint64_t workers_, pieces_, chunk_;
+  const bool is_dynamic_;
+  const FarmOptions& options_;
+  const FarmWork& work_;
+  const FarmSink& sink_;
+
+  FarmResult result_;
+  std::string host_;
+  double t0_ = 0.0;  // the common start, on sys::now_s's axis
+  Shared shared_;
+  std::vector<std::jthread> team_;  // declared after shared_: joined before it goes
+  std::vector<FarmRecord> batch_;   // the main thread's copy of the outbox
+  std::vector<char> drain_sent_;    // rank 0: to whom it sent kDrain
+  double next_drain_poll_s_ = 0.0;  // rank 0: when to ask options.drain again
+  int finished_ = 0;                // rank 0: ranks that sent their last record
+  bool drain_seen_ = false;         // other ranks: kDrain arrived
+  Grant grant_;                     // other ranks: the answer to the request out
+  MPI_Request pending_ = MPI_REQUEST_NULL;
+  bool exhausted_ = false, reserve_refused_ = false;
+};
+
+// Every rank's identity to rank 0, then the common start after a barrier.
+void Farm::start() {
+  const report::RankInfo self = detail::this_rank(comm_, threads_);
+  host_ = self.host;
+  if (rank_ == 0) {
+    boost::mpi::gather(comm_, self, result_.per_rank, 0);
   } else {
-    boost::mpi::gather(comm, self, 0);
+    boost::mpi::gather(comm_, self, 0);
   }
-
-  Shared shared;
-  shared.running = threads;
-  comm.barrier();
-  // One time axis: the ranks on rank 0's host share its monotonic clock, so they take rank 0's start;
-  // ranks on other hosts start their own at the barrier (skew: the barrier's, microseconds).
-  Clock::time_point t0 = Clock::now();
-  {
-    std::int64_t root_start = t0.time_since_epoch().count();
-    std::string root_host = self.host;
-    boost::mpi::broadcast(comm, root_start, 0);
-    boost::mpi::broadcast(comm, root_host, 0);
-    if (root_host == self.host) t0 = Clock::time_point(Clock::duration(root_start));
-    // Drained before it began (a stop file that was already there): no piece starts anywhere.
-    bool drain_now = rank == 0 && options.drain && options.drain();
-    boost::mpi::broadcast(comm, drain_now, 0);
-    shared.draining = result.drained = drain_now;
-  }
-  result.start_unix_s =
+  shared_.running = threads_;
+  comm_.barrier();
+  // One time axis: the ranks on rank 0's host share its monotonic clock (sys::now_s), so they take rank
+  // 0's start; ranks on other hosts start their own at the barrier (skew: the barrier's, microseconds).
+  t0_ = sys::now_s();
+  double root_start = t0_;
+  std::string root_host = host_;
+  boost::mpi::broadcast(comm_, root_start, 0);
+  boost::mpi::broadcast(comm_, root_host, 0);
+  if (root_host == host_) t0_ = root_start;
+  // Drained before it began (a stop file that was already there): no piece starts anywhere.
+  bool drain_now = rank_ == 0 && options_.drain && options_.drain();
+  boost::mpi::broadcast(comm_, drain_now, 0);
+  shared_.draining = result_.drained = drain_now;
+  result_.start_unix_s =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  const auto now = [t0] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
-  const auto emit = [&shared](const FarmRecord& r) {
-    const std::lock_guard lock(shared.mutex);
-    shared.outbox.push_back(r);
-  };
+  next_drain_poll_s_ = sys::now_s();
+  exhausted_ = !is_dynamic_;
+}
 
-  const auto worker_main = [&](int thread) {
-    const FarmWorker me(rank, thread, now, emit);
-    try {
-      if (!is_dynamic) {
-        const std::uint64_t w = static_cast<std::uint64_t>(rank) * static_cast<std::uint64_t>(threads) +
-                                static_cast<std::uint64_t>(thread);
-        for (const std::uint64_t p : kernels::assigned_pieces(options.schedule, pieces, w, workers)) {
-          if (shared.stop || shared.draining) break;
-          work(p, me);
-        }
-      } else if (rank == 0) {
-        for (Grant g = take(shared.next, chunk, pieces); g.first < g.last && !shared.stop && !shared.draining;
-             g = take(shared.next, chunk, pieces)) {
-          for (std::uint64_t p = g.first; p < g.last && !shared.stop && !shared.draining; ++p)
-            work(p, me);
-        }
-      } else {
-        for (;;) {
-          std::unique_lock lock(shared.mutex);
-          ++shared.waiting;
-          shared.ready.wait(lock, [&] {
-            return !shared.queue.empty() || shared.exhausted || shared.stop || shared.draining;
-          });
-          --shared.waiting;
-          if (shared.queue.empty() || shared.stop || shared.draining) break;
-          const std::uint64_t p = shared.queue.front();
-          shared.queue.pop_front();
-          lock.unlock();
-          work(p, me);
-        }
-      }
-    } catch (...) {
-      const std::lock_guard lock(shared.mutex);
-      if (!shared.error) shared.error = std::current_exception();
-      shared.stop = true;
-      shared.ready.notify_all();
-    }
-    --shared.running;
-  };
-
-  std::vector<std::jthread> team;
-  std::vector<char> drain_sent(static_cast<std::size_t>(size), 0);  // rank 0: to whom it sent kDrain
-  bool drain_seen = false;                                          // other ranks: it arrived
-  const auto stop_team = [&] {
-    {
-      const std::lock_guard lock(shared.mutex);
-      shared.stop = true;
-      shared.ready.notify_all();
-    }
-    if (options.interrupt) options.interrupt();  // end the pieces still running
-    team.clear();                                // joins
-  };
+FarmResult Farm::run() {
+  start();
   try {
-    team.reserve(static_cast<std::size_t>(threads));
-    for (int t = 0; t < threads; ++t)
-      team.emplace_back(worker_main, t);
-
-    Idler idler;
-    std::vector<FarmRecord> batch;
-    const auto take_outbox = [&] {
-      batch.clear();
-      const std::lock_guard lock(shared.mutex);
-      batch.swap(shared.outbox);
-      return !batch.empty();
-    };
-    if (rank == 0) {
-      Clock::time_point next_drain_poll = Clock::now();
-      const auto poll_drain = [&] {
-        if (!options.drain || shared.draining || Clock::now() < next_drain_poll) return;
-        next_drain_poll = Clock::now() + std::chrono::milliseconds(50);
-        if (!options.drain()) return;
-        result.drained = true;
-        shared.draining = true;
-        for (int r = 1; r < size; ++r) {
-          PARAKIT_MPI_CHECK(MPI_Send(nullptr, 0, MPI_BYTE, r, kDrain, c));
-          drain_sent[static_cast<std::size_t>(r)] = 1;
-        }
-      };
-      int finished = 0;  // ranks that sent their last record
-      const auto deliver = [&](const FarmRecord& r) {
-        sink(r, result);
-        result.records.push_back(r);
-      };
-      for (;;) {
-        bool busy = take_outbox();
-        for (const FarmRecord& r : batch)
-          deliver(r);
-        for (int flag = 1; size > 1;) {
-          MPI_Status status;
-          PARAKIT_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, c, &flag, &status));
-          if (flag == 0) break;
-          busy = true;
-          const int from = status.MPI_SOURCE;
-          if (status.MPI_TAG == kRequest) {
-            std::int32_t need = kForIdleThread;
-            PARAKIT_MPI_CHECK(MPI_Recv(&need, sizeof need, MPI_BYTE, from, kRequest, c, MPI_STATUS_IGNORE));
-            // Reserves only while pieces are plenty: near the end a reserve would sit on a rank while
-            // another rank's thread is free.
-            const std::uint64_t left = pieces - std::min(pieces, shared.next.load());
-            Grant g{pieces, pieces, 1, 0};
-            if (shared.draining)
-              g.later = 0;  // none: the farm drains
-            else if (need == kForIdleThread || left > 2 * workers * chunk)
-              g = take(shared.next, chunk, pieces);
-            PARAKIT_MPI_CHECK(MPI_Send(&g, sizeof g, MPI_BYTE, from, kGrant, c));
-          } else if (status.MPI_TAG == kRecord) {
-            FarmRecord r;
-            PARAKIT_MPI_CHECK(MPI_Recv(&r, sizeof r, MPI_BYTE, from, kRecord, c, MPI_STATUS_IGNORE));
-            deliver(r);
-          } else if (status.MPI_TAG == kFinished) {
-            PARAKIT_MPI_CHECK(MPI_Recv(nullptr, 0, MPI_BYTE, from, kFinished, c, MPI_STATUS_IGNORE));
-            ++finished;
-          } else {
-            throw Error("task farm: unexpected message with tag " + std::to_string(status.MPI_TAG) +
-                        " from rank " + std::to_string(from));
-          }
-        }
-        poll_drain();
-        if (shared.stop) break;
-        if (shared.running == 0 && finished == size - 1) {
-          // Workers may have emitted between the outbox check above and their exit.
-          if (take_outbox()) {
-            for (const FarmRecord& r : batch)
-              deliver(r);
-          }
-          break;
-        }
-        idler.round(busy);
-      }
-      result.elapsed_s = now();
+    team_.reserve(static_cast<std::size_t>(threads_));
+    for (int t = 0; t < threads_; ++t)
+      team_.emplace_back([this, t] { worker_main(t); });
+    if (rank_ == 0) {
+      coordinate();
     } else {
-      Grant grant;
-      MPI_Request pending = MPI_REQUEST_NULL;
-      bool exhausted = !is_dynamic, reserve_refused = false;
-      const auto send_outbox = [&] {
-        const bool any = take_outbox();
-        for (const FarmRecord& r : batch)
-          PARAKIT_MPI_CHECK(MPI_Send(&r, sizeof r, MPI_BYTE, 0, kRecord, c));
-        return any;
-      };
-      for (;;) {
-        bool busy = send_outbox();
-        int drain = 0;
-        if (!drain_seen) PARAKIT_MPI_CHECK(MPI_Iprobe(0, kDrain, c, &drain, MPI_STATUS_IGNORE));
-        if (drain != 0) {
-          // Rank 0 answers every request until all ranks have finished: take the answer, run nothing more.
-          PARAKIT_MPI_CHECK(MPI_Recv(nullptr, 0, MPI_BYTE, 0, kDrain, c, MPI_STATUS_IGNORE));
-          if (pending != MPI_REQUEST_NULL) PARAKIT_MPI_CHECK(MPI_Wait(&pending, MPI_STATUS_IGNORE));
-          drain_seen = exhausted = true;
-          const std::lock_guard lock(shared.mutex);
-          shared.draining = shared.exhausted = true;
-          shared.queue.clear();
-          shared.ready.notify_all();
-        }
-        if (!exhausted && pending != MPI_REQUEST_NULL) {
-          int done = 0;
-          PARAKIT_MPI_CHECK(MPI_Test(&pending, &done, MPI_STATUS_IGNORE));
-          if (done != 0) {
-            busy = true;
-            const std::lock_guard lock(shared.mutex);
-            if (grant.later != 0) {
-              reserve_refused = true;
-            } else if (grant.first >= grant.last) {
-              exhausted = shared.exhausted = true;
-            } else {
-              for (std::uint64_t p = grant.first; p < grant.last; ++p)
-                shared.queue.push_back(p);
-            }
-            shared.ready.notify_all();
-          }
-        }
-        if (!exhausted && pending == MPI_REQUEST_NULL) {
-          std::size_t queued = 0;
-          {
-            const std::lock_guard lock(shared.mutex);
-            queued = shared.queue.size();
-          }
-          // A waiting thread always asks. Otherwise keep two pieces ready for every thread, so that the
-          // answer has a whole piece's time to come, until rank 0 says pieces are too few for reserves.
-          std::int32_t need = kForReserve;
-          bool ask = false;
-          if (queued == 0 && shared.waiting > 0) {
-            need = kForIdleThread;
-            ask = true;
-          } else if (!reserve_refused && queued < 2 * static_cast<std::size_t>(threads)) {
-            ask = true;
-          }
-          if (ask) {
-            PARAKIT_MPI_CHECK(MPI_Irecv(&grant, sizeof grant, MPI_BYTE, 0, kGrant, c, &pending));
-            PARAKIT_MPI_CHECK(MPI_Send(&need, sizeof need, MPI_BYTE, 0, kRequest, c));
-            busy = true;
-          }
-        }
-        if (shared.stop) {
-          if (pending != MPI_REQUEST_NULL) {  // the buffer is ours: take it back before leaving
-            PARAKIT_MPI_CHECK(MPI_Cancel(&pending));
-            PARAKIT_MPI_CHECK(MPI_Wait(&pending, MPI_STATUS_IGNORE));
-          }
-          break;
-        }
-        if (shared.running == 0) {
-          // Under a drain the workers may leave while a request is out: take its answer (rank 0 answers
-          // every request until all ranks have finished) before the grant buffer goes away.
-          if (pending != MPI_REQUEST_NULL) PARAKIT_MPI_CHECK(MPI_Wait(&pending, MPI_STATUS_IGNORE));
-          send_outbox();
-          PARAKIT_MPI_CHECK(MPI_Send(nullptr, 0, MPI_BYTE, 0, kFinished, c));
-          break;
-        }
-        idler.round(busy);
-      }
+      follow();
     }
   } catch (...) {
     stop_team();
     throw;
   }
-  if (shared.stop) stop_team();
-  team.clear();
-  if (shared.error) std::rethrow_exception(shared.error);
+  if (shared_.stop) stop_team();
+  team_.clear();
+  if (shared_.error) std::rethrow_exception(shared_.error);
   // A rank that finished before rank 0 drained has not received its kDrain yet: take it now, so that
   // no message is left behind.
-  boost::mpi::broadcast(comm, drain_sent, 0);
-  if (rank != 0 && drain_sent[static_cast<std::size_t>(rank)] != 0 && !drain_seen)
-    PARAKIT_MPI_CHECK(MPI_Recv(nullptr, 0, MPI_BYTE, 0, kDrain, c, MPI_STATUS_IGNORE));
-  comm.barrier();
-  return result;
+  boost::mpi::broadcast(comm_, drain_sent_, 0);
+  if (rank_ != 0 && drain_sent_[static_cast<std::size_t>(rank_)] != 0 && !drain_seen_)
+    PARAKIT_MPI_CHECK(MPI_Recv(nullptr, 0, MPI_BYTE, 0, kDrain, c_, MPI_STATUS_IGNORE));
+  comm_.barrier();
+  return std::move(result_);
+}
+
+void Farm::worker_main(int thread) {
+  const FarmWorker me(
+      rank_, thread, [this] { return now(); },
+      [this](const FarmRecord& r) {
+        const std::lock_guard lock(shared_.mutex);
+        shared_.outbox.push_back(r);
+      });
+  try {
+    run_pieces(me);
+  } catch (...) {
+    const std::lock_guard lock(shared_.mutex);
+    if (!shared_.error) shared_.error = std::current_exception();
+    shared_.stop = true;
+    shared_.ready.notify_all();
+  }
+  --shared_.running;
+}
+
+// A worker's pieces: its own under static and cyclic; from the counter on rank 0 and from the queue
+// its main thread fills elsewhere under dynamic and split.
+void Farm::run_pieces(const FarmWorker& me) {
+  if (!is_dynamic_) {
+    const std::uint64_t w = static_cast<std::uint64_t>(rank_) * static_cast<std::uint64_t>(threads_) +
+                            static_cast<std::uint64_t>(me.thread());
+    for (const std::uint64_t p : kernels::assigned_pieces(options_.schedule, pieces_, w, workers_)) {
+      if (shared_.stop || shared_.draining) break;
+      work_(p, me);
+    }
+  } else if (rank_ == 0) {
+    for (Grant g = take(shared_.next, chunk_, pieces_);
+         g.first < g.last && !shared_.stop && !shared_.draining; g = take(shared_.next, chunk_, pieces_)) {
+      for (std::uint64_t p = g.first; p < g.last && !shared_.stop && !shared_.draining; ++p)
+        work_(p, me);
+    }
+  } else {
+    for (;;) {
+      std::unique_lock lock(shared_.mutex);
+      ++shared_.waiting;
+      shared_.ready.wait(lock, [&] {
+        return !shared_.queue.empty() || shared_.exhausted || shared_.stop || shared_.draining;
+      });
+      --shared_.waiting;
+      if (shared_.queue.empty() || shared_.stop || shared_.draining) break;
+      const std::uint64_t p = shared_.queue.front();
+      shared_.queue.pop_front();
+      lock.unlock();
+      work_(p, me);
+    }
+  }
+}
+
+void Farm::stop_team() {
+  {
+    const std::lock_guard lock(shared_.mutex);
+    shared_.stop = true;
+    shared_.ready.notify_all();
+  }
+  if (options_.interrupt) options_.interrupt();  // end the pieces still running
+  team_.clear();                                 // joins
+}
+
+bool Farm::take_outbox() {
+  batch_.clear();
+  const std::lock_guard lock(shared_.mutex);
+  batch_.swap(shared_.outbox);
+  return !batch_.empty();
+}
+
+void Farm::deliver(const FarmRecord& r) {
+  sink_(r, result_);
+  result_.records.push_back(r);
+}
+
+// Rank 0's main thread: hands out pieces, receives every record, drains, until every rank has finished.
+void Farm::coordinate() {
+  Idler idler;
+  for (;;) {
+    bool busy = take_outbox();
+    for (const FarmRecord& r : batch_)
+      deliver(r);
+    busy = answer_messages() || busy;
+    poll_drain();
+    if (shared_.stop) break;
+    if (shared_.running == 0 && finished_ == size_ - 1) {
+      // Workers may have emitted between the outbox check above and their exit.
+      if (take_outbox()) {
+        for (const FarmRecord& r : batch_)
+          deliver(r);
+      }
+      break;
+    }
+    idler.round(busy);
+  }
+  result_.elapsed_s = now();
+}
+
+// Rank 0: every message waiting from the other ranks (requests, records, finishes); true if any.
+bool Farm::answer_messages() {
+  bool any = false;
+  for (int flag = 1; size_ > 1;) {
+    MPI_Status status;
+    PARAKIT_MPI_CHECK(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, c_, &flag, &status));
+    if (flag == 0) break;
+    any = true;
+    const int from = status.MPI_SOURCE;
+    if (status.MPI_TAG == kRequest) {
+      std::int32_t need = kForIdleThread;
+      PARAKIT_MPI_CHECK(MPI_Recv(&need, sizeof need, MPI_BYTE, from, kRequest, c_, MPI_STATUS_IGNORE));
+      // Reserves only while pieces are plenty: near the end a reserve would sit on a rank while
+      // another rank's thread is free.
+      const std::uint64_t left = pieces_ - std::min(pieces_, shared_.next.load());
+      Grant g{pieces_, pieces_, 1, 0};
+      if (shared_.draining)
+        g.later = 0;  // none: the farm drains
+      else if (need == kForIdleThread || left > 2 * workers_ * chunk_)
+        g = take(shared_.next, chunk_, pieces_);
+      PARAKIT_MPI_CHECK(MPI_Send(&g, sizeof g, MPI_BYTE, from, kGrant, c_));
+    } else if (status.MPI_TAG == kRecord) {
+      FarmRecord r;
+      PARAKIT_MPI_CHECK(MPI_Recv(&r, sizeof r, MPI_BYTE, from, kRecord, c_, MPI_STATUS_IGNORE));
+      deliver(r);
+    } else if (status.MPI_TAG == kFinished) {
+      PARAKIT_MPI_CHECK(MPI_Recv(nullptr, 0, MPI_BYTE, from, kFinished, c_, MPI_STATUS_IGNORE));
+      ++finished_;
+    } else {
+      throw Error("task farm: unexpected message with tag " + std::to_string(status.MPI_TAG) + " from rank " +
+                  std::to_string(from));
+    }
+  }
+  return any;
+}
+
+// Rank 0: asks options.drain every kDrainPollInterval_s; once it says so, tells every other rank.
+void Farm::poll_drain() {
+  if (!options_.drain || shared_.draining || sys::now_s() < next_drain_poll_s_) return;
+  next_drain_poll_s_ = sys::now_s() + kDrainPollInterval_s;
+  if (!options_.drain()) return;
+  result_.drained = true;
+  shared_.draining = true;
+  for (int r = 1; r < size_; ++r) {
+    PARAKIT_MPI_CHECK(MPI_Send(nullptr, 0, MPI_BYTE, r, kDrain, c_));
+    drain_sent_[static_cast<std::size_t>(r)] = 1;
+  }
+}
+
+// Another rank's main thread: forwards its records to rank 0, asks for pieces ahead of need and queues
+// them for its workers, until they have all left.
+void Farm::follow() {
+  Idler idler;
+  for (;;) {
+    bool busy = send_outbox();
+    int drain = 0;
+    if (!drain_seen_) PARAKIT_MPI_CHECK(MPI_Iprobe(0, kDrain, c_, &drain, MPI_STATUS_IGNORE));
+    if (drain != 0) take_drain();
+    if (!exhausted_ && pending_ != MPI_REQUEST_NULL) {
+      int done = 0;
+      PARAKIT_MPI_CHECK(MPI_Test(&pending_, &done, MPI_STATUS_IGNORE));
+      if (done != 0) {
+        busy = true;
+        take_grant();
+      }
+    }
+    if (!exhausted_ && pending_ == MPI_REQUEST_NULL && ask_for_pieces()) busy = true;
+    if (shared_.stop) {
+      if (pending_ != MPI_REQUEST_NULL) {  // the buffer is ours: take it back before leaving
+        PARAKIT_MPI_CHECK(MPI_Cancel(&pending_));
+        PARAKIT_MPI_CHECK(MPI_Wait(&pending_, MPI_STATUS_IGNORE));
+      }
+      break;
+    }
+    if (shared_.running == 0) {
+      // Under a drain the workers may leave while a request is out: take its answer (rank 0 answers
+      // every request until all ranks have finished) before the grant buffer goes away.
+      if (pending_ != MPI_REQUEST_NULL) PARAKIT_MPI_CHECK(MPI_Wait(&pending_, MPI_STATUS_IGNORE));
+      send_outbox();
+      PARAKIT_MPI_CHECK(MPI_Send(nullptr, 0, MPI_BYTE, 0, kFinished, c_));
+      break;
+    }
+    idler.round(busy);
+  }
+}
+
+// Rank 0 drains: take its message and the answer to a request still out (rank 0 answers every request
+// until all ranks have finished), run nothing more.
+void Farm::take_drain() {
+  PARAKIT_MPI_CHECK(MPI_Recv(nullptr, 0, MPI_BYTE, 0, kDrain, c_, MPI_STATUS_IGNORE));
+  if (pending_ != MPI_REQUEST_NULL) PARAKIT_MPI_CHECK(MPI_Wait(&pending_, MPI_STATUS_IGNORE));
+  drain_seen_ = exhausted_ = true;
+  const std::lock_guard lock(shared_.mutex);
+  shared_.draining = shared_.exhausted = true;
+  shared_.queue.clear();
+  shared_.ready.notify_all();
+}
+
+// The answer to our request arrived: pieces for the queue, none left, or a refused reserve.
+void Farm::take_grant() {
+  const std::lock_guard lock(shared_.mutex);
+  if (grant_.later != 0) {
+    reserve_refused_ = true;
+  } else if (grant_.first >= grant_.last) {
+    exhausted_ = shared_.exhausted = true;
+  } else {
+    for (std::uint64_t p = grant_.first; p < grant_.last; ++p)
+      shared_.queue.push_back(p);
+  }
+  shared_.ready.notify_all();
+}
+
+// Asks rank 0 for pieces when a thread waits, or to keep a reserve; the answer comes into grant_. True
+// if it asked.
+bool Farm::ask_for_pieces() {
+  std::size_t queued = 0;
+  {
+    const std::lock_guard lock(shared_.mutex);
+    queued = shared_.queue.size();
+  }
+  // A waiting thread always asks. Otherwise keep two pieces ready for every thread, so that the
+  // answer has a whole piece's time to come, until rank 0 says pieces are too few for reserves.
+  std::int32_t need = kForReserve;
+  bool ask = false;
+  if (queued == 0 && shared_.waiting > 0) {
+    need = kForIdleThread;
+    ask = true;
+  } else if (!reserve_refused_ && queued < 2 * static_cast<std::size_t>(threads_)) {
+    ask = true;
+  }
+  if (ask) {
+    PARAKIT_MPI_CHECK(MPI_Irecv(&grant_, sizeof grant_, MPI_BYTE, 0, kGrant, c_, &pending_));
+    PARAKIT_MPI_CHECK(MPI_Send(&need, sizeof need, MPI_BYTE, 0, kRequest, c_));
+  }
+  return ask;
+}
+
+bool Farm::send_outbox() {
+  const bool any = take_outbox();
+  for (const FarmRecord& r : batch_)
+    PARAKIT_MPI_CHECK(MPI_Send(&r, sizeof r, MPI_BYTE, 0, kRecord, c_));
+  return any;
+}
+
+}  // namespace
+
+FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces, const FarmOptions& options,
+                    const FarmWork& work, const FarmSink& sink) {
+  const bool is_valid = options.threads >= 1 && options.threads <= sys::kMaxThreads && options.chunk >= 1;
+  const std::uint64_t chunk =
+      options.schedule == Schedule::kSplit ? 1 : std::min(options.chunk, std::max<std::uint64_t>(pieces, 1));
+  check_same_on_all_ranks(world, {is_valid ? 1U : 0U, pieces, static_cast<std::uint64_t>(options.schedule),
+                                  chunk, static_cast<std::uint64_t>(options.threads)});
+  PARAKIT_REQUIRE(is_valid, "1 to kMaxThreads threads and a chunk of at least 1");
+  Farm farm(world, pieces, chunk, options, work, sink);
+  return farm.run();
 }
 
 }  // namespace parakit::mpi

@@ -1,52 +1,10 @@
 #include "parakit/report/trace.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
-#include <stdlib.h>
-#include <unistd.h>
-
-#include "parakit/error.hpp"
-#include "parakit/exec/process.hpp"
-#include "parakit/report/reporter.hpp"
 
 namespace parakit::report {
-namespace {
-
-// A private directory for gnuplot's inputs, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/parakit-gantt-XXXXXX";
-    if (::mkdtemp(pattern.data()) == nullptr) throw Error("cannot create a temporary directory " + pattern);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string gnuplot_string(const std::string& text) {
-  std::string quoted = "'";
-  for (const char ch : text)
-    quoted += ch == '\'' ? std::string("''") : std::string(1, ch);
-  quoted += '\'';
-  return quoted;
-}
-
-}  // namespace
 
 std::string chrome_trace(const std::vector<TraceBox>& boxes, const std::vector<std::string>& hosts,
                          int threads) {
@@ -79,90 +37,6 @@ std::string chrome_trace(const std::vector<TraceBox>& boxes, const std::vector<s
   }
   nlohmann::ordered_json trace = {{"traceEvents", events}, {"displayTimeUnit", "ms"}};
   return trace.dump() + "\n";
-}
-
-void write_gantt_png(const std::string& path, const std::vector<TraceBox>& boxes, int ranks, int threads,
-                     const std::string& title) {
-  if (!exec::find_executable("gnuplot")) {
-    throw Error("--gantt needs gnuplot, which is not on PATH (Debian: apt-get install gnuplot-nox)");
-  }
-  const TempDir dir;
-  const std::string data = dir.path() + "/boxes.dat", script = dir.path() + "/gantt.gp",
-                    png = dir.path() + "/gantt.png";
-  {
-    std::ofstream out(data);
-    // lane, start, end, failed (0/1): one line per box
-    for (const TraceBox& b : boxes)
-      out << fmt::format("{} {:.9g} {:.9g} {}\n", b.rank * threads + b.thread, b.start_s, b.end_s,
-                         b.failed ? 1 : 0);
-    if (!out) throw Error("cannot write " + data);
-  }
-  const int lanes = std::max(1, ranks * threads);
-  double end = 0.0;
-  for (const TraceBox& b : boxes)
-    end = std::max(end, b.end_s);
-  std::string tics;
-  for (int lane = 0; lane < lanes; ++lane)
-    tics +=
-        fmt::format("{}'rank {} thread {}' {}", lane == 0 ? "" : ", ", lane / threads, lane % threads, lane);
-  {
-    std::ofstream out(script);
-    out << fmt::format("set terminal pngcairo size 1200,{} font ',10'\n", 160 + 28 * lanes) << "set output "
-        << gnuplot_string(png) << "\n"
-        << "set title " << gnuplot_string(title) << " noenhanced\n"
-        << "set xlabel 'seconds since start'\n"
-        << fmt::format("set xrange [0:{:.9g}]\n", end > 0.0 ? end * 1.02 : 1.0)
-        << fmt::format("set yrange [{}:-0.6]\n", lanes - 0.4) << "set ytics (" << tics << ")\n"
-        << "set grid xtics\nunset key\nset style fill solid 0.85 border lc rgb '#333333'\n"
-        << "plot " << gnuplot_string(data)
-        << " using (($2+$3)/2):1:(($3-$2)/2):(0.38):($4 > 0 ? 0xd62728 : 0x1f77b4)"
-           " with boxxyerror lc rgb variable\n";
-    if (!out) throw Error("cannot write " + script);
-  }
-  const exec::ProcessOutcome run = exec::run_process(
-      {"gnuplot", script}, {.timeout_s = 120.0, .stdout_path = "", .stderr_path = "", .environment = {}});
-  if (run.status != exec::Status::kOk) {
-    std::string why = run.err.substr(0, run.err.find('\n'));
-    throw Error("gnuplot could not draw " + path + (why.empty() ? "" : ": " + why));
-  }
-  std::ifstream in(png, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (bytes.size() < 8) throw Error("gnuplot wrote no picture for " + path);
-  write_file_atomically(path, bytes, "--gantt");
-}
-
-void plot_csv(const std::string& script, const std::string& csv,
-              const std::vector<std::pair<std::string, std::string>>& pictures, const std::string& title,
-              std::string_view option) {
-  if (!exec::find_executable("gnuplot")) {
-    throw Error(std::string(option) +
-                " needs gnuplot, which is not on PATH (Debian: apt-get install gnuplot-nox)");
-  }
-  const TempDir dir;
-  const std::string data = dir.path() + "/data.csv";
-  {
-    std::ofstream out(data);
-    out << csv;
-    if (!out) throw Error("cannot write " + data);
-  }
-  std::string settings = "csv=" + gnuplot_string(data) + "; title=" + gnuplot_string(title);
-  for (std::size_t i = 0; i < pictures.size(); ++i)
-    settings +=
-        fmt::format("; {}={}", pictures[i].first, gnuplot_string(fmt::format("{}/{}.png", dir.path(), i)));
-  const exec::ProcessOutcome run =
-      exec::run_process({"gnuplot", "-e", settings, script},
-                        {.timeout_s = 120.0, .stdout_path = "", .stderr_path = "", .environment = {}});
-  if (run.status != exec::Status::kOk) {
-    std::string why = run.err.substr(0, run.err.find('\n'));
-    throw Error(std::string(option) + ": gnuplot could not run " + script + (why.empty() ? "" : ": " + why));
-  }
-  for (std::size_t i = 0; i < pictures.size(); ++i) {
-    std::ifstream in(fmt::format("{}/{}.png", dir.path(), i), std::ios::binary);
-    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (bytes.size() < 8)
-      throw Error(std::string(option) + ": gnuplot wrote no picture for " + pictures[i].second);
-    write_file_atomically(pictures[i].second, bytes, option);
-  }
 }
 
 }  // namespace parakit::report

@@ -1,6 +1,5 @@
 #include "parakit/study/launch.hpp"
 
-#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -221,21 +220,26 @@ std::vector<std::string> launch_environment(const LaunchSettings& settings, cons
   return variables;
 }
 
+std::string command_line(const std::vector<std::string>& words) {
+  std::string line;
+  for (const auto& word : words) {
+    if (!line.empty()) line += ' ';
+    line += exec::shell_quote(word);
+  }
+  return line;
+}
+
 Launched launch(const LaunchSettings& settings, const Layout& layout, const std::vector<std::string>& program,
                 const std::string& what, double timeout_s) {
   const std::vector<std::string> argv = launch_argv(settings, layout, program);
   exec::ProcessOptions options;
   options.timeout_s = timeout_s;
   options.environment = launch_environment(settings, layout);
-  const auto start = std::chrono::steady_clock::now();
+  const double start_s = sys::now_s();
   const exec::ProcessOutcome outcome = exec::run_process(argv, options);
   Launched launched;
-  launched.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::string command;
-  for (const auto& word : argv) {
-    if (!command.empty()) command += ' ';
-    command += exec::shell_quote(word);
-  }
+  launched.wall_s = sys::now_s() - start_s;
+  const std::string command = command_line(argv);
   if (outcome.status != exec::Status::kOk) {
     const std::string line = first_error_line(outcome.err);
     constexpr std::string_view kPrefix = "parakit: error: ";

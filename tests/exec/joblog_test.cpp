@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -84,4 +85,36 @@ TEST_F(JoblogFile, foreign_or_corrupt_logs_are_refused_with_file_and_line) {
   EXPECT_NE(message().find("unknown status 'done'"), std::string::npos) << message();
   fs::remove(path);
   EXPECT_NE(message().find("cannot read the joblog"), std::string::npos) << message();
+}
+
+TEST_F(JoblogFile, the_writer_starts_a_new_log_with_its_header_and_appends_whole_lines) {
+  {
+    JoblogWriter writer(path.string(), 0, true);
+    writer.write(format_joblog_line(entry(0, "ok", "echo a")));
+  }
+  const Joblog log = read_joblog(path.string());
+  ASSERT_EQ(log.entries.size(), 1U);
+  EXPECT_EQ(log.entries[0].command, "echo a");
+}
+
+TEST_F(JoblogFile, the_writer_continues_a_log_after_its_last_complete_line) {
+  const std::string whole = joblog_header() + format_joblog_line(entry(0, "ok", "echo a"));
+  write(whole + "1\t0\t0\tnode7\t17956");
+  const Joblog torn = read_joblog(path.string());
+  {
+    JoblogWriter writer(path.string(), torn.complete_bytes, false);
+    writer.write(format_joblog_line(entry(1, "ok", "echo b")));
+  }
+  std::ifstream in(path, std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, whole + format_joblog_line(entry(1, "ok", "echo b"))) << "the torn line is cut off";
+}
+
+TEST_F(JoblogFile, a_writer_that_cannot_open_its_file_names_the_option_and_the_reason) {
+  try {
+    JoblogWriter writer((path / "sub").string(), 0, true);
+    ADD_FAILURE() << "opened";
+  } catch (const parakit::UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), "--joblog " + (path / "sub").string() + ": No such file or directory");
+  }
 }

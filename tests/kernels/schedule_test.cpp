@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "parakit/error.hpp"
+#include "parakit/kernels/partition.hpp"
 #include "parakit/kernels/splitmix64.hpp"
 
 using namespace parakit::kernels;
@@ -121,6 +122,45 @@ TEST(Schedule, names_round_trip_through_the_parser) {
   using parakit::kernels::Schedule;
   for (const Schedule s : {Schedule::kStatic, Schedule::kCyclic, Schedule::kDynamic, Schedule::kSplit})
     EXPECT_EQ(parakit::kernels::parse_schedule(parakit::kernels::schedule_name(s)), s);
+}
+
+TEST(SchedulePieces, split_cuts_each_task_into_pieces_of_at_most_chunk_units_in_order) {
+  const std::vector<std::uint64_t> sizes = {7, 0, 3, 6};
+  const std::vector<Chunk> expected = {{0, 0, 3}, {0, 3, 6}, {0, 6, 7}, {2, 0, 3}, {3, 0, 3}, {3, 3, 6}};
+  EXPECT_EQ(schedule_pieces(sizes, Schedule::kSplit, 3), expected) << "an empty task has no piece";
+  EXPECT_EQ(schedule_piece_count(sizes, Schedule::kSplit, 3), 6U);
+  EXPECT_EQ(schedule_piece_count(sizes, Schedule::kSplit, 1), 16U);
+  EXPECT_EQ(schedule_pieces(sizes, Schedule::kSplit, 100).size(), 3U);
+}
+
+TEST(SchedulePieces, other_schedules_hand_out_whole_tasks_empty_ones_included) {
+  const std::vector<std::uint64_t> sizes = {7, 0, 3};
+  const std::vector<Chunk> expected = {{0, 0, 7}, {1, 0, 0}, {2, 0, 3}};
+  for (const Schedule s : {Schedule::kStatic, Schedule::kCyclic, Schedule::kDynamic}) {
+    EXPECT_EQ(schedule_pieces(sizes, s, 2), expected);
+    EXPECT_EQ(schedule_piece_count(sizes, s, 0), 3U) << "the chunk does not matter";
+  }
+}
+
+TEST(SchedulePieces, huge_tasks_and_chunks_do_not_overflow_and_a_zero_chunk_is_refused) {
+  const std::uint64_t big = (std::uint64_t{1} << 63) - 1;
+  const std::vector<std::uint64_t> sizes = {big};
+  EXPECT_EQ(schedule_piece_count(sizes, Schedule::kSplit, big), 1U);
+  EXPECT_EQ(schedule_piece_count(sizes, Schedule::kSplit, big - 1), 2U);
+  EXPECT_EQ(schedule_pieces(sizes, Schedule::kSplit, big - 1).back(), (Chunk{0, big - 1, big}));
+  EXPECT_THROW(schedule_pieces(sizes, Schedule::kSplit, 0), parakit::Error);
+  EXPECT_THROW(schedule_piece_count(sizes, Schedule::kSplit, 0), parakit::Error);
+}
+
+TEST(SchedulePieces, the_default_split_chunk_makes_32_pieces_per_worker_rounded_up) {
+  EXPECT_EQ(default_split_chunk(200'100'000, 2), (200'100'000U + 63) / 64);
+  EXPECT_EQ(default_split_chunk(6400, 2), 100U);
+  EXPECT_EQ(default_split_chunk(6401, 2), 101U);
+  EXPECT_EQ(default_split_chunk(10, 4), 1U) << "at least 1";
+  EXPECT_EQ(default_split_chunk(0, 4), 1U);
+  const std::uint64_t big = (std::uint64_t{1} << 63) - 1;
+  EXPECT_EQ(default_split_chunk(big, 1), big / 32 + 1);
+  EXPECT_THROW(default_split_chunk(10, 0), parakit::Error);
 }
 
 TEST(AssignedPieces, static_gives_contiguous_blocks_and_cyclic_deals_round_robin) {

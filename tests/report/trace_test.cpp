@@ -56,13 +56,3 @@ TEST(ChromeTrace, one_complete_event_per_box_in_microseconds_with_named_lanes) {
   EXPECT_EQ(boxes, 2);
   EXPECT_EQ(thread_names, 4) << "2 ranks x 2 threads";
 }
-
-TEST(GanttChart, gnuplot_draws_a_png) {
-  const auto path = fs::temp_directory_path() / ("parakit_gantt_" + std::to_string(::getpid()) + ".png");
-  write_gantt_png(path.string(), two_boxes(), 2, 2, "test's title");
-  std::ifstream in(path, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  ASSERT_GT(bytes.size(), 1000U);
-  EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
-  fs::remove(path);
-}

@@ -58,4 +58,27 @@ struct Joblog {
 /// is corrupt (a missing or foreign header, a line with the wrong number of fields or a bad number).
 Joblog read_joblog(const std::string& path);
 
+/// @brief Appends whole lines to a joblog with one write each, so that a killed run leaves complete lines
+/// (and at most one torn last line, which read_joblog sets aside). Not thread-safe: one writer, one
+/// thread (`map exec` writes from rank 0's main thread).
+class JoblogWriter {
+ public:
+  /// @brief Opens (creating it if needed) the joblog @p path, cuts it to its first @p keep_bytes bytes
+  /// (Joblog::complete_bytes of a log being resumed, 0 for a new one) and, when @p fresh, writes the
+  /// header.
+  /// @throws parakit::UsageError `--joblog PATH: <reason>` when the file cannot be opened or cut.
+  JoblogWriter(const std::string& path, std::uint64_t keep_bytes, bool fresh);
+  JoblogWriter(const JoblogWriter&) = delete;
+  JoblogWriter& operator=(const JoblogWriter&) = delete;
+  ~JoblogWriter();
+
+  /// @brief Appends @p line (one whole line, with its newline; format_joblog_line makes one).
+  /// @throws parakit::Error `--joblog PATH: cannot write: <reason>` when the write fails.
+  void write(const std::string& line);
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+};
+
 }  // namespace parakit::exec

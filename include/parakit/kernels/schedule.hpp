@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "parakit/kernels/partition.hpp"
+
 namespace parakit::kernels {
 
 /// @brief How tasks are handed to workers.
@@ -25,6 +27,24 @@ Schedule parse_schedule(std::string_view name);
 
 /// @brief The name parse_schedule accepts for @p schedule.
 std::string_view schedule_name(Schedule schedule);
+
+/// @brief The pieces a schedule hands out, in order: under kSplit each task of @p sizes units cut into
+/// consecutive pieces of at most @p chunk units (a task of 0 units has none); under the other schedules
+/// one whole piece per task (empty tasks included). The one cutting of tasks into pieces: the simulated
+/// schedules and `parakit map pi` both use it.
+/// @throws parakit::Error if chunk == 0 under kSplit.
+std::vector<Chunk> schedule_pieces(std::span<const std::uint64_t> sizes, Schedule schedule,
+                                   std::uint64_t chunk);
+
+/// @brief How many pieces schedule_pieces makes, without making them (so that a caller can refuse too
+/// many before it allocates them).
+/// @throws parakit::Error if chunk == 0 under kSplit.
+std::uint64_t schedule_piece_count(std::span<const std::uint64_t> sizes, Schedule schedule,
+                                   std::uint64_t chunk);
+
+/// @brief The chunk kSplit uses when none is given: @p total units over 32 pieces per worker, rounded
+/// up, at least 1. @throws parakit::Error if workers == 0.
+std::uint64_t default_split_chunk(std::uint64_t total, std::uint64_t workers);
 
 /// @brief One piece of work as scheduled: units [first, last) of task `task` on `worker`, from
 /// `start` to `end` on the simulated clock.

@@ -18,6 +18,8 @@ class MpiError : public Error {
 };
 
 namespace detail {
+/// @brief MPI's own text for error code @p code ("MPI error code N" when MPI has none).
+std::string mpi_error_string(int code);
 [[noreturn]] void throw_mpi_error(const char* call, int code, const char* file, int line);
 }  // namespace detail
 

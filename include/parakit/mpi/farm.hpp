@@ -14,31 +14,20 @@
 
 #include <cstdint>
 #include <functional>
-#include <string>
-#include <type_traits>
-#include <vector>
+#include <utility>
 
 #include <boost/mpi/communicator.hpp>
 
 #include "parakit/kernels/schedule.hpp"
-#include "parakit/report/run_stats.hpp"
+#include "parakit/report/farm_record.hpp"
 
 namespace parakit::mpi {
 
-/// @brief What happened to one attempt at a piece. Plain bytes: it travels as MPI_BYTE.
-struct FarmRecord {
-  std::uint64_t piece = 0;   ///< index of the piece
-  std::uint64_t value = 0;   ///< the work's result (for example points inside the quarter disc)
-  double start_s = 0.0;      ///< since the common start of the farm (a barrier)
-  double end_s = 0.0;        ///< since the common start
-  std::int32_t rank = 0;     ///< who ran it
-  std::int32_t thread = 0;   ///< worker thread within the rank, from 0
-  std::int32_t attempt = 1;  ///< 1 for the first try
-  std::int32_t status = 0;   ///< work-defined; 0 means success
-  std::int32_t exit_code = 0;
-  std::int32_t signal = 0;
-};
-static_assert(std::is_trivially_copyable_v<FarmRecord>);
+/// @brief What happened to one attempt at a piece (plain data, in report/farm_record.hpp).
+using FarmRecord = report::FarmRecord;
+
+/// @brief What the farm measured, complete on rank 0 only (plain data, in report/farm_record.hpp).
+using FarmResult = report::FarmResult;
 
 /// @brief A worker thread's view of the farm, passed to the work function.
 class FarmWorker {
@@ -66,8 +55,6 @@ class FarmWorker {
 /// @brief Runs piece @p piece on a worker; emits at least one record for it.
 using FarmWork = std::function<void(std::uint64_t piece, const FarmWorker& worker)>;
 
-struct FarmResult;
-
 /// @brief Called on rank 0's main thread for every record, as it arrives; @p farm holds the ranks
 /// and the start time (records arrive in it after the call).
 using FarmSink = std::function<void(const FarmRecord& record, const FarmResult& farm)>;
@@ -88,17 +75,6 @@ struct FarmOptions {
   /// (FarmResult::drained). `map exec --stop-file` uses it to end a
   /// job cleanly before its time limit.
   std::function<bool()> drain;
-};
-
-/// @brief What the farm measured. Complete on rank 0 only.
-struct FarmResult {
-  std::vector<FarmRecord> records;         ///< every record, in arrival order
-  std::vector<report::RankInfo> per_rank;  ///< host, pid, threads and CPUs of each rank (compute_s unset)
-  double start_unix_s = 0.0;               ///< the common start as Unix time (rank 0's clock)
-  double elapsed_s = 0.0;                  ///< from the common start until rank 0 had every record
-  /// options.drain fired (before the start, or while the farm ran): pieces without a record were never
-  /// started. Without a drain every piece has a record.
-  bool drained = false;
 };
 
 /// @brief Runs pieces 0 .. @p pieces - 1 over all ranks and threads of @p comm under @p options.

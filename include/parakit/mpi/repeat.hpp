@@ -38,14 +38,21 @@ report::RunStats collect_stats(const boost::mpi::communicator& comm,
 
 }  // namespace detail
 
+/// @brief What mpi::repeat does after a run by default: nothing.
+struct Untimed {
+  void operator()(int /*run*/) const {}
+};
+
 /// @brief Runs @p body(run, phases) options.warmup + options.repeat times on every rank of @p comm. Each run
 /// starts after a barrier; @p body fills the phases it has (partition, scatter, compute, reduce), and
-/// total_s is measured here, from the barrier to the body's return. Warm-up runs are not kept.
+/// total_s is measured here, from the barrier to the body's return. Then @p after(run) runs, untimed
+/// (releasing what the run held, say). Warm-up runs are not kept.
 /// @return The timed runs' RunStats: per run the slowest rank's phases and total, the imbalance, and
 /// every rank's identity (complete on rank 0 only).
 /// @note Collective over @p comm: every rank passes the same repeat and warmup counts.
-template <class Body>
-report::RunStats repeat(const boost::mpi::communicator& comm, const RunOptions& options, Body&& body) {
+template <class Body, class After = Untimed>
+report::RunStats repeat(const boost::mpi::communicator& comm, const RunOptions& options, Body&& body,
+                        After&& after = After{}) {
   std::vector<report::PhaseTimes> mine;
   mine.reserve(static_cast<std::size_t>(options.repeat));
   const int runs = options.warmup + options.repeat;
@@ -56,6 +63,7 @@ report::RunStats repeat(const boost::mpi::communicator& comm, const RunOptions& 
     body(r, phases);
     phases.total_s = sys::now_s() - start;
     if (r >= options.warmup) mine.push_back(phases);
+    after(r);
   }
   return detail::collect_stats(comm, mine, options.threads, options.warmup);
 }

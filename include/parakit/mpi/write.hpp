@@ -21,10 +21,12 @@
 
 #include <boost/mpi/communicator.hpp>
 
+#include "parakit/format/file_format.hpp"
 #include "parakit/kernels/generate.hpp"
-#include "parakit/mpi/describe.hpp"  // Dtype, shared with the readers of parakit stats
 
 namespace parakit::mpi {
+
+using format::Dtype;  // the value types, shared with the readers of parakit stats
 
 /// @brief Settings every writer takes besides the data.
 struct WriteOptions {

@@ -80,6 +80,9 @@ std::vector<std::string> launch_argv(const LaunchSettings& settings, const Layou
 /// bound), the fast profile's OMPI_MCA_* (when on and not set by the user).
 std::vector<std::string> launch_environment(const LaunchSettings& settings, const Layout& layout);
 
+/// @brief @p words as one POSIX shell command line: each quoted (exec::shell_quote), joined by spaces.
+std::string command_line(const std::vector<std::string>& words);
+
 /// @brief One launch timed from outside.
 struct Launched {
   double wall_s = 0.0;    ///< from fork to exit, measured here

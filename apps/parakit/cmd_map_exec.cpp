@@ -1,0 +1,244 @@
+// parakit map exec: a shell command per line of a task file, over every thread of every rank
+// (mpi::run_commands), with a joblog that --resume continues, retries, time limits and a stop file.
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "parakit/error.hpp"
+#include "parakit/exec/command_outcomes.hpp"
+#include "parakit/exec/process.hpp"
+#include "parakit/exec/resume.hpp"
+#include "parakit/kernels/schedule.hpp"
+#include "parakit/mpi/command_farm.hpp"
+#include "parakit/mpi/task_file.hpp"
+#include "parakit/parse.hpp"
+#include "parakit/report/farm_report.hpp"
+
+#include "common_options.hpp"
+#include "map_options.hpp"
+
+namespace po = boost::program_options;
+
+namespace parakit::cli {
+namespace {
+
+using kernels::Schedule;
+
+const char* const kMapExecUsage =
+    "Usage: mpirun -n P parakit map exec --tasks @FILE [--joblog FILE [--resume]] [options] -- CMD {}\n"
+    "Runs CMD with /bin/sh -c once per non-blank line of FILE, over every thread of every rank: each {}\n"
+    "becomes the line, quoted for the shell (do not quote {} yourself); without {} the line is\n"
+    "appended. The words of CMD are joined with spaces and read by the shell, as GNU parallel does.\n"
+    "Exit code: the number of failed tasks (101: more than 100), 102 when --stop-file stopped it before\n"
+    "every task ran (continue with --resume), 255 for errors of parakit itself.\n"
+    "Schedules: static (equal blocks of tasks), cyclic (task i to worker i mod W), dynamic (--chunk\n"
+    "tasks at a time to whichever worker is free; the default).";
+
+// The options of map exec beyond the common ones and --tasks, checked.
+struct ExecOptions {
+  MapOptions map;
+  std::string task_file;
+  int retries = 0;
+  double timeout_s = 0.0;  // 0: not given
+  bool resume = false;
+  std::string joblog, results_dir, stop_file;
+};
+
+void add_exec_options(po::options_description& options) {
+  add_map_options(options, false);
+  // clang-format off
+  options.add_options()
+    ("joblog", po::value<std::string>(), "append one line per attempt to FILE as it ends (task, rank, host, "
+     "start, duration, exit code, ...); refuses an existing FILE unless --resume")
+    ("resume", "skip the tasks FILE shows done (exit code 0); run the others")
+    ("retries", po::value<int>()->default_value(0), "run a failed task up to N more times (0 to 100)")
+    ("timeout", po::value<double>(), "seconds a task may run before it is killed (SIGTERM, SIGKILL 1 s later)")
+    ("results", po::value<std::string>(), "write each task's output to DIR/<task>.out and DIR/<task>.err "
+     "instead of to ours, prefixed with [task]")
+    ("stop-file", po::value<std::string>(), "once FILE exists (or if it does at the start), start no more "
+     "tasks: the running ones finish and are logged, then exit 102 (a batch job's time limit: see "
+     "slurm/taskfarm.sbatch)");
+  // clang-format on
+  add_common_options(options, false, false);
+}
+
+// The command after '--': there, and one line.
+void check_command(const std::vector<std::string>& words) {
+  if (words.empty() || words.front().empty()) {
+    throw UsageError("map exec: no command after '--' (usage: parakit map exec --tasks @FILE -- CMD {})");
+  }
+  for (const std::string& w : words) {
+    if (w.find_first_of("\n\r") != std::string::npos) {
+      throw UsageError(
+          "map exec: the command has a line break, which a joblog line cannot hold (accepted: "
+          "one line; put longer commands in a script)");
+    }
+  }
+}
+
+ExecOptions read_exec_options(const boost::mpi::communicator& comm, const po::variables_map& values) {
+  ExecOptions x;
+  if (values.count("tasks") == 0 || values["tasks"].as<std::string>().rfind('@', 0) != 0) {
+    std::string hint;
+    if (values.count("tasks") != 0 && std::filesystem::is_regular_file(values["tasks"].as<std::string>())) {
+      hint = "; did you mean @" + values["tasks"].as<std::string>() + "?";
+    }
+    throw UsageError("map exec: --tasks @FILE is required (accepted: a file with one task per line" + hint +
+                     ")");
+  }
+  x.map = read_map_options(comm, values);
+  if (x.map.schedule == Schedule::kSplit) {
+    throw UsageError(
+        "--schedule: split cuts tasks into pieces, and commands cannot be cut (accepted for "
+        "map exec: static, cyclic, dynamic)");
+  }
+  x.retries = values["retries"].as<int>();
+  if (x.retries < 0 || x.retries > 100) {
+    throw UsageError(fmt::format("--retries: {} is too {} (accepted: a whole number from 0 to 100)",
+                                 x.retries, x.retries < 0 ? "small" : "large"));
+  }
+  if (values.count("timeout") != 0) {
+    x.timeout_s = values["timeout"].as<double>();
+    if (!(x.timeout_s > 0.0) || x.timeout_s > 1e7) {
+      throw UsageError(fmt::format("--timeout: {} is {} (accepted: seconds, more than 0 and at most 1e7)",
+                                   x.timeout_s, x.timeout_s > 1e7 ? "too long" : "not a time limit"));
+    }
+  }
+  x.resume = values.count("resume") != 0;
+  x.joblog = values.count("joblog") != 0 ? values["joblog"].as<std::string>() : "";
+  if (x.resume && x.joblog.empty())
+    throw UsageError("--resume needs --joblog FILE: the log of the run to resume");
+  x.results_dir = values.count("results") != 0 ? values["results"].as<std::string>() : "";
+  x.stop_file = values.count("stop-file") != 0 ? values["stop-file"].as<std::string>() : "";
+  if (!x.stop_file.empty()) {
+    const std::filesystem::path parent = std::filesystem::absolute(x.stop_file).parent_path();
+    if (!std::filesystem::is_directory(parent)) {
+      throw UsageError("--stop-file: '" + x.stop_file +
+                       "' is in no existing directory, so it could never appear " +
+                       "(accepted: a file path in an existing directory)");
+    }
+  }
+  x.task_file = values["tasks"].as<std::string>().substr(1);
+  return x;
+}
+
+// The record of a map exec run on @p ranks ranks, on rank 0.
+report::Record exec_record(int ranks, const ExecOptions& x, const mpi::CommandFarmOptions& farm_options,
+                           const mpi::CommandFarmResult& run, const report::ScheduleFigures& figures) {
+  const exec::CommandOutcomes& o = run.outcomes;
+  const std::uint64_t run_count = run.todo.size();
+  report::Record record =
+      map_record("map exec", ranks, farm_options.threads, x.map.schedule, farm_options.chunk);
+  record["tasks"] = farm_options.commands.size();
+  record["pieces"] = run_count;
+  record["retries"] = x.retries;
+  if (x.timeout_s > 0.0) record["timeout_s"] = x.timeout_s;  // only what was given
+  if (!x.joblog.empty()) record["joblog"] = x.joblog;
+  report::Record failures = report::Record::array();
+  for (const exec::FailedTask& f : o.failures) {
+    failures.push_back({{"task", f.task},
+                        {"status", exec::status_name(f.status)},
+                        {"exit", f.exit_code},
+                        {"attempts", f.attempts},
+                        {"command", f.command}});
+  }
+  report::Record result = {{"tasks_run", run_count - o.not_run},
+                           {"skipped_done", run.skipped_done},
+                           {"succeeded", run_count - o.not_run - o.failed},
+                           {"failed", o.failed},
+                           {"timed_out", o.timed_out},
+                           {"attempts", o.attempts},
+                           {"not_run", o.not_run},
+                           {"stopped", o.not_run > 0},
+                           {"failed_tasks", failures}};
+  report::add_schedule_figures(result, figures);
+  record["result"] = result;
+  return record;
+}
+
+}  // namespace
+
+int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string>& all_args,
+             const std::vector<std::string>& argv) {
+  const auto dashes = std::find(all_args.begin(), all_args.end(), "--");
+  const std::vector<std::string> args(all_args.begin(), dashes);
+  const std::vector<std::string> words(dashes == all_args.end() ? dashes : dashes + 1, all_args.end());
+
+  po::options_description options("Options");
+  add_exec_options(options);
+  po::variables_map values;
+  if (dashes == all_args.end()) {
+    // Without '--' the command's words would be taken for parakit's: say what is missing.
+    if (std::find_if(args.begin(), args.end(),
+                     [](const std::string& a) { return a == "--help" || a == "-h"; }) == args.end()) {
+      throw UsageError(
+          "map exec: no '--' before the command (usage: parakit map exec --tasks @FILE -- CMD {})");
+    }
+  }
+  if (!parse_args(comm, args, "parakit map exec", kMapExecUsage, options, values)) return 0;
+  check_command(words);
+  const ExecOptions x = read_exec_options(comm, values);
+  const CommonOptions common = read_common_options(comm, values);
+  agree_on_threads(comm, common.threads);
+
+  mpi::CommandFarmOptions farm_options{
+      .commands = {},
+      .task_file = x.task_file,
+      .joblog = x.joblog,
+      .resume = x.resume,
+      .stop_file = x.stop_file,
+      // Tasks' output goes to our stdout, unless stdout carries a JSON or CSV record: then to stderr, so
+      // that the record can be read by a program.
+      .run = {.retries = x.retries,
+              .timeout_s = x.timeout_s,
+              .results_dir = x.results_dir,
+              .output_fd = common.output.empty() && common.format != report::Format::kText ? 2 : 1},
+      .schedule = x.map.schedule,
+      .chunk = x.map.chunk == 0 ? 1 : x.map.chunk,
+      .threads = common.threads,
+      .planned = [&x](const exec::ResumePlan& plan) {
+        if (plan.torn_tail) {
+          std::cerr
+              << "parakit: warning: the last line of " << x.joblog
+              << " was cut short by the end of the previous run; it was dropped and its task runs again\n";
+        }
+      }};
+  for (const TaskLine& l : mpi::read_tasks_everywhere(comm, x.task_file, "--tasks"))
+    farm_options.commands.push_back(exec::expand_command(words, l.text));
+  const mpi::CommandFarmResult run = mpi::run_commands(comm, farm_options);
+  const exec::CommandOutcomes& o = run.outcomes;
+  if (comm.rank() != 0) return o.exit_code();
+
+  const report::ScheduleFigures figures = report::schedule_figures(run.farm, common.threads, run.todo.size());
+  report::Record record = exec_record(comm.size(), x, farm_options, run, figures);
+  report::add_farm_report(record, run.farm, figures, common.threads, static_cast<double>(run.todo.size()),
+                          "tasks", launch_context(argv));
+  std::vector<report::TraceBox> boxes;
+  if (!x.map.trace.empty() || !x.map.gantt.empty())
+    boxes = exec::command_trace_boxes(run.farm.records, run.todo, farm_options.commands);
+  emit(comm, record, common);  // the report first: a picture that fails must not cost it
+  write_pictures(
+      x.map, boxes, run.farm, common.threads,
+      fmt::format("parakit map exec, {} schedule: {} ranks x {} threads, {} tasks, makespan {:.3f} s",
+                  kernels::schedule_name(x.map.schedule), comm.size(), common.threads, run.todo.size(),
+                  figures.makespan_s));
+  if (o.failed > 0) {
+    std::cerr << fmt::format("parakit: {} of {} tasks failed{}{}\n", o.failed, run.todo.size(),
+                             o.timed_out > 0 ? fmt::format(" ({} timed out)", o.timed_out) : "",
+                             x.joblog.empty() ? "" : "; see " + x.joblog);
+  }
+  if (o.not_run > 0) {
+    std::cerr << fmt::format("parakit: stopped by {}: {} of {} tasks not started{}\n", x.stop_file, o.not_run,
+                             run.todo.size(),
+                             x.joblog.empty() ? "" : "; continue with --joblog " + x.joblog + " --resume");
+  }
+  return o.exit_code();
+}
+
+}  // namespace parakit::cli

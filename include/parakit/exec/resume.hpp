@@ -1,0 +1,32 @@
+#pragma once
+/// @file
+/// @brief `map exec --joblog FILE [--resume]`: what is left to run, decided from the joblog of an earlier
+/// run of the same commands. Reads only; changes nothing. No MPI.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace parakit::exec {
+
+/// @brief What to run, and how to continue the joblog.
+struct ResumePlan {
+  std::vector<std::uint64_t> todo;  ///< the tasks to run, ascending: those the joblog does not show "ok"
+  std::uint64_t keep_bytes = 0;     ///< the bytes of the joblog to keep (its complete lines); 0 for a new one
+  bool fresh = true;                ///< a new (or empty) joblog: the header is to be written
+  /// The joblog's last line was cut short by the end of the previous run: it is dropped (its task runs
+  /// again). The caller warns about it.
+  bool torn_tail = false;
+};
+
+/// @brief Decides what of @p commands (task i runs commands[i]) is left to run under the joblog
+/// @p joblog_path (empty: none, so every task runs).
+/// @param resume     --resume was given: an existing, non-empty joblog is continued.
+/// @param task_file  The task file, for messages.
+/// @throws parakit::UsageError (nothing changed) when the joblog is a directory; when it exists with
+/// content and @p resume is false; when it is not a parakit joblog (read_joblog); or when an entry is of
+/// another run (its task is not in @p commands, or its command differs).
+ResumePlan plan_resume(const std::string& joblog_path, bool resume, const std::vector<std::string>& commands,
+                       const std::string& task_file);
+
+}  // namespace parakit::exec

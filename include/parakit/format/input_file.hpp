@@ -1,0 +1,22 @@
+#pragma once
+/// @file
+/// @brief The checks `parakit stats` makes on its input file before anyone reads it: one clear message
+/// naming the file for each way it can be unusable. MPI-free (the reader runs them on rank 0).
+
+#include <cstdint>
+#include <string>
+
+#include "parakit/format/file_format.hpp"
+
+namespace parakit::format {
+
+/// @brief The size in bytes of @p path, a regular, readable, non-empty file.
+/// @throws parakit::UsageError `PATH: cannot open: ...`, `PATH: is a directory ...`, `PATH: cannot read:
+/// ...` or `PATH: the file is empty ...`.
+std::uint64_t check_input_file(const std::string& path);
+
+/// @brief The values in a raw binary file of @p bytes bytes holding values of @p dtype.
+/// @throws parakit::UsageError unless @p bytes is a whole number of values.
+std::uint64_t binary_rows(const std::string& path, std::uint64_t bytes, Dtype dtype);
+
+}  // namespace parakit::format

@@ -1,0 +1,58 @@
+#pragma once
+/// @file
+/// @brief `parakit map exec` as a library call: one shell command per task, run over every thread of
+/// every rank by the task farm, with a joblog that a later run can resume, retries, time limits, a
+/// results directory and a stop file that drains the farm.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <boost/mpi/communicator.hpp>
+
+#include "parakit/exec/command_outcomes.hpp"
+#include "parakit/exec/resume.hpp"
+#include "parakit/exec/task_attempts.hpp"
+#include "parakit/kernels/schedule.hpp"
+#include "parakit/report/farm_record.hpp"
+
+namespace parakit::mpi {
+
+/// @brief What to run and how.
+struct CommandFarmOptions {
+  std::vector<std::string> commands;  ///< task i runs commands[i] (exec::expand_command); one line each
+  std::string task_file;              ///< where the tasks came from, for messages
+  std::string joblog;                 ///< the joblog to write (empty: none)
+  bool resume = false;                ///< continue the run @p joblog shows: run only its tasks not done
+  std::string stop_file;  ///< once this file exists (or if it does at the start) the farm drains; empty: none
+  exec::TaskRunOptions run;  ///< retries, time limit, results directory, where output goes
+  kernels::Schedule schedule = kernels::Schedule::kDynamic;  ///< kStatic, kCyclic or kDynamic
+  std::uint64_t chunk = 1;                                   ///< tasks per request under kDynamic (>= 1)
+  int threads = 1;                                           ///< worker threads per rank
+  /// Called on rank 0 once the joblog has been read and before any task starts, with what is left to run:
+  /// the caller warns about a torn joblog here (the library never prints).
+  std::function<void(const exec::ResumePlan& plan)> planned;
+};
+
+/// @brief What ran.
+struct CommandFarmResult {
+  report::FarmResult farm;          ///< every attempt's record (complete on rank 0 only)
+  std::vector<std::uint64_t> todo;  ///< the tasks run (piece p of the farm is task todo[p]); every rank
+  std::uint64_t skipped_done = 0;   ///< tasks the joblog showed done, not run again; every rank
+  /// The tasks' outcomes: complete on rank 0; on the other ranks only `failed` and `not_run`, so that
+  /// exit_code() is the same everywhere.
+  exec::CommandOutcomes outcomes;
+};
+
+/// @brief Runs the tasks of options.commands the joblog does not show done, over every thread of every rank
+/// of @p comm (mpi::run_farm), each with exec::run_task_attempts. Rank 0 first checks the joblog
+/// (exec::plan_resume) and only then creates the results directory and opens the joblog, to which it
+/// appends a line per attempt as it ends. Once options.stop_file exists no task starts; the running ones
+/// finish and are logged (outcomes.not_run counts the rest).
+/// @note Collective over @p comm: every rank passes the same options (the farm checks its part). A bad
+/// joblog or results directory throws parakit::UsageError on every rank before any task runs.
+/// @throws parakit::WrongAnswer on rank 0 when a task never reported though the farm did not drain.
+CommandFarmResult run_commands(const boost::mpi::communicator& comm, const CommandFarmOptions& options);
+
+}  // namespace parakit::mpi

@@ -1,0 +1,84 @@
+#include "parakit/exec/command_outcomes.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "parakit/error.hpp"
+
+namespace parakit::exec {
+
+int CommandOutcomes::exit_code() const {
+  if (not_run > 0) return kExitStopped;
+  return static_cast<int>(std::min<std::uint64_t>(failed, kExitMaxFailedTasks));
+}
+
+CommandOutcomes summarize_attempts(const std::vector<report::FarmRecord>& records,
+                                   const std::vector<std::uint64_t>& todo,
+                                   const std::vector<std::string>& commands, bool drained) {
+  CommandOutcomes o;
+  std::vector<const report::FarmRecord*> last(todo.size(), nullptr);
+  for (const report::FarmRecord& r : records) {
+    PARAKIT_REQUIRE(r.piece < todo.size(), "piece " + std::to_string(r.piece) + " of the farm");
+    ++o.attempts;
+    if (last[r.piece] == nullptr || last[r.piece]->attempt < r.attempt) last[r.piece] = &r;
+  }
+  for (std::uint64_t p = 0; p < todo.size(); ++p) {
+    const report::FarmRecord* r = last[p];
+    if (r == nullptr && drained) {
+      ++o.not_run;  // --stop-file: never started, left for --resume
+      continue;
+    }
+    if (r == nullptr) throw WrongAnswer(fmt::format("task farm: task {} never reported", todo[p]));
+    if (r->status == 0) continue;
+    ++o.failed;
+    const auto status = static_cast<Status>(r->status);
+    if (status == Status::kTimedOut) ++o.timed_out;
+    o.failures.push_back({.task = todo[p],
+                          .status = status,
+                          .exit_code = r->exit_code,
+                          .attempts = r->attempt,
+                          .command = commands[todo[p]]});
+  }
+  return o;
+}
+
+JoblogEntry joblog_entry(const report::FarmRecord& r, const report::FarmResult& farm, std::uint64_t task,
+                         const std::string& command) {
+  return {.task = task,
+          .rank = r.rank,
+          .thread = r.thread,
+          .host = farm.per_rank[static_cast<std::size_t>(r.rank)].host,
+          .start = farm.start_unix_s + r.start_s,
+          .duration_s = r.end_s - r.start_s,
+          .exit_code = r.exit_code,
+          .signal = r.signal,
+          .attempt = r.attempt,
+          .status = std::string(status_name(static_cast<Status>(r.status))),
+          .command = command};
+}
+
+std::vector<report::TraceBox> command_trace_boxes(const std::vector<report::FarmRecord>& records,
+                                                  const std::vector<std::uint64_t>& todo,
+                                                  const std::vector<std::string>& commands) {
+  std::vector<report::TraceBox> boxes;
+  boxes.reserve(records.size());
+  for (const report::FarmRecord& r : records) {
+    const std::uint64_t task = todo[r.piece];
+    boxes.push_back({.name = fmt::format("task {}", task) +
+                             (r.attempt > 1 ? fmt::format(" (attempt {})", r.attempt) : ""),
+                     .rank = r.rank,
+                     .thread = r.thread,
+                     .start_s = r.start_s,
+                     .end_s = r.end_s,
+                     .failed = r.status != 0,
+                     .args = {{"task", task},
+                              {"attempt", r.attempt},
+                              {"status", status_name(static_cast<Status>(r.status))},
+                              {"exit", r.exit_code},
+                              {"command", commands[task]}}});
+  }
+  return boxes;
+}
+
+}  // namespace parakit::exec

@@ -1,0 +1,43 @@
+#include "parakit/format/input_file.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "parakit/error.hpp"
+
+namespace parakit::format {
+
+std::uint64_t check_input_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw UsageError(fmt::format("{}: cannot open: {} (accepted: a readable CSV, binary or HDF5 file)", path,
+                                 std::strerror(errno)));
+  }
+  if (S_ISDIR(st.st_mode)) throw UsageError(fmt::format("{}: is a directory (accepted: a data file)", path));
+  if (::access(path.c_str(), R_OK) != 0) {
+    throw UsageError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
+  }
+  std::ifstream probe(path, std::ios::binary);
+  if (!probe) throw UsageError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
+  if (st.st_size == 0)
+    throw UsageError(fmt::format("{}: the file is empty (accepted: at least one value)", path));
+  return static_cast<std::uint64_t>(st.st_size);
+}
+
+std::uint64_t binary_rows(const std::string& path, std::uint64_t bytes, Dtype dtype) {
+  const std::size_t width = dtype_bytes(dtype);
+  if (bytes % width != 0) {
+    throw UsageError(
+        fmt::format("{}: {} bytes is not a whole number of {} values ({} bytes each; accepted: "
+                    "raw little-endian values, --dtype f64|f32|i64|i32)",
+                    path, bytes, dtype_name(dtype), width));
+  }
+  return bytes / width;
+}
+
+}  // namespace parakit::format

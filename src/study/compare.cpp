@@ -1,0 +1,42 @@
+#include "parakit/study/compare.hpp"
+
+#include <optional>
+#include <utility>
+
+#include "parakit/study/checks.hpp"
+#include "parakit/study/measure.hpp"
+#include "parakit/study/python.hpp"
+#include "parakit/study/warnings.hpp"
+
+namespace parakit::study {
+
+Outcome compare(const Settings& settings, int cores, bool with_python) {
+  Outcome outcome;
+  outcome.repeat = settings.repeat;
+  outcome.warmup = settings.warmup;
+  const std::vector<std::string> busy = busy_warning(settings.launch.available_cores);
+  std::optional<PythonStudy> python;
+  if (with_python) python = prepare_python(settings, cores);
+  std::vector<Layout> layouts{{1, 1}};
+  for (const auto& layout : factorizations(cores))
+    if (layout != Layout{1, 1}) layouts.push_back(layout);
+  for (const auto& layout : layouts) {
+    Measured measured = measure(settings, layout, settings.kernel_options);
+    outcome.points.push_back(std::move(measured.point));
+    outcome.records.push_back(std::move(measured.record));
+  }
+  check_same_result(outcome.records, outcome.points);
+  const std::vector<std::string> kernel_warnings = run_warnings(outcome.records, outcome.points);
+  if (python) {
+    for (auto& p : measure_python(settings, *python))
+      outcome.points.push_back(std::move(p));
+  }
+  outcome.table = compare_table(outcome.points);
+  outcome.warnings = busy;
+  for (const auto& w : outcome.table["warnings"])
+    outcome.warnings.push_back(w.get<std::string>());
+  outcome.warnings.insert(outcome.warnings.end(), kernel_warnings.begin(), kernel_warnings.end());
+  return outcome;
+}
+
+}  // namespace parakit::study

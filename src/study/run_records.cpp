@@ -1,0 +1,81 @@
+#include "parakit/study/run_records.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "parakit/error.hpp"
+
+namespace parakit::study {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The *.json files in @p dir, by name.
+std::vector<fs::path> json_files(const std::string& dir) {
+  std::error_code error;
+  if (!fs::is_directory(dir, error))
+    throw UsageError("--records: '" + dir + "' is not a directory (accepted: a directory of run records)");
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(dir, error))
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  if (error) throw UsageError("--records: cannot list '" + dir + "': " + error.message());
+  std::sort(files.begin(), files.end());
+  if (files.empty())
+    throw UsageError("--records: no *.json in '" + dir +
+                     "' (accepted: run records written with --format json)");
+  return files;
+}
+
+int cores(const nlohmann::json& record) {
+  return record.value("ranks", 0) * record.value("threads_per_rank", 0);
+}
+
+}  // namespace
+
+std::vector<nlohmann::json> read_run_records(const std::string& dir, const StudyKernel& kernel) {
+  std::vector<nlohmann::json> records;
+  for (const auto& file : json_files(dir)) {
+    std::ifstream in(file);
+    nlohmann::json record = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    // A study's own record beside its points (the collector's output): not a point.
+    if (record.is_object() && (record.value("schema", "") == "parakit.scale/1" ||
+                               record.value("schema", "") == "parakit.compare/1"))
+      continue;
+    if (record.is_discarded() || !record.is_object() || record.value("schema", "") != "parakit.run/1" ||
+        !record.contains("timing") || !record["timing"].contains("times_s")) {
+      throw UsageError("--records: " + file.string() +
+                       " is not a parakit run record (accepted: the JSON of a run with --format json)");
+    }
+    if (record.value("kernel", "") != kernel.name) {
+      throw UsageError(fmt::format("--records: {} is a run of {}, not {}", file.string(),
+                                   record.value("kernel", "?"), kernel.name));
+    }
+    records.push_back(std::move(record));
+  }
+  if (records.empty())
+    throw UsageError("--records: no run records in '" + dir +
+                     "' (accepted: runs written with --json or --format json)");
+  std::stable_sort(records.begin(), records.end(),
+                   [](const nlohmann::json& a, const nlohmann::json& b) { return cores(a) < cores(b); });
+  for (std::size_t i = 1; i < records.size(); ++i) {
+    if (cores(records[i]) == cores(records[i - 1])) {
+      throw UsageError(
+          fmt::format("--records: two records in '{}' ran on {} cores (accepted: one per core count)", dir,
+                      cores(records[i])));
+    }
+  }
+  return records;
+}
+
+std::string records_mode(const std::vector<Point>& points) {
+  const bool processes =
+      std::all_of(points.begin(), points.end(), [](const auto& p) { return p.layout.threads == 1; });
+  const bool threads =
+      std::all_of(points.begin(), points.end(), [](const auto& p) { return p.layout.ranks == 1; });
+  return processes ? "processes" : threads ? "threads" : "hybrid";
+}
+
+}  // namespace parakit::study

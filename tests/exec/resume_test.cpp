@@ -1,0 +1,92 @@
+#include "parakit/exec/resume.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "parakit/error.hpp"
+#include "parakit/exec/joblog.hpp"
+
+using namespace parakit::exec;
+namespace fs = std::filesystem;
+
+namespace {
+
+class ResumeFile : public ::testing::Test {
+ protected:
+  fs::path path = fs::temp_directory_path() / ("parakit_resume_" + std::to_string(::getpid()) + ".tsv");
+  const std::vector<std::string> commands = {"echo 1", "echo 2", "echo 3", "echo 4"};
+  void write(const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+  void TearDown() override { fs::remove_all(path); }
+  std::string message(bool resume) {
+    try {
+      plan_resume(path.string(), resume, commands, "t.txt");
+    } catch (const parakit::UsageError& e) {
+      return e.what();
+    }
+    return "accepted";
+  }
+};
+
+std::string line(std::uint64_t task, const std::string& status, const std::string& command, int attempt = 1) {
+  return format_joblog_line({.task = task,
+                             .rank = 0,
+                             .thread = 0,
+                             .host = "h",
+                             .start = 1.7e9,
+                             .duration_s = 0.1,
+                             .exit_code = status == "ok" ? 0 : 1,
+                             .signal = 0,
+                             .attempt = attempt,
+                             .status = status,
+                             .command = command});
+}
+
+}  // namespace
+
+TEST_F(ResumeFile, without_a_joblog_or_with_a_new_one_every_task_runs) {
+  for (const std::string& joblog : {std::string(), path.string()}) {
+    const ResumePlan plan = plan_resume(joblog, false, commands, "t.txt");
+    EXPECT_EQ(plan.todo, (std::vector<std::uint64_t>{0, 1, 2, 3}));
+    EXPECT_TRUE(plan.fresh);
+    EXPECT_EQ(plan.keep_bytes, 0U);
+    EXPECT_FALSE(plan.torn_tail);
+  }
+  write("");  // an empty file is a new joblog, with or without --resume
+  EXPECT_TRUE(plan_resume(path.string(), false, commands, "t.txt").fresh);
+  EXPECT_EQ(plan_resume(path.string(), true, commands, "t.txt").todo.size(), 4U);
+}
+
+TEST_F(ResumeFile, runs_the_tasks_whose_last_line_is_not_ok_and_keeps_the_complete_lines) {
+  const std::string whole = joblog_header() + line(0, "ok", "echo 1") + line(2, "failed", "echo 3") +
+                            line(3, "failed", "echo 4") + line(3, "ok", "echo 4", 2);
+  write(whole + "1\t0\t0\th\t17");  // task 1's line, cut short
+  const ResumePlan plan = plan_resume(path.string(), true, commands, "t.txt");
+  EXPECT_EQ(plan.todo, (std::vector<std::uint64_t>{1, 2}));
+  EXPECT_FALSE(plan.fresh);
+  EXPECT_EQ(plan.keep_bytes, whole.size());
+  EXPECT_TRUE(plan.torn_tail);
+}
+
+TEST_F(ResumeFile, an_existing_log_without_resume_a_directory_and_a_log_of_another_run_are_refused) {
+  write(joblog_header() + line(0, "ok", "echo 1"));
+  EXPECT_EQ(message(false), "--joblog " + path.string() +
+                                ": the file exists; add --resume to continue that run, or remove the file");
+  write(joblog_header() + line(1, "ok", "printf 2"));
+  EXPECT_EQ(message(true), "--resume: " + path.string() +
+                               ": task 1 ran 'printf 2', but t.txt makes it 'echo 2': the log is of another "
+                               "run (nothing was changed)");
+  write(joblog_header() + line(4, "ok", "echo 5"));
+  EXPECT_EQ(message(true), "--resume: " + path.string() +
+                               ": task 4 is logged, but t.txt has 4 tasks: the log is of another run "
+                               "(nothing was changed)");
+  write("not a joblog\n");
+  EXPECT_NE(message(true).find(":1: not a parakit joblog"), std::string::npos) << message(true);
+  fs::remove(path);
+  fs::create_directory(path);
+  EXPECT_EQ(message(true), "--joblog " + path.string() + ": is a directory (accepted: a file)");
+}
