@@ -7,29 +7,10 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-using parakit::report::TraceBox;
+#include "report/trace_boxes.hpp"
+
+using parakit::test::two_boxes;
 namespace fs = std::filesystem;
-
-namespace {
-
-std::vector<TraceBox> two_boxes() {
-  return {{.name = "task 0",
-           .rank = 0,
-           .thread = 1,
-           .start_s = 0.5,
-           .end_s = 1.25,
-           .failed = false,
-           .args = {{"task", 0}}},
-          {.name = "task 1",
-           .rank = 1,
-           .thread = 0,
-           .start_s = 0.0,
-           .end_s = 2.0,
-           .failed = true,
-           .args = nullptr}};
-}
-
-}  // namespace
 
 TEST(GanttChart, gnuplot_draws_a_png) {
   const auto path = fs::temp_directory_path() / ("parakit_gantt_" + std::to_string(::getpid()) + ".png");

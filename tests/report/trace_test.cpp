@@ -1,36 +1,12 @@
 #include "parakit/report/trace.hpp"
 
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <unistd.h>
+
+#include "trace_boxes.hpp"
 
 using namespace parakit::report;
-namespace fs = std::filesystem;
-
-namespace {
-
-std::vector<TraceBox> two_boxes() {
-  return {{.name = "task 0",
-           .rank = 0,
-           .thread = 1,
-           .start_s = 0.5,
-           .end_s = 1.25,
-           .failed = false,
-           .args = {{"task", 0}}},
-          {.name = "task 1",
-           .rank = 1,
-           .thread = 0,
-           .start_s = 0.0,
-           .end_s = 2.0,
-           .failed = true,
-           .args = nullptr}};
-}
-
-}  // namespace
+using parakit::test::two_boxes;
 
 TEST(ChromeTrace, one_complete_event_per_box_in_microseconds_with_named_lanes) {
   const auto trace = nlohmann::json::parse(chrome_trace(two_boxes(), {"a", "b"}, 2));
