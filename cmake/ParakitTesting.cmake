@@ -18,7 +18,11 @@ set(PARAKIT_TEST_ENV
   OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_pml=ob1 OMPI_MCA_osc=^ucx
   # Open MPI resolves host names at start-up; where /etc/hosts lacks them (minimal containers) a DNS
   # server that does not answer would stall every process by glibc's default 5 s timeout.
-  "RES_OPTIONS=timeout:1 attempts:1")
+  "RES_OPTIONS=timeout:1 attempts:1"
+  # 4 ranks x 2 threads on 2 cores: OpenMP threads that spin between parallel regions starve the ranks
+  # they wait for (a heat test with a barrier every step took minutes instead of a second); sleeping
+  # threads keep oversubscribed tests quick. Nothing measured here depends on it.
+  OMP_WAIT_POLICY=passive)
 if(PARAKIT_SANITIZE)
   list(APPEND PARAKIT_TEST_ENV
     "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0"

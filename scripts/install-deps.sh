@@ -12,6 +12,7 @@ packages=(
   libhdf5-openmpi-dev hdf5-tools                    # parakit stats/gen: parallel HDF5 on Open MPI
   python3-numpy                                     # stats tests: an independent reference
   libhwloc-dev                                      # parakit info: the machine's topology
+  libpng-dev                                        # parakit heat --png: pictures of the field
   gnuplot-nox                                       # map --gantt, compare/scale plots (and tests)
   parallel                                          # GNU parallel: the baseline of scripts/bench/map.sh
   python3

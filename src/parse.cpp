@@ -100,6 +100,52 @@ std::vector<std::uint64_t> parse_count_list(std::string_view text, std::string_v
   return values;
 }
 
+namespace {
+
+[[noreturn]] void reject_grid(std::string_view text, std::string_view option, std::string_view why) {
+  throw UsageError(std::string(option) + ": '" + std::string(text) + "' " + std::string(why) +
+                   " (accepted: ROWSxCOLS, each a whole number from 1 to " +
+                   std::to_string(kernels::heat::kMaxSide) +
+                   ", at most 2^40 cells, e.g. 8192x8192 or 1e3x500)");
+}
+
+}  // namespace
+
+kernels::heat::GridSize parse_grid(std::string_view text, std::string_view option) {
+  const auto x = text.find_first_of("xX");
+  if (x == std::string_view::npos || text.find_first_of("xX", x + 1) != std::string_view::npos) {
+    reject_grid(text, option, "is not two sides");
+  }
+  kernels::heat::GridSize grid;
+  try {
+    const auto max = static_cast<std::uint64_t>(kernels::heat::kMaxSide);
+    grid.rows = static_cast<std::int64_t>(parse_count(text.substr(0, x), option, max));
+    grid.cols = static_cast<std::int64_t>(parse_count(text.substr(x + 1), option, max));
+  } catch (const UsageError&) {
+    reject_grid(text, option, "is not two whole numbers in range");
+  }
+  if (grid.rows > kernels::heat::kMaxCells / grid.cols) reject_grid(text, option, "has too many cells");
+  return grid;
+}
+
+kernels::heat::Boundary parse_boundary(std::string_view name, std::string_view option) {
+  using kernels::heat::Boundary;
+  for (const Boundary bc : {Boundary::kFixed, Boundary::kInsulated, Boundary::kPeriodic}) {
+    if (name == kernels::heat::boundary_name(bc)) return bc;
+  }
+  throw UsageError(std::string(option) + ": '" + std::string(name) +
+                   "' is not a boundary (accepted: fixed, insulated, periodic)");
+}
+
+kernels::heat::Init parse_init(std::string_view name, std::string_view option) {
+  using kernels::heat::Init;
+  for (const Init init : {Init::kHotspot, Init::kRandom, Init::kSine}) {
+    if (name == kernels::heat::init_name(init)) return init;
+  }
+  throw UsageError(std::string(option) + ": '" + std::string(name) +
+                   "' is not an initial field (accepted: hotspot, random, sine)");
+}
+
 }  // namespace parakit
 
 namespace parakit {

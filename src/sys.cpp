@@ -5,7 +5,9 @@
 #include <cerrno>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <string_view>
+#include <system_error>
 
 #include <omp.h>
 #include <sched.h>
@@ -16,6 +18,22 @@
 extern char** environ;
 
 namespace parakit::sys {
+
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  struct stat sa {};
+  struct stat sb {};
+  const bool has_a = ::stat(a.c_str(), &sa) == 0;
+  const bool has_b = ::stat(b.c_str(), &sb) == 0;
+  if (has_a && has_b) return S_ISREG(sa.st_mode) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+  if (has_a != has_b) return false;
+  std::error_code ea;
+  std::error_code eb;
+  const fs::path pa = fs::weakly_canonical(fs::absolute(a), ea);
+  const fs::path pb = fs::weakly_canonical(fs::absolute(b), eb);
+  if (ea || eb) return fs::absolute(a).lexically_normal() == fs::absolute(b).lexically_normal();
+  return pa == pb;
+}
 
 std::string hostname() {
   std::array<char, 256> name{};

@@ -96,3 +96,36 @@ TEST(ReadTaskFile, one_task_per_line_blank_lines_skipped_line_numbers_kept) {
       << message(path.string());
   EXPECT_NE(message(fs::temp_directory_path().string()).find("not a regular file"), std::string::npos);
 }
+
+TEST(ParseGrid, reads_rows_x_cols_each_a_count) {
+  EXPECT_EQ(parakit::parse_grid("8192x8192", "--grid"), (parakit::kernels::heat::GridSize{8192, 8192}));
+  EXPECT_EQ(parakit::parse_grid("1e3X500", "--grid"), (parakit::kernels::heat::GridSize{1000, 500}));
+  EXPECT_EQ(parakit::parse_grid("1x1", "--grid"), (parakit::kernels::heat::GridSize{1, 1}));
+}
+
+TEST(ParseGrid, rejects_what_is_not_two_sides_in_range_with_one_line) {
+  for (const char* bad :
+       {"", "100", "0x5", "5x0", "5x", "x5", "5x5x5", "-3x4", "2.5x4", "2147483648x1", "2000000x2000000"}) {
+    try {
+      parakit::parse_grid(bad, "--grid");
+      ADD_FAILURE() << bad;
+    } catch (const parakit::UsageError& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.rfind("--grid: '" + std::string(bad) + "'", 0), 0U) << what;
+      EXPECT_NE(what.find("accepted: ROWSxCOLS"), std::string::npos) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos);
+    }
+  }
+}
+
+TEST(ParseHeatNames, boundaries_and_initial_fields_by_name_else_the_accepted_names) {
+  EXPECT_EQ(parakit::parse_boundary("periodic", "--bc"), parakit::kernels::heat::Boundary::kPeriodic);
+  EXPECT_EQ(parakit::parse_init("random", "--init"), parakit::kernels::heat::Init::kRandom);
+  EXPECT_THROW(parakit::parse_boundary("open", "--bc"), parakit::UsageError);
+  try {
+    parakit::parse_init("Sine", "--init");
+    ADD_FAILURE();
+  } catch (const parakit::UsageError& e) {
+    EXPECT_STREQ(e.what(), "--init: 'Sine' is not an initial field (accepted: hotspot, random, sine)");
+  }
+}

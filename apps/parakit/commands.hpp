@@ -13,6 +13,11 @@ namespace parakit::cli {
 int run_pi(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
            const std::vector<std::string>& argv);
 
+/// `parakit heat`: the five-point heat stencil on a 2D grid over a Cartesian grid of ranks, halos exchanged
+/// by messages or a shared-memory window; the final field, its picture and frames written on request.
+int run_heat(const boost::mpi::communicator& comm, const std::vector<std::string>& args,
+             const std::vector<std::string>& argv);
+
 /// `parakit map pi|exec`: a task farm over ranks x threads. Returns the exit code (for exec: the
 /// number of failed tasks, at most 101).
 int run_map(const boost::mpi::communicator& comm, const std::vector<std::string>& args,

@@ -52,9 +52,9 @@ int bounded_int(const po::variables_map& values, const char* name, int minimum, 
 }
 
 CommonOptions read_output_options(const boost::mpi::communicator& comm, const po::variables_map& values,
-                                  CommonOptions common) {
+                                  CommonOptions common, bool report_output) {
   common.format = report::parse_format(values["format"].as<std::string>());
-  if (values.count("output") != 0) {
+  if (report_output && values.count("output") != 0) {
     common.output = values["output"].as<std::string>();
     mpi::check_on_root(comm, [&] { report::check_writable(common.output); });
   }
@@ -68,21 +68,31 @@ CommonOptions read_output_options(const boost::mpi::communicator& comm, const po
 }  // namespace
 
 void add_common_options(po::options_description& options, bool repeats, bool seed) {
+  CommonChoices choices;
+  choices.repeats = repeats;
+  choices.seed = seed;
+  add_common_options(options, choices);
+}
+
+void add_common_options(po::options_description& options, const CommonChoices& choices) {
   // clang-format off
-  if (seed) options.add_options()("seed", po::value<std::string>()->default_value("42"), "random seed, 0 to 2^64-1");
+  if (choices.seed) options.add_options()("seed", po::value<std::string>()->default_value("42"), "random seed, 0 to 2^64-1");
   options.add_options()
     ("threads", po::value<int>(), "threads per rank (default: OMP_NUM_THREADS, else the rank's CPUs)");
-  if (repeats) {
+  if (choices.repeats) {
     options.add_options()
-      ("repeat", po::value<int>()->default_value(5), "timed repetitions (1 to 1000000)")
-      ("warmup", po::value<int>()->default_value(1), "untimed runs before them (0 to 1000000)")
+      ("repeat", po::value<int>()->default_value(choices.repeat), "timed repetitions (1 to 1000000)")
+      ("warmup", po::value<int>()->default_value(choices.warmup), "untimed runs before them (0 to 1000000)")
       ("progress", po::value<std::string>()->default_value("auto"),
        "progress bar on stderr for runs over a second: auto (when stderr is a terminal; under mpirun it "
        "is a pipe, so say always), always, never");
   }
+  options.add_options()("format", po::value<std::string>()->default_value("text"), "text, json or csv");
+  if (choices.report_output) {
+    options.add_options()
+      ("output", po::value<std::string>(), "write the report to FILE (whole or not at all) instead of stdout");
+  }
   options.add_options()
-    ("format", po::value<std::string>()->default_value("text"), "text, json or csv")
-    ("output", po::value<std::string>(), "write the report to FILE (whole or not at all) instead of stdout")
     ("json", po::value<std::string>(), "also write the record as JSON into FILE (whole or not at all)")
     ("help,h", "show this help");
   // clang-format on
@@ -127,7 +137,8 @@ bool parse_args(const boost::mpi::communicator& comm, const std::vector<std::str
   return true;
 }
 
-CommonOptions read_common_options(const boost::mpi::communicator& comm, const po::variables_map& values) {
+CommonOptions read_common_options(const boost::mpi::communicator& comm, const po::variables_map& values,
+                                  bool report_output) {
   CommonOptions common;
   const std::string seed = values.count("seed") != 0 ? values["seed"].as<std::string>() : "0";
   try {
@@ -141,7 +152,8 @@ CommonOptions read_common_options(const boost::mpi::communicator& comm, const po
   }
   common.threads = values.count("threads") != 0 ? bounded_int(values, "threads", 1, sys::kMaxThreads)
                                                 : sys::default_threads();
-  if (values.count("repeat") == 0) return read_output_options(comm, values, common);  // no repeats
+  if (values.count("repeat") == 0)
+    return read_output_options(comm, values, common, report_output);  // no repeats
   common.repeat = bounded_int(values, "repeat", 1, mpi::kMaxRuns);
   common.warmup = bounded_int(values, "warmup", 0, mpi::kMaxRuns);
   const std::string progress = values["progress"].as<std::string>();
@@ -152,7 +164,7 @@ CommonOptions read_common_options(const boost::mpi::communicator& comm, const po
   } else if (progress != "never") {
     throw UsageError("--progress: '" + progress + "' is not a choice (accepted: auto, always, never)");
   }
-  return read_output_options(comm, values, common);
+  return read_output_options(comm, values, common, report_output);
 }
 
 mpi::RunOptions run_options(const boost::mpi::communicator& comm, const CommonOptions& common) {

@@ -24,6 +24,20 @@ struct CommonOptions {
   bool progress = false;  // draw a progress bar on stderr (rank 0)
 };
 
+/// Which common options a command offers, and the defaults it wants: those of a benchmark (pi) by default.
+struct CommonChoices {
+  bool repeats = true;        // --repeat, --warmup, --progress
+  bool seed = true;           // --seed
+  bool report_output = true;  // --output FILE for the report; false where the command's own --output is
+                              // something else (heat: the final field), the report then goes to stdout
+  int repeat = 5;             // --repeat's default
+  int warmup = 1;             // --warmup's default
+};
+
+/// Adds --threads, --format, --json, and what @p choices offer (--output, --seed, --repeat, --warmup,
+/// --progress) to @p options.
+void add_common_options(boost::program_options::options_description& options, const CommonChoices& choices);
+
 /// Adds --threads, --format, --output, --json, --seed unless @p seed is false, and, when @p repeats,
 /// --repeat, --warmup, --progress to @p options.
 void add_common_options(boost::program_options::options_description& options, bool repeats = true,
@@ -39,9 +53,11 @@ bool parse_args(const boost::mpi::communicator& comm, const std::vector<std::str
                 const boost::program_options::positional_options_description* positional = nullptr);
 
 /// Validates the common options (repeat 1 and warmup 0 when they were not offered); checks on rank 0 that
-/// --output can be written (collective).
+/// --output (unless @p report_output is false: the command's own option then) and --json can be written
+/// (collective).
 CommonOptions read_common_options(const boost::mpi::communicator& comm,
-                                  const boost::program_options::variables_map& values);
+                                  const boost::program_options::variables_map& values,
+                                  bool report_output = true);
 
 /// The run options for mpi::run, with a progress bar on rank 0 when --progress asks for one.
 mpi::RunOptions run_options(const boost::mpi::communicator& comm, const CommonOptions& common);

@@ -24,6 +24,9 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"pi", "Monte Carlo estimate of pi, split over ranks and threads", parakit::cli::run_pi},
+    {"heat",
+     "2D heat stencil over a grid of ranks: halos by messages or shared memory, the field as a picture",
+     parakit::cli::run_heat},
     {"map", "task farm: 'map pi' tasks or 'map exec' shell commands over ranks x threads",
      parakit::cli::run_map},
     {"stats",

@@ -20,6 +20,14 @@ class UsageError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// @brief A runtime failure that every rank of the job found alike and throws together (a value of a
+/// simulation that stopped being finite, say): the driver prints it once, on rank 0, and exits with
+/// code 1 on every rank without aborting the job.
+class AgreedError : public Error {
+ public:
+  using Error::Error;
+};
+
 /// @brief A computed answer failed its own check (for example repeats that disagree). Exit code 3.
 class WrongAnswer : public std::runtime_error {
  public:

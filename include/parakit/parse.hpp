@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "parakit/kernels/heat.hpp"
+
 namespace parakit {
 
 /// @brief Parses a positive integer count written as digits or in scientific notation with an exact
@@ -22,6 +24,19 @@ std::uint64_t parse_count(std::string_view text, std::string_view option, std::u
 /// @throws parakit::UsageError as parse_count, or for an empty entry.
 std::vector<std::uint64_t> parse_count_list(std::string_view text, std::string_view option,
                                             std::uint64_t max);
+
+/// @brief The grid @p text names, `ROWSxCOLS` (e.g. `8192x8192`, `1e3x500`): each side a count
+/// (parse_count) from 1 to kernels::heat::kMaxSide, at most kernels::heat::kMaxCells cells.
+/// @throws parakit::UsageError naming @p option, the value and what is accepted.
+kernels::heat::GridSize parse_grid(std::string_view text, std::string_view option);
+
+/// @brief The boundary called @p name (fixed, insulated, periodic).
+/// @throws parakit::UsageError naming @p option and the accepted names.
+kernels::heat::Boundary parse_boundary(std::string_view name, std::string_view option);
+
+/// @brief The initial field called @p name (hotspot, random, sine).
+/// @throws parakit::UsageError naming @p option and the accepted names.
+kernels::heat::Init parse_init(std::string_view name, std::string_view option);
 
 /// @brief One task of a task file: its text and the line it came from (1-based).
 struct TaskLine {

@@ -16,6 +16,11 @@ inline double now_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+/// @brief True when @p a and @p b name one regular file: the same device and inode when both exist, else
+/// the same absolute path once normalised (symbolic links of existing parents followed). Devices and pipes
+/// (/dev/null, /dev/stdout) may be named twice.
+bool same_file(const std::string& a, const std::string& b);
+
 /// @brief This host's name.
 std::string hostname();
 

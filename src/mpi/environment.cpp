@@ -39,6 +39,9 @@ int guarded_main(int argc, char** argv, const std::string& program,
   } catch (const UsageError& e) {
     if (rank == 0) std::cerr << program << ": error: " << e.what() << "\n" << std::flush;
     return codes.usage;
+  } catch (const AgreedError& e) {
+    if (rank == 0) std::cerr << program << ": error: " << e.what() << "\n" << std::flush;
+    return codes.runtime;
   } catch (const WrongAnswer& e) {
     report(program, rank, size, e.what());
     code = codes.wrong_answer;

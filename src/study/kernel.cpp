@@ -3,9 +3,12 @@
 namespace parakit::study {
 namespace {
 
-// stats reads a file: its work is fixed by the file, so it has no work option (no weak scaling).
-constexpr StudyKernel kStudyKernels[] = {{"pi", "--samples", "100000,3200000", "samples"},
-                                         {"stats", "", "", "bytes"}};
+// stats reads a file: its work is fixed by the file, so it has no work option (no weak scaling). heat's
+// work is its grid times its steps: cell updates.
+constexpr StudyKernel kStudyKernels[] = {
+    {"pi", "--samples", "100000,3200000", "samples", WorkScaling::kCounts},
+    {"stats", "", "", "bytes", WorkScaling::kCounts},
+    {"heat", "--grid", "1024x1024", "cell_updates", WorkScaling::kGrid}};
 
 }  // namespace
 

@@ -351,7 +351,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Combine(
         ::testing::Values(
             StudyBadInput{{"compare"}, "no kernel given (accepted: pi"},
-            StudyBadInput{{"compare", "sort", "--cores", "2"}, "unknown kernel 'sort' (accepted: pi, stats)"},
+            StudyBadInput{{"compare", "sort", "--cores", "2"},
+                          "unknown kernel 'sort' (accepted: pi, stats, heat)"},
             StudyBadInput{{"compare", "pi", "--cores", "0"}, "--cores: '0' is zero"},
             StudyBadInput{
                 {"compare", "pi", "--cores", "1", "--core", "1"},

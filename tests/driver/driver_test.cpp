@@ -205,10 +205,11 @@ TEST(Driver, help_and_version) {
   const ProcessResult none = run_process(parakit_cmd({}));
   EXPECT_EQ(none.exit_code, 2);
   EXPECT_EQ(none.out, "");
-  EXPECT_EQ(none.err,
-            "parakit: error: no command given (accepted: pi, map, stats, gen, info, empty, compare, scale; "
-            "see 'parakit "
-            "--help')\n");
+  EXPECT_EQ(
+      none.err,
+      "parakit: error: no command given (accepted: pi, heat, map, stats, gen, info, empty, compare, scale; "
+      "see 'parakit "
+      "--help')\n");
   const ProcessResult version = run_process(parakit_cmd({"--version"}));
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_TRUE(version.out.starts_with("parakit 0.")) << version.out;

@@ -286,6 +286,36 @@ TEST(SlurmStats, reads_a_shared_file_on_two_nodes_with_the_result_of_a_plain_run
   EXPECT_EQ(record["result"], plain["result"]) << "bitwise the same statistics";
 }
 
+// heat.sbatch on two nodes: a 2x1 process grid across them, halos by messages between the nodes (no
+// shared window spans two), and the final field of a plain one-rank run, to the bit.
+TEST(SlurmHeat, runs_its_process_grid_across_two_nodes_with_the_field_of_plain_mpiexec) {
+  TempDir dir;
+  const std::vector<std::string> work = {"--grid", "37x53", "--steps", "30", "--init", "random"};
+  std::vector<std::string> args = {"--nodes=2",
+                                   "--ntasks-per-node=1",
+                                   "--cpus-per-task=2",
+                                   kTemplates + "heat.sbatch",
+                                   "--exchange",
+                                   "shared",
+                                   "--halo",
+                                   "2"};
+  args.insert(args.end(), work.begin(), work.end());
+  const Job job = submit(dir.path(), args);
+  expect_completed(job);
+  const json record = read_json(dir.path() / "results" / job.id / "heat.json");
+  expect_slurm_record(record, job, 2, 2);
+  EXPECT_EQ(hosts_of(record).size(), 2U) << record["per_rank"].dump();
+  EXPECT_EQ(record["process_grid"], json({2, 1}));
+  for (const auto& rank : record["per_rank"]) {
+    EXPECT_EQ(rank["shared_neighbours"], 0) << rank.dump();
+    EXPECT_EQ(rank["message_neighbours"], 1) << rank.dump();
+  }
+  std::vector<std::string> plain = {"heat", "--threads", "1"};
+  plain.insert(plain.end(), work.begin(), work.end());
+  EXPECT_EQ(record["result"], parakit::test::run_json(plain, 1)["result"]) << "bitwise the same field";
+  EXPECT_NE(job.output.find("parakit heat: 2 ranks x 2 threads"), std::string::npos) << job.output;
+}
+
 // The time limit: Slurm signals the script, the farm stops cleanly and the job requeues itself; the
 // next run resumes from the joblog (and may be stopped and requeued again).
 TEST(SlurmTaskfarm, the_time_limit_stops_and_requeues_the_farm_and_every_task_runs_once) {

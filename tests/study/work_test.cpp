@@ -21,14 +21,24 @@ const StudyKernel& pi() {
   return *find_kernel("pi");
 }
 
-TEST(StudyKernels, pi_and_stats_with_their_work_options) {
-  EXPECT_EQ(kernel_names(), "pi, stats");
-  ASSERT_EQ(study_kernels().size(), 2U);
+const StudyKernel& heat() {
+  return *find_kernel("heat");
+}
+
+TEST(StudyKernels, pi_stats_and_heat_with_their_work_options) {
+  EXPECT_EQ(kernel_names(), "pi, stats, heat");
+  ASSERT_EQ(study_kernels().size(), 3U);
   ASSERT_NE(find_kernel("pi"), nullptr);
   EXPECT_EQ(pi().work_option, "--samples");
   EXPECT_EQ(pi().unit, "samples");
   ASSERT_NE(find_kernel("stats"), nullptr);
   EXPECT_TRUE(find_kernel("stats")->work_option.empty()) << "a file fixes the work of stats";
+  EXPECT_EQ(pi().scaling, WorkScaling::kCounts);
+  ASSERT_NE(find_kernel("heat"), nullptr);
+  EXPECT_EQ(heat().work_option, "--grid");
+  EXPECT_EQ(heat().default_work, "1024x1024");
+  EXPECT_EQ(heat().unit, "cell_updates") << "the run record's field studies read";
+  EXPECT_EQ(heat().scaling, WorkScaling::kGrid);
   EXPECT_EQ(find_kernel("sort"), nullptr);
   EXPECT_EQ(find_kernel("Pi"), nullptr);
 }
@@ -72,6 +82,41 @@ TEST(ScaledWork, stops_at_two_to_the_63_minus_1) {
 
 TEST(ScaledWork, needs_a_work_option) {
   EXPECT_THROW(scaled_work(*find_kernel("stats"), {}, 2), Error);
+}
+
+// Weak scaling of a grid: MPI_Dims_create's process grid of the cores (larger side first, along the
+// rows) multiplies rows and columns, so that each rank's block keeps the one-core grid's shape.
+TEST(ScaledWork, grows_a_grid_along_the_process_grid_of_the_cores) {
+  EXPECT_EQ(scaled_work(heat(), {"--grid", "37x53"}, 1), (Words{"--grid", "37x53"}));
+  EXPECT_EQ(scaled_work(heat(), {"--grid", "37x53", "--steps", "5"}, 2),
+            (Words{"--steps", "5", "--grid", "74x53"}));
+  EXPECT_EQ(scaled_work(heat(), {"--grid=10x7"}, 3), (Words{"--grid", "30x7"}));
+  EXPECT_EQ(scaled_work(heat(), {"--grid", "10x7"}, 4), (Words{"--grid", "20x14"}));
+  EXPECT_EQ(scaled_work(heat(), {"--grid", "10x7"}, 6), (Words{"--grid", "30x14"}));
+  EXPECT_EQ(scaled_work(heat(), {"--grid", "10x7"}, 16), (Words{"--grid", "40x28"}));
+  EXPECT_EQ(scaled_work(heat(), {}, 4), (Words{"--grid", "2048x2048"})) << "the default grid, grown";
+  EXPECT_EQ(scaled_work(heat(), {"--grid", "1e3x5"}, 2), (Words{"--grid", "2000x5"}));
+  EXPECT_EQ(scaled_work(heat(), {"--grid", "4x4", "--grid", "5x5"}, 2), (Words{"--grid", "10x5"}))
+      << "the last value wins and every occurrence is replaced";
+}
+
+TEST(ScaledWork, a_grid_grows_no_further_than_a_grid_may_be) {
+  EXPECT_EQ(scaled_work(heat(), {"--grid", "1073741823x1"}, 2), (Words{"--grid", "2147483646x1"}));
+  EXPECT_EQ(test::message_of<UsageError>([&] {
+              scaled_work(heat(), {"--grid", "1073741824x1"}, 2);
+            }),
+            "--grid: 1073741824x1 on 2 cores (2x1 ranks) is 2147483648x1, more than a grid may be (accepted: "
+            "sides up to 2147483647 and at most 2^40 cells; a smaller grid per core)");
+  // 2^20 x 2^20 is 2^40 cells, the most: twice that is too many.
+  EXPECT_NE(test::message_of<UsageError>([&] {
+              scaled_work(heat(), {"--grid", "1048576x1048576"}, 2);
+            }).find("is 2097152x1048576, more than a grid may be"),
+            std::string::npos);
+  EXPECT_NE(test::message_of<UsageError>([&] {
+              scaled_work(heat(), {"--grid", "12"}, 2);
+            }).find("--grid"),
+            std::string::npos)
+      << "parse_grid's message";
 }
 
 }  // namespace
