@@ -100,6 +100,21 @@ Record heat_record(const HeatSetup& setup, const HeatOutcome& outcome, const Run
   record["residuals"] = residuals;
   add_run_report(record, stats, static_cast<double>(cell_updates), "cell_updates", context);
   add_rank_fields(record["per_rank"], outcome.per_rank);
+  // --exchange shared falls back to messages for every neighbour outside the rank's node: say so.
+  if (setup.exchange == "shared") {
+    int by_messages = 0;
+    int links = 0;
+    for (const HeatRankStats& r : outcome.per_rank) {
+      by_messages += r.message_neighbours;
+      links += r.message_neighbours + r.shared_neighbours;
+    }
+    if (by_messages > 0) {
+      record["warnings"].push_back(fmt::format(
+          "--exchange shared: {} of {} neighbour links join ranks on different nodes and exchanged "
+          "messages instead of reading a shared window",
+          by_messages, links));
+    }
+  }
   return record;
 }
 

@@ -272,3 +272,25 @@ TEST(HeatRankTables, csv_has_one_row_with_the_grid_and_the_result) {
 
 }  // namespace
 }  // namespace parakit::report
+
+namespace parakit::report {
+
+TEST(HeatRecord, shared_exchange_that_fell_back_to_messages_says_so_in_a_warning) {
+  HeatSetup s = setup_37x53();
+  EXPECT_EQ(heat_record(s, outcome_2x1(), stats_2x1(), {})["warnings"], Record::array())
+      << "overlap: messages are what it asked for";
+  s.exchange = "shared";
+  const Record r = heat_record(s, outcome_2x1(), stats_2x1(), {});
+  ASSERT_EQ(r["warnings"].size(), 1U);
+  EXPECT_EQ(r["warnings"][0],
+            "--exchange shared: 2 of 2 neighbour links join ranks on different nodes and exchanged messages "
+            "instead of reading a shared window");
+  HeatOutcome one_node = outcome_2x1();
+  for (auto& rank : one_node.per_rank) {
+    rank.shared_neighbours = 1;
+    rank.message_neighbours = 0;
+  }
+  EXPECT_EQ(heat_record(s, one_node, stats_2x1(), {})["warnings"], Record::array());
+}
+
+}  // namespace parakit::report
