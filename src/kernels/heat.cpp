@@ -31,7 +31,7 @@ void update_row(const double* __restrict n, const double* __restrict c, const do
 // without first being read into the cache (16 bytes of traffic per update instead of 24). The same
 // operations in the same order: the same bits.
 void update_row_streaming(const double* __restrict n, const double* __restrict c, const double* __restrict s,
-                          double* __restrict out, std::int64_t count, double r) {
+                          const double* ahead, double* __restrict out, std::int64_t count, double r) {
 #if defined(__AVX512F__) || defined(__AVX__)
 #if defined(__AVX512F__)
   constexpr std::uintptr_t kAlign = 64;
@@ -46,6 +46,9 @@ void update_row_streaming(const double* __restrict n, const double* __restrict c
   const __m512d rr = _mm512_set1_pd(r);
   const __m512d four = _mm512_set1_pd(4.0);
   for (; j + 8 <= count; j += 8) {
+    // The row after the next one: in cache by the time it is the south row (the hardware prefetcher
+    // alone keeps one core at about 60 % of a copy's bandwidth here).
+    _mm_prefetch(reinterpret_cast<const char*>(ahead + j), _MM_HINT_T0);
     const __m512d cc = _mm512_loadu_pd(c + j);
     const __m512d ns = _mm512_add_pd(_mm512_loadu_pd(n + j), _mm512_loadu_pd(s + j));
     const __m512d we = _mm512_add_pd(_mm512_loadu_pd(c + j - 1), _mm512_loadu_pd(c + j + 1));
@@ -56,6 +59,7 @@ void update_row_streaming(const double* __restrict n, const double* __restrict c
   const __m256d rr = _mm256_set1_pd(r);
   const __m256d four = _mm256_set1_pd(4.0);
   for (; j + 4 <= count; j += 4) {
+    if ((j & 7) == 0) _mm_prefetch(reinterpret_cast<const char*>(ahead + j), _MM_HINT_T0);
     const __m256d cc = _mm256_loadu_pd(c + j);
     const __m256d ns = _mm256_add_pd(_mm256_loadu_pd(n + j), _mm256_loadu_pd(s + j));
     const __m256d we = _mm256_add_pd(_mm256_loadu_pd(c + j - 1), _mm256_loadu_pd(c + j + 1));
@@ -68,6 +72,7 @@ void update_row_streaming(const double* __restrict n, const double* __restrict c
   }
   _mm_sfence();  // streaming stores are weakly ordered: visible before anyone reads them
 #else
+  (void)ahead;
   update_row(n, c, s, out, count, r);
 #endif
 }
@@ -232,7 +237,10 @@ double step(const double* in, double* out, const BlockShape& shape, const Region
   for (std::int64_t i = region.row0; i < region.row1; ++i) {
     const std::int64_t first = shape.at(i, region.col0);
     if (streaming) {
-      update_row_streaming(in + first - stride, in + first, in + first + stride, out + first, count, r);
+      // The row after next is read only for prefetching, and only within the stored array.
+      const double* ahead = i + 2 < shape.rows + shape.halo ? in + first + 2 * stride : in + first + stride;
+      update_row_streaming(in + first - stride, in + first, in + first + stride, ahead, out + first, count,
+                           r);
     } else {
       update_row(in + first - stride, in + first, in + first + stride, out + first, count, r);
     }

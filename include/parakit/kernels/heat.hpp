@@ -96,12 +96,15 @@ struct Region {
 };
 
 /// @brief A rank's block of rows x cols cells with a halo of @p halo cells on every side, stored
-/// row-major in one array of (rows + 2 halo) x (cols + 2 halo) doubles.
+/// row-major in one array of rows + 2 halo rows of stride() doubles each.
 struct BlockShape {
   std::int64_t rows = 0;
   std::int64_t cols = 0;
   std::int64_t halo = 1;
-  [[nodiscard]] std::int64_t stride() const { return cols + 2 * halo; }
+  /// Doubles from one row to the next: cols + 2 halo rounded up to 8 (64 bytes), so that every row
+  /// starts at the same place in a cache line and the vector loads of a row's cells line up with the
+  /// stores (a 16-byte shift per row cost a third of the speed on large grids).
+  [[nodiscard]] std::int64_t stride() const { return (cols + 2 * halo + 7) / 8 * 8; }
   [[nodiscard]] std::int64_t stored() const { return (rows + 2 * halo) * stride(); }
   /// Index in the array of the block's cell (row, col); row and col may lie in the halo.
   [[nodiscard]] std::int64_t at(std::int64_t row, std::int64_t col) const {
