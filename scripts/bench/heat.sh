@@ -406,7 +406,7 @@ for side in sides:
           f"{show(change(side, 'overlap', 1, '1x1'))} | {show(change(side, 'serial', deep, '1x1'))} |")
 print(f"\n(the controls run on one rank, which has nothing to exchange, against the one-rank run with halo 1: "
       f"the cost of overlap's split update (interior, then four edge strips: five kernel calls a step instead of "
-      f"one; shared takes the same path) and of halo {deep}'s wider rows, without any message)")
+      f"one; shared splits it only while messages to other nodes fly) and of halo {deep}'s wider rows, without any message)")
 # Where the time of the 2-rank runs goes: per exchange, and what overlap hid.
 print(f"\n### per halo exchange on 2 ranks (exchange_s / exchanges, the slower rank; overlap also hides "
       "hidden_s of interior updates)\n")
