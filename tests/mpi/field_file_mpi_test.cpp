@@ -29,6 +29,8 @@
 #include "parakit/error.hpp"
 #include "parakit/mpi/field_file.hpp"
 
+#include "shared_dir.hpp"
+
 using namespace parakit;
 namespace fs = std::filesystem;
 using kernels::heat::GridSize;
@@ -41,34 +43,7 @@ namespace {
 constexpr auto kBinary = format::FileType::kBinary;
 constexpr auto kHdf5 = format::FileType::kHdf5;
 
-// A directory every rank sees (one host), made by rank 0 and removed by it at the end.
-class SharedDir {
- public:
-  explicit SharedDir(const boost::mpi::communicator& comm) : comm_(comm) {
-    if (comm.rank() == 0) {
-      std::string name = (fs::temp_directory_path() / "parakit_field_XXXXXX").string();
-      if (::mkdtemp(name.data()) != nullptr) path_ = name;
-    }
-    boost::mpi::broadcast(comm, path_, 0);
-  }
-  SharedDir(const SharedDir&) = delete;
-  SharedDir& operator=(const SharedDir&) = delete;
-  ~SharedDir() {
-    comm_.barrier();
-    if (comm_.rank() == 0 && !path_.empty()) fs::remove_all(path_);
-  }
-  [[nodiscard]] std::string file(const std::string& name) const { return path_ + "/" + name; }
-  [[nodiscard]] std::set<std::string> listing() const {
-    std::set<std::string> names;
-    for (const auto& entry : fs::directory_iterator(path_))
-      names.insert(entry.path().filename().string());
-    return names;
-  }
-
- private:
-  boost::mpi::communicator comm_;
-  std::string path_;
-};
+using parakit::test::SharedDir;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -144,7 +119,7 @@ std::string refused_everywhere(const boost::mpi::communicator& comm, const Field
 
 TEST(FieldFile, raw_f64_round_trip_is_bitwise_and_every_rank_learns_the_grid) {
   const boost::mpi::communicator world;
-  const SharedDir dir(world);
+  const SharedDir dir(world, "parakit_field");
   const GridSize grid{5, 7};
   const std::vector<double> field = world.rank() == 0 ? sample_field(grid) : std::vector<double>{};
   const FieldFile file{dir.file("field.f64"), kBinary, "/field"};
@@ -165,7 +140,7 @@ TEST(FieldFile, raw_f64_round_trip_is_bitwise_and_every_rank_learns_the_grid) {
 
 TEST(FieldFile, hdf5_round_trip_creates_intermediate_groups_and_reads_the_shape) {
   const boost::mpi::communicator world;
-  const SharedDir dir(world);
+  const SharedDir dir(world, "parakit_field");
   const GridSize grid{3, 11};
   const std::vector<double> field = world.rank() == 0 ? sample_field(grid) : std::vector<double>{};
   const FieldFile file{dir.file("field.h5"), kHdf5, "/run/final/u"};
@@ -203,7 +178,7 @@ TEST(FieldFile, hdf5_round_trip_creates_intermediate_groups_and_reads_the_shape)
 
 TEST(FieldFile, an_existing_file_is_replaced_whole) {
   const boost::mpi::communicator world;
-  const SharedDir dir(world);
+  const SharedDir dir(world, "parakit_field");
   const FieldFile file{dir.file("field.f64"), kBinary, "/field"};
   if (world.rank() == 0) spit(file.path, std::string(1000, 'x'));
   world.barrier();
@@ -218,7 +193,7 @@ TEST(FieldFile, an_existing_file_is_replaced_whole) {
 
 TEST(FieldFile, a_raw_file_of_the_wrong_size_or_without_a_grid_is_refused_on_every_rank) {
   const boost::mpi::communicator world;
-  const SharedDir dir(world);
+  const SharedDir dir(world, "parakit_field");
   const FieldFile file{dir.file("short.f64"), kBinary, "/field"};
   if (world.rank() == 0) spit(file.path, std::string(100, '\0'));
   world.barrier();
@@ -231,7 +206,7 @@ TEST(FieldFile, a_raw_file_of_the_wrong_size_or_without_a_grid_is_refused_on_eve
 
 TEST(FieldFile, a_directory_or_a_missing_file_is_refused_on_every_rank) {
   const boost::mpi::communicator world;
-  const SharedDir dir(world);
+  const SharedDir dir(world, "parakit_field");
   refused_everywhere(world, {dir.file("sub"), kBinary, "/field"}, GridSize{1, 1},
                      "cannot open: No such file");
   if (world.rank() == 0) fs::create_directory(dir.file("sub"));
@@ -245,7 +220,7 @@ TEST(FieldFile, a_directory_or_a_missing_file_is_refused_on_every_rank) {
 
 TEST(FieldFile, a_value_that_is_not_finite_is_refused_naming_its_row_and_column) {
   const boost::mpi::communicator world;
-  const SharedDir dir(world);
+  const SharedDir dir(world, "parakit_field");
   const GridSize grid{3, 4};
   std::vector<double> field(12, 0.25);
   field[1 * 4 + 2] = std::numeric_limits<double>::quiet_NaN();
@@ -266,7 +241,7 @@ TEST(FieldFile, a_value_that_is_not_finite_is_refused_naming_its_row_and_column)
 
 TEST(FieldFile, an_hdf5_dataset_that_is_not_2d_doubles_is_refused_on_every_rank) {
   const boost::mpi::communicator world;
-  const SharedDir dir(world);
+  const SharedDir dir(world, "parakit_field");
   const std::vector<double> values(24, 1.0);
   if (world.rank() == 0) {
     make_hdf5(dir.file("3d.h5"), "/field", H5T_IEEE_F64LE, {2, 3, 4}, values);
@@ -297,7 +272,7 @@ TEST(FieldFile, an_hdf5_dataset_that_is_not_2d_doubles_is_refused_on_every_rank)
 
 TEST(FieldFile, a_path_that_cannot_be_written_is_a_usage_error_on_every_rank_and_leaves_nothing) {
   const boost::mpi::communicator world;
-  const SharedDir dir(world);
+  const SharedDir dir(world, "parakit_field");
   const std::vector<double> field = world.rank() == 0 ? std::vector<double>{1.0} : std::vector<double>{};
   const std::string missing = dir.file("no/field.f64");
   const std::string message = message_of<UsageError>([&] {
@@ -316,7 +291,7 @@ TEST(FieldFile, a_path_that_cannot_be_written_is_a_usage_error_on_every_rank_and
 
 TEST(FieldFile, a_write_that_fails_on_rank_0_fails_every_rank_and_leaves_the_old_file_and_no_temporary) {
   const boost::mpi::communicator world;
-  const SharedDir dir(world);
+  const SharedDir dir(world, "parakit_field");
   for (const auto type : {kBinary, kHdf5}) {
     const FieldFile file{dir.file(type == kBinary ? "field.f64" : "field.h5"), type, "/field"};
     if (world.rank() == 0) spit(file.path, "old field");

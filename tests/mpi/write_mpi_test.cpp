@@ -27,6 +27,8 @@
 #include "parakit/kernels/generate.hpp"
 #include "parakit/mpi/write.hpp"
 
+#include "shared_dir.hpp"
+
 using namespace parakit;
 namespace fs = std::filesystem;
 namespace gen = kernels::generate;
@@ -38,35 +40,7 @@ namespace {
 // write.hpp: a round covers about 2^20 values per rank.
 constexpr std::uint64_t kPieceValues = std::uint64_t{1} << 20;
 
-// A directory every rank sees (one host), made by rank 0 and removed by it at the end.
-class SharedDir {
- public:
-  explicit SharedDir(const boost::mpi::communicator& comm) : comm_(comm) {
-    if (comm.rank() == 0) {
-      std::string name = (fs::temp_directory_path() / "parakit_write_XXXXXX").string();
-      if (::mkdtemp(name.data()) != nullptr) path_ = name;
-    }
-    boost::mpi::broadcast(comm, path_, 0);
-  }
-  SharedDir(const SharedDir&) = delete;
-  SharedDir& operator=(const SharedDir&) = delete;
-  ~SharedDir() {
-    comm_.barrier();
-    if (comm_.rank() == 0 && !path_.empty()) fs::remove_all(path_);
-  }
-  [[nodiscard]] std::string file(const std::string& name) const { return path_ + "/" + name; }
-  [[nodiscard]] std::set<std::string> listing() const {
-    std::set<std::string> names;
-    for (const auto& entry : fs::directory_iterator(path_))
-      names.insert(entry.path().filename().string());
-    return names;
-  }
-  [[nodiscard]] const std::string& path() const { return path_; }
-
- private:
-  boost::mpi::communicator comm_;
-  std::string path_;
-};
+using parakit::test::SharedDir;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -172,7 +146,7 @@ std::set<std::string> expected_listing(const boost::mpi::communicator& comm, con
 
 TEST(WriteCsv, bytes_are_the_generated_values_for_every_layout_with_the_header_line) {
   const boost::mpi::communicator comm;
-  const SharedDir dir(comm);
+  const SharedDir dir(comm, "parakit_write");
   const std::vector<std::string> names = {"id", "price", "qty"};
   const gen::Spec spec = spec_of(gen::Distribution::kNormal, 0.1, 7);
   const std::uint64_t rows = 5003;  // not a multiple of 2, 3 or 4: uneven blocks
@@ -205,7 +179,7 @@ TEST(WriteCsv, bytes_are_the_generated_values_for_every_layout_with_the_header_l
 
 TEST(WriteCsv, several_rounds_follow_each_other_in_row_order) {
   const boost::mpi::communicator comm;
-  const SharedDir dir(comm);
+  const SharedDir dir(comm, "parakit_write");
   // One column: a round holds 2^20 rows per rank, so this is two rounds, the second uneven. The sequence
   // 1, 2, 3, ... keeps the text short.
   const gen::Spec spec = spec_of(gen::Distribution::kSequence, 0.0, 1);
@@ -224,7 +198,7 @@ TEST(WriteCsv, several_rounds_follow_each_other_in_row_order) {
 
 TEST(WriteBinary, f64_f32_i32_bytes_are_the_generated_values_for_every_layout) {
   const boost::mpi::communicator comm;
-  const SharedDir dir(comm);
+  const SharedDir dir(comm, "parakit_write");
   struct Case {
     mpi::Dtype dtype;
     gen::Spec spec;
@@ -260,7 +234,7 @@ TEST(WriteBinary, f64_f32_i32_bytes_are_the_generated_values_for_every_layout) {
 
 TEST(WriteBinary, a_value_outside_i32_is_refused_on_every_rank_and_the_old_file_stays) {
   const boost::mpi::communicator comm;
-  const SharedDir dir(comm);
+  const SharedDir dir(comm, "parakit_write");
   const std::string path = dir.file("keep.bin");
   if (comm.rank() == 0) std::ofstream(path) << "old";
   comm.barrier();
@@ -363,7 +337,7 @@ void expect_hdf5_values(const std::string& path, const std::vector<std::string>&
 
 TEST(WriteHdf5, datasets_hold_the_generated_values_and_the_bytes_do_not_depend_on_the_layout) {
   const boost::mpi::communicator comm;
-  const SharedDir dir(comm);
+  const SharedDir dir(comm, "parakit_write");
   const std::vector<std::string> names = {"/x", "group/y", "/a/b/z"};
   const gen::Spec spec = spec_of(gen::Distribution::kNormal, 0.05, 13);
   const std::uint64_t rows = 3001;
@@ -387,7 +361,7 @@ TEST(WriteHdf5, datasets_hold_the_generated_values_and_the_bytes_do_not_depend_o
 
 TEST(Write, a_directory_that_does_not_exist_is_a_usage_error_on_every_rank_and_leaves_nothing) {
   const boost::mpi::communicator comm;
-  const SharedDir dir(comm);
+  const SharedDir dir(comm, "parakit_write");
   const gen::Spec spec = spec_of(gen::Distribution::kUniform, 0.0, 1);
   for (const char* file : {"out.csv", "out.bin", "out.h5"}) {
     const std::string path = dir.file(std::string("none/") + file);
@@ -410,7 +384,7 @@ TEST(Write, a_directory_that_does_not_exist_is_a_usage_error_on_every_rank_and_l
 
 TEST(Write, an_existing_file_is_replaced_and_keeps_its_permissions_a_new_one_gets_the_umask) {
   const boost::mpi::communicator comm;
-  const SharedDir dir(comm);
+  const SharedDir dir(comm, "parakit_write");
   const gen::Spec spec = spec_of(gen::Distribution::kSequence, 0.0, 1);
   const std::vector<std::string> names = {"v"};
   // The new contents: whole for CSV and binary, the HDF5 signature for HDF5.
