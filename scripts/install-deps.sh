@@ -17,6 +17,7 @@ packages=(
   parallel                                          # GNU parallel: the baseline of scripts/bench/map.sh
   python3
   python3-pandas python3-dask                       # compare --with-python: the seed's three versions
+  python3-mpi4py                                    # tests of studies of any program: an mpi4py script
   slurm-wlm munge                                   # tests of slurm/: a local Slurm (scripts/slurm-local.sh)
 )
 

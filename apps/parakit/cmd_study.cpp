@@ -21,6 +21,7 @@
 #include "parakit/study/kernel.hpp"
 #include "parakit/study/launch.hpp"
 #include "parakit/study/outcome.hpp"
+#include "parakit/study/program.hpp"
 #include "parakit/study/record.hpp"
 #include "parakit/study/run_records.hpp"
 #include "parakit/study/scale.hpp"
@@ -33,6 +34,40 @@ namespace po = boost::program_options;
 
 namespace parakit::cli {
 namespace {
+
+// What the study ran, for titles: "pi --samples 1e9", or the program's command line.
+std::string subject(const StudyOptions& o) {
+  if (o.settings.program) return study::command_line(o.settings.program->argv);
+  std::vector<std::string> words{std::string(o.settings.kernel->name)};
+  words.insert(words.end(), o.settings.kernel_options.begin(), o.settings.kernel_options.end());
+  return study::command_line(words);
+}
+
+// The fields that say what a study ran: its kernel and options, or its program.
+void add_subject(report::Record& record, const StudyOptions& o, const study::Outcome& outcome) {
+  record["kernel"] = o.settings.kernel->name;
+  if (o.settings.kernel != &study::program_kernel()) {
+    record["kernel_options"] = study::command_line(o.settings.kernel_options);
+    return;
+  }
+  // A program's: from its options, or (scale --records) from its first record.
+  const nlohmann::json& first = outcome.records.front();
+  record["program"] = o.settings.program ? nlohmann::json(o.settings.program->identity) : first["program"];
+  record["command"] =
+      o.settings.program ? study::command_line(o.settings.program->argv)
+                         : study::command_line(first["program"].value("command", std::vector<std::string>{}));
+  record["time_source"] = outcome.time_source;
+  const nlohmann::json check = first.value("result_check", nlohmann::json::object());
+  record["results_checked"] = check.value("same_output", false)          ? "same output"
+                              : !check.value("result_regex", "").empty() ? "result regex within rtol"
+                                                                         : "not checked";
+}
+
+// The work's unit: the kernel's, or what the program study was told (--unit).
+std::string unit_of(const StudyOptions& o, const study::Outcome& outcome) {
+  if (o.settings.kernel != &study::program_kernel()) return std::string(o.settings.kernel->unit);
+  return outcome.records.front().value("unit", "work");
+}
 
 // The fields every study's record ends with: its table's, the warnings, bindings and context.
 void add_outcome(report::Record& record, const study::Outcome& outcome,
@@ -121,19 +156,16 @@ std::string compare_usage() {
 
 report::Record compare_record(const StudyOptions& o, int cores, study::Outcome& outcome,
                               const std::vector<std::string>& argv) {
-  const study::StudyKernel& kernel = *o.settings.kernel;
-  report::Record record = {{"schema", "parakit.compare/1"},
-                           {"study", "compare"},
-                           {"kernel", kernel.name},
-                           {"kernel_options", study::command_line(o.settings.kernel_options)},
-                           {"cores", cores},
-                           {"work", outcome.points.front().work},
-                           {"unit", kernel.unit},
-                           {"repeat", outcome.repeat},
-                           {"warmup", outcome.warmup},
-                           {"launcher", o.settings.launch.description},
-                           {"available_cores", o.settings.launch.available_cores},
-                           {"result", outcome.records.front()["result"]}};
+  report::Record record = {{"schema", "parakit.compare/1"}, {"study", "compare"}};
+  add_subject(record, o, outcome);
+  record.update(report::Record{{"cores", cores},
+                               {"work", outcome.points.front().work},
+                               {"unit", unit_of(o, outcome)},
+                               {"repeat", outcome.repeat},
+                               {"warmup", outcome.warmup},
+                               {"launcher", o.settings.launch.description},
+                               {"available_cores", o.settings.launch.available_cores},
+                               {"result", outcome.records.front()["result"]}});
   add_outcome(record, outcome, argv);
   return record;
 }
@@ -171,22 +203,19 @@ constexpr const char* kScaleUsage =
 report::Record scale_record(const std::string& scaling, const po::variables_map& values,
                             const StudyOptions& o, const study::Outcome& outcome,
                             const std::string& mode_name, const std::vector<std::string>& argv) {
-  const study::StudyKernel& kernel = *o.settings.kernel;
   const bool from_records = values.count("records") != 0;
-  report::Record record = {{"schema", "parakit.scale/1"},
-                           {"study", "scale"},
-                           {"scaling", scaling},
-                           {"kernel", kernel.name},
-                           {"kernel_options", study::command_line(o.settings.kernel_options)},
-                           {"mode", mode_name},
-                           {"baseline_cores", outcome.table["baseline_cores"]},
-                           {"unit", kernel.unit},
-                           {"repeat", outcome.repeat},
-                           {"warmup", outcome.warmup},
-                           {"launcher", from_records ? "records from " + values["records"].as<std::string>() +
-                                                           " (launched elsewhere)"
-                                                     : o.settings.launch.description},
-                           {"available_cores", o.settings.launch.available_cores}};
+  report::Record record = {{"schema", "parakit.scale/1"}, {"study", "scale"}, {"scaling", scaling}};
+  add_subject(record, o, outcome);
+  record.update(report::Record{
+      {"mode", mode_name},
+      {"baseline_cores", outcome.table["baseline_cores"]},
+      {"unit", unit_of(o, outcome)},
+      {"repeat", outcome.repeat},
+      {"warmup", outcome.warmup},
+      {"launcher", from_records
+                       ? "records from " + values["records"].as<std::string>() + " (launched elsewhere)"
+                       : o.settings.launch.description},
+      {"available_cores", o.settings.launch.available_cores}});
   add_outcome(record, outcome, argv);
   return record;
 }
@@ -204,6 +233,8 @@ int run_compare(const std::vector<std::string>& args, const std::vector<std::str
           ? static_cast<int>(parse_count(values["cores"].as<std::string>(), "--cores", sys::kMaxThreads))
           : o.settings.launch.available_cores;
   const bool python = values.count("with-python") != 0;
+  if (python && o.settings.program)
+    throw UsageError("--with-python: the seed's Python versions compute pi, not a program's work");
   if (python && kernel.name != "pi")
     throw UsageError("--with-python: the seed's Python versions compute pi only");
   if (values.count("plot") != 0) {
@@ -221,9 +252,7 @@ int run_compare(const std::vector<std::string>& args, const std::vector<std::str
   print_study(record, o);
   if (!o.plot.empty()) {
     exec::plot_csv(study::data_dir() + "/plot_compare.gp", study::rows_csv(record), {{"png", o.plot}},
-                   fmt::format("parakit compare {} {}: {} cores", kernel.name,
-                               study::command_line(o.settings.kernel_options), cores),
-                   "--plot");
+                   fmt::format("parakit compare {}: {} cores", subject(o), cores), "--plot");
   }
   return 0;
 }
@@ -260,6 +289,8 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
 
   study::Outcome outcome;
   std::string mode_name = values["mode"].as<std::string>();
+  if (values.count("records") != 0 && o.settings.kernel == nullptr)
+    o.settings.kernel = &study::records_kernel(values["records"].as<std::string>());
   if (values.count("records") != 0) {
     outcome = scale_from_records(values, o, kind);
     mode_name = study::records_mode(outcome.points);
@@ -277,10 +308,7 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
   if (!o.plot.empty()) {
     exec::plot_csv(study::data_dir() + "/plot_scaling.gp", study::rows_csv(record),
                    {{"speedup_png", o.plot + "-speedup.png"}, {"efficiency_png", o.plot + "-efficiency.png"}},
-                   fmt::format("parakit scale {} {}{}{} ({})", scaling, o.settings.kernel->name,
-                               o.settings.kernel_options.empty() ? "" : " ",
-                               study::command_line(o.settings.kernel_options), mode_name),
-                   "--plot");
+                   fmt::format("parakit scale {} {} ({})", scaling, subject(o), mode_name), "--plot");
   }
   return 0;
 }

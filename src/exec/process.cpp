@@ -490,4 +490,8 @@ bool find_executable(const std::string& name) {
   return !name.empty() && ::access(resolve(name).c_str(), X_OK) == 0;
 }
 
+std::string resolve_executable(const std::string& name) {
+  return find_executable(name) ? resolve(name) : std::string();
+}
+
 }  // namespace parakit::exec

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <map>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -108,7 +109,11 @@ std::string study_header(const Record& record) {
   std::string header = fmt::format("parakit {} {}", record.value("study", "?"), record.value("scaling", ""));
   while (header.ends_with(' '))
     header.pop_back();
-  header += fmt::format(" {} {}", record.value("kernel", "?"), record.value("kernel_options", ""));
+  if (record.contains("command")) {
+    header += " -- " + record.value("command", "");
+  } else {
+    header += fmt::format(" {} {}", record.value("kernel", "?"), record.value("kernel_options", ""));
+  }
   while (header.ends_with(' '))
     header.pop_back();
   if (record.contains("mode")) header += fmt::format(" (mode {})", record.value("mode", ""));
@@ -162,6 +167,25 @@ void write_study(const Record& record, std::ostream& out) {
   out << study_header(record) << '\n'
       << fmt::format("  {} repeats after {} warm-up run(s) per point; {}\n", record.value("repeat", 0),
                      record.value("warmup", 0), record.value("launcher", ""));
+  if (record.contains("time_source")) {
+    // A program's study: what ran, where each time comes from, whether results were compared.
+    static const std::map<std::string, std::string> kSources = {
+        {"launch", "one launch per repeat, timed from outside (launch cost included)"},
+        {"regex", "one launch per repeat, the time read from its output (--time-regex)"},
+        {"record", "the program's own repeats and phases (it wrote a parakit run record)"}};
+    const Record program = record.value("program", Record::object());
+    const auto source = kSources.find(record.value("time_source", ""));
+    out << fmt::format("  program {} ({}, sha256 {}{}); times: {}; results: {}\n", program.value("path", "?"),
+                       program.value("mpi", true) ? "MPI" : "not MPI: one process",
+                       program.contains("sha256") && program["sha256"].is_string()
+                           ? program["sha256"].get<std::string>().substr(0, 12)
+                           : "?",
+                       program.contains("version") && program["version"].is_string()
+                           ? ", version " + program["version"].get<std::string>()
+                           : "",
+                       source != kSources.end() ? source->second : record.value("time_source", ""),
+                       record.value("results_checked", "not checked"));
+  }
   write_study_rows(record, out);
   if (record.contains("comparisons")) {
     for (const auto& c : record["comparisons"])

@@ -10,6 +10,8 @@
 
 #include "parakit/error.hpp"
 #include "parakit/exec/process.hpp"
+#include "parakit/report/quote.hpp"
+#include "parakit/study/program.hpp"
 #include "parakit/sys.hpp"
 #include "parakit/topology.hpp"
 
@@ -44,6 +46,10 @@ std::string first_error_line(const std::string& err) {
   bool done = false;
   while (std::getline(in, line)) {
     if (line.find("error") != std::string::npos && line.rfind("parakit", 0) == 0) return line;
+    // What the study asked the launcher and OpenMP to report (report_bindings) is not a message.
+    if (line.rfind("parakit-affinity ", 0) == 0 || line.find("] MCW rank ") != std::string::npos ||
+        line.rfind("cpu-bind", 0) == 0)
+      continue;
     const bool blank = line.find_first_not_of(" \t-*") == std::string::npos;
     if (done || (blank && first.empty())) continue;
     if (blank) {
@@ -177,6 +183,20 @@ std::vector<std::string> launch_argv(const LaunchSettings& settings, const Layou
                                      const std::vector<std::string>& program) {
   const bool over = oversubscribed(settings, layout);
   std::vector<std::string> argv;
+  if (!settings.mpi && settings.launcher == Launcher::kMpirun) {
+    argv = program;  // one process of its own: OMP_PLACES/OMP_PROC_BIND place its threads
+    return argv;
+  }
+  if (!settings.mpi) {
+    argv = {"srun", "--kill-on-bad-exit=1", "-n", "1", "-c", std::to_string(layout.threads)};
+    if (over) {
+      argv.insert(argv.end(), {"--overcommit", "--cpu-bind=none"});
+    } else {
+      argv.emplace_back(settings.report_bindings ? "--cpu-bind=verbose,cores" : "--cpu-bind=cores");
+    }
+    argv.insert(argv.end(), program.begin(), program.end());
+    return argv;
+  }
   if (settings.launcher == Launcher::kSrun) {
     // PMIx works with Debian's Open MPI; a site that sets SLURM_MPI_TYPE keeps its own choice.
     argv = {"srun"};
@@ -186,10 +206,11 @@ std::vector<std::string> launch_argv(const LaunchSettings& settings, const Layou
     if (over) {
       argv.insert(argv.end(), {"--overcommit", "--cpu-bind=none"});
     } else {
-      argv.emplace_back("--cpu-bind=cores");
+      argv.emplace_back(settings.report_bindings ? "--cpu-bind=verbose,cores" : "--cpu-bind=cores");
     }
   } else {
     argv = {"mpirun", "-n", std::to_string(layout.ranks)};
+    if (settings.report_bindings) argv.emplace_back("--report-bindings");
     if (over) {
       argv.insert(argv.end(), {"--oversubscribe", "--bind-to", "none"});
     } else {
@@ -211,7 +232,12 @@ std::vector<std::string> launch_environment(const LaunchSettings& settings, cons
   } else {
     variables.emplace_back("OMP_PROC_BIND=false");
   }
-  if (settings.fast_profile) {
+  if (settings.report_bindings) {
+    variables.insert(variables.end(),
+                     {"OMP_DISPLAY_AFFINITY=true", std::string("OMP_AFFINITY_FORMAT=") + kAffinityFormat});
+  }
+  variables.insert(variables.end(), settings.environment.begin(), settings.environment.end());
+  if (settings.fast_profile && settings.mpi) {
     for (const char* setting : {"OMPI_MCA_pml=ob1", "OMPI_MCA_btl=self,vader", "OMPI_MCA_osc=^ucx"}) {
       const std::string name(setting, std::string_view(setting).find('='));
       if (env(name.c_str()) == nullptr) variables.emplace_back(setting);
@@ -229,29 +255,42 @@ std::string command_line(const std::vector<std::string>& words) {
   return line;
 }
 
-Launched launch(const LaunchSettings& settings, const Layout& layout, const std::vector<std::string>& program,
-                const std::string& what, double timeout_s) {
+Launched launch_program(const LaunchSettings& settings, const Layout& layout,
+                        const std::vector<std::string>& program, const std::string& what, double timeout_s,
+                        bool quote_errors) {
   const std::vector<std::string> argv = launch_argv(settings, layout, program);
   exec::ProcessOptions options;
   options.timeout_s = timeout_s;
   options.environment = launch_environment(settings, layout);
   const double start_s = sys::now_s();
-  const exec::ProcessOutcome outcome = exec::run_process(argv, options);
+  exec::ProcessOutcome outcome = exec::run_process(argv, options);
   Launched launched;
   launched.wall_s = sys::now_s() - start_s;
   const std::string command = command_line(argv);
   if (outcome.status != exec::Status::kOk) {
     const std::string line = first_error_line(outcome.err);
     constexpr std::string_view kPrefix = "parakit: error: ";
-    if (outcome.exit_code == kExitUsage && line.rfind(kPrefix, 0) == 0)
+    if (!quote_errors && outcome.exit_code == kExitUsage && line.rfind(kPrefix, 0) == 0)
       throw UsageError(line.substr(kPrefix.size()));
     if (outcome.status == exec::Status::kTimedOut) {
       throw Error(fmt::format("{}: `{}` ran past {} s and was stopped", what, command, timeout_s));
     }
-    throw Error(fmt::format("{}: `{}` exited with code {}: {}", what, command, outcome.exit_code, line));
+    if (outcome.status == exec::Status::kNotStarted)
+      throw Error(fmt::format("{}: `{}` could not be started: {}", what, command, report::quoted(line)));
+    throw Error(fmt::format("{}: `{}` exited with code {}: {}", what, command, outcome.exit_code,
+                            quote_errors ? report::quoted(line, 300) : line));
   }
+  launched.out = std::move(outcome.out);
+  launched.err = std::move(outcome.err);
+  return launched;
+}
+
+Launched launch(const LaunchSettings& settings, const Layout& layout, const std::vector<std::string>& program,
+                const std::string& what, double timeout_s) {
+  Launched launched = launch_program(settings, layout, program, what, timeout_s, false);
+  const std::string command = command_line(launch_argv(settings, layout, program));
   // The record is the last line that is a JSON object (Open MPI may print notes before it).
-  std::istringstream out(outcome.out);
+  std::istringstream out(launched.out);
   std::string line, last;
   while (std::getline(out, line)) {
     if (line.starts_with('{')) last = line;
@@ -259,7 +298,7 @@ Launched launch(const LaunchSettings& settings, const Layout& layout, const std:
   launched.record = nlohmann::json::parse(last, nullptr, /*allow_exceptions=*/false);
   if (!launched.record.is_object()) {
     throw Error(fmt::format("{}: `{}` printed no JSON record (its output began: {})", what, command,
-                            outcome.out.substr(0, 200)));
+                            launched.out.substr(0, 200)));
   }
   return launched;
 }

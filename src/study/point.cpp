@@ -1,6 +1,7 @@
 #include "parakit/study/point.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "parakit/report/statistics.hpp"
@@ -25,12 +26,12 @@ Point point_from_record(const StudyKernel& kernel, const nlohmann::json& record)
   p.compute_s = number_or_nan(phases, "compute_s");
   p.communication_s = number_or_nan(phases, "partition_s") + number_or_nan(phases, "scatter_s") +
                       number_or_nan(phases, "reduce_s");
-  p.peak_rss_rank_bytes = 0.0;
-  p.peak_rss_total_bytes = 0.0;
+  // Unknown (NaN) unless the ranks say: a program timed from outside does not.
   for (const auto& rank : record["per_rank"]) {
     const double rss = number_or_nan(rank, "peak_rss_bytes");
-    p.peak_rss_rank_bytes = std::max(p.peak_rss_rank_bytes, rss);
-    p.peak_rss_total_bytes += rss;
+    if (std::isnan(rss)) continue;
+    p.peak_rss_rank_bytes = std::isnan(p.peak_rss_rank_bytes) ? rss : std::max(p.peak_rss_rank_bytes, rss);
+    p.peak_rss_total_bytes = std::isnan(p.peak_rss_total_bytes) ? rss : p.peak_rss_total_bytes + rss;
   }
   for (const auto& w : record.value("warnings", nlohmann::json::array()))
     if (w.is_string() && w.get<std::string>().rfind("oversubscribed", 0) == 0) p.oversubscribed = true;

@@ -13,11 +13,16 @@ report::Record bindings(const std::vector<nlohmann::json>& records, const std::v
   for (std::size_t i = 0; i < records.size() && i < points.size(); ++i) {
     report::Record ranks = report::Record::array();
     for (const auto& rank : records[i].value("per_rank", nlohmann::json::array())) {
-      ranks.push_back({{"rank", rank.value("rank", 0)},
-                       {"host", rank.value("host", "")},
-                       {"thread_cpus", rank.value("thread_cpus", nlohmann::json::array())}});
+      // A program timed from outside reports processes (pid), not ranks: its OpenMP runtime told them.
+      report::Record entry = rank.contains("rank") ? report::Record{{"rank", rank.value("rank", 0)}}
+                                                   : report::Record{{"pid", rank.value("pid", 0L)}};
+      entry["host"] = rank.value("host", "");
+      entry["thread_cpus"] = rank.value("thread_cpus", nlohmann::json::array());
+      ranks.push_back(std::move(entry));
     }
-    all.push_back({{"layout", points[i].label}, {"per_rank", ranks}});
+    report::Record layout = {{"layout", points[i].label}, {"per_rank", ranks}};
+    if (records[i].contains("launch")) layout["launch"] = records[i]["launch"];
+    all.push_back(std::move(layout));
   }
   return all;
 }

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 
 #include "parakit/error.hpp"
+#include "parakit/report/quote.hpp"
+#include "parakit/study/program.hpp"
 
 namespace parakit::study {
 namespace {
@@ -68,6 +70,21 @@ std::vector<nlohmann::json> read_run_records(const std::string& dir, const Study
     }
   }
   return records;
+}
+
+const StudyKernel& records_kernel(const std::string& dir) {
+  for (const auto& file : json_files(dir)) {
+    std::ifstream in(file);
+    const nlohmann::json record = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (!record.is_object() || record.value("schema", "") != "parakit.run/1") continue;
+    const std::string name = record.value("kernel", "");
+    if (name == program_kernel().name) return program_kernel();
+    if (const StudyKernel* kernel = find_kernel(name)) return *kernel;
+    throw UsageError("--records: " + file.string() + " is a run of " + report::quoted(name) +
+                     ", which no study runs (accepted: " + kernel_names() + ", or a program's points)");
+  }
+  throw UsageError("--records: no run records in '" + dir +
+                   "' (accepted: runs written with --json or --format json)");
 }
 
 std::string records_mode(const std::vector<Point>& points) {

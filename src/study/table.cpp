@@ -49,8 +49,9 @@ void add_wall_check(Table& row, const Point& p) {
   row["wall_error"] = number(p.wall_s > 0.0 ? (p.wall_s - predicted) / p.wall_s : kNaN);
   // Off by more than 5 % and by more than the empty runs' own spread (with millisecond runs the
   // difference is launch jitter, not a wrong time).
-  const double off = std::abs(p.wall_s - predicted);
-  row["wall_check_failed"] = p.wall_s > 0.0 && off > kWallTolerance * p.wall_s && !(off <= p.launch_spread_s);
+  const double off = p.launch_estimated ? p.wall_s - predicted : std::abs(p.wall_s - predicted);
+  row["wall_check_failed"] =
+      p.wall_check && p.wall_s > 0.0 && off > kWallTolerance * p.wall_s && !(off <= p.launch_spread_s);
 }
 
 void check_points(const std::vector<Point>& points) {
@@ -166,11 +167,13 @@ Table compare_table(const std::vector<Point>& points) {
   }
   // Layouts of the largest core count, fastest first; each against the next.
   int cores = 0;
+  // The study's own layouts (parakit's kernel or the program), not the Python versions beside them.
+  const std::string& own = points.front().implementation;
   for (const Point& p : points)
-    if (p.implementation == "parakit") cores = std::max(cores, p.layout.cores());
+    if (p.implementation == own) cores = std::max(cores, p.layout.cores());
   std::vector<const Point*> rivals;
   for (const Point& p : points)
-    if (p.implementation == "parakit" && p.layout.cores() == cores && !p.oversubscribed) rivals.push_back(&p);
+    if (p.implementation == own && p.layout.cores() == cores && !p.oversubscribed) rivals.push_back(&p);
   std::stable_sort(rivals.begin(), rivals.end(),
                    [](const Point* a, const Point* b) { return median(*a) < median(*b); });
   Table comparisons = Table::array();
@@ -178,7 +181,10 @@ Table compare_table(const std::vector<Point>& points) {
     comparisons.push_back(verdict(*rivals[i], *rivals[i + 1]));
   Table table;
   table["warnings"] = row_warnings(rows, points);
-  if (rivals.size() < 2 && cores > 1) {
+  const auto layouts_there = std::count_if(points.begin(), points.end(), [&](const Point& p) {
+    return p.implementation == own && p.layout.cores() == cores;
+  });
+  if (rivals.size() < 2 && layouts_there > 1) {
     table["warnings"].push_back(fmt::format(
         "no ranking of the {}-core layouts: {} of them ran without oversubscription", cores, rivals.size()));
   }

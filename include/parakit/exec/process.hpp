@@ -64,4 +64,8 @@ std::string expand_command(const std::vector<std::string>& words, std::string_vi
 /// @brief True when @p name is an executable file, or a name found as one in PATH.
 bool find_executable(const std::string& name);
 
+/// @brief The path of the executable @p name (as given when it holds a '/', else the first match in
+/// PATH), or "" when find_executable() is false.
+std::string resolve_executable(const std::string& name);
+
 }  // namespace parakit::exec

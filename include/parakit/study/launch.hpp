@@ -53,6 +53,13 @@ struct LaunchSettings {
   int cores_per_node = 1;   ///< of the smallest node: one rank's threads must fit on one node
   int nodes = 1;            ///< hosts the runs may use (0: unknown, a batch system's host file)
   std::string description;  ///< in words, for the report
+  /// The runs are MPI programs. When false (a program study of an OpenMP-only or serial program) one
+  /// process runs without mpirun (`srun -n 1` inside a Slurm allocation), and a layout has one rank.
+  bool mpi = true;
+  std::vector<std::string> environment;  ///< NAME=value for every run, beside launch_environment()'s own
+  /// Ask the launcher and the OpenMP runtime to report the bindings they made (mpirun
+  /// --report-bindings, srun --cpu-bind=verbose, OMP_DISPLAY_AFFINITY): on the runs' standard error.
+  bool report_bindings = false;
 };
 
 /// @brief Throws parakit::UsageError when this process is a rank of an MPI job (started by mpirun or
@@ -87,7 +94,17 @@ std::string command_line(const std::vector<std::string>& words);
 struct Launched {
   double wall_s = 0.0;    ///< from fork to exit, measured here
   nlohmann::json record;  ///< the JSON record the program printed on its standard output
+  std::string out;        ///< its standard output
+  std::string err;        ///< its standard error
 };
+
+/// @brief Runs @p program in @p layout and returns its output, without reading a record.
+/// @param quote_errors Quote the program's error line (report::quoted): it is not parakit's own.
+/// @throws parakit::Error naming @p what, the command, and its exit code and first error line, or the
+/// time limit it ran past.
+Launched launch_program(const LaunchSettings& settings, const Layout& layout,
+                        const std::vector<std::string>& program, const std::string& what, double timeout_s,
+                        bool quote_errors);
 
 /// @brief Runs @p program in @p layout and parses the one JSON record it prints.
 /// @param what Names the run in messages, e.g. "pi in 2x1".

@@ -20,6 +20,7 @@ struct Outcome {
   std::vector<std::string> warnings;    ///< a busy machine, then the table's, then the runs' own
   int repeat = 0;                       ///< timed runs per point
   int warmup = 0;                       ///< untimed runs before them
+  std::string time_source = "kernel";   ///< "kernel" (its own repeats), or a program's time_source_name()
 };
 
 }  // namespace parakit::study

@@ -22,6 +22,12 @@ namespace parakit::study {
 /// records ran on the same number of cores.
 std::vector<nlohmann::json> read_run_records(const std::string& dir, const StudyKernel& kernel);
 
+/// @brief The kernel whose runs the records in @p dir are (the first run record's `kernel`): a study
+/// kernel, or program_kernel() for the points of a program study.
+/// @throws parakit::UsageError as read_run_records() for a directory without run records, or when the
+/// kernel is not one a study can run.
+const StudyKernel& records_kernel(const std::string& dir);
+
 /// @brief What the points' layouts were: "processes" when every point has one thread per rank (p x 1),
 /// else "threads" when every point has one rank (1 x p), else "hybrid".
 std::string records_mode(const std::vector<Point>& points);

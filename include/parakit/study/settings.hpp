@@ -4,12 +4,14 @@
 /// where progress goes. Plain data.
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "parakit/study/kernel.hpp"
 #include "parakit/study/launch.hpp"
+#include "parakit/study/program.hpp"
 
 namespace parakit::study {
 
@@ -21,7 +23,10 @@ struct Settings {
   int warmup = 1;                           ///< untimed runs before them
   double timeout_s = 0.0;                   ///< seconds a launch may run, 0: no limit
   LaunchSettings launch;                    ///< how every run is launched
-  std::string command;                      ///< e.g. "parakit compare": named in messages
+  /// A study of a program (`-- PROGRAM ARGS`) rather than of a parakit kernel: then kernel is
+  /// &program_kernel() and kernel_options are empty.
+  std::optional<ProgramSpec> program;
+  std::string command;  ///< e.g. "parakit compare": named in messages
   /// Called with what the study is doing now, e.g. "2x1: 6 runs of pi" (empty: nobody listens).
   /// The library never prints: the driver draws it on a terminal.
   std::function<void(std::string_view)> progress;

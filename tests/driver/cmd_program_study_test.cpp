@@ -1,0 +1,274 @@
+// Studies of any program, end to end: `parakit compare|scale ... -- PROGRAM ARGS` with a parakit program
+// that reports its own runs (midpoint_pi), an OpenMP-only program (omp_harmonic, no MPI) and an mpi4py
+// script; and the ways a program can fail a study: an error in one layout, a hang, no time in its output,
+// different output. Real launches, real files, exit codes and messages; sizes are small.
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "process.hpp"
+
+namespace parakit::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kTimeRegex = "time_s ([0-9.eE+-]+)";
+
+nlohmann::json row_of(const nlohmann::json& record, const std::string& key, const nlohmann::json& value) {
+  for (const auto& row : record["rows"])
+    if (row[key] == value) return row;
+  ADD_FAILURE() << "no row with " << key << " = " << value;
+  return {};
+}
+
+std::vector<std::string> layouts(const nlohmann::json& record) {
+  std::vector<std::string> names;
+  for (const auto& row : record["rows"])
+    names.push_back(row["layout"].get<std::string>());
+  return names;
+}
+
+// run_json for a study of a program: --format json goes before the `--` (after it, it is the program's).
+nlohmann::json study_json(std::vector<std::string> args) {
+  const auto dash = std::find(args.begin(), args.end(), "--");
+  std::vector<std::string> study(args.begin(), dash), program(dash, args.end());
+  study.insert(study.end(), {"--format", "json"});
+  study.insert(study.end(), program.begin(), program.end());
+  const ProcessResult r = run_process(parakit_cmd(study), 120.0);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "one JSON object and nothing else: " << r.out;
+  EXPECT_EQ(count_lines_starting_with(r.err, "parakit: warning: "),
+            std::count(r.err.begin(), r.err.end(), '\n'))
+      << r.err;
+  return nlohmann::json::parse(r.out);
+}
+
+bool is_png(const fs::path& path) {
+  return slurp(path).rfind("\x89PNG\r\n\x1a\n", 0) == 0;
+}
+
+// Debian's Python, which has python3-mpi4py (as --with-python, prefer it to another python3 in PATH).
+std::string python() {
+  return fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+}
+
+bool python_has_mpi4py() {
+  return run_process({python(), "-c", "import mpi4py, numpy"}).exit_code == 0;
+}
+
+// A failed study: one line on stderr (after any warnings), the exit code, nothing on stdout.
+void expect_one_error(const ProcessResult& r, int exit_code, const std::string& message) {
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_EQ(r.exit_code, exit_code) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(count_lines_starting_with(r.err, "parakit: error: "), 1) << r.err;
+  EXPECT_EQ(count_lines_starting_with(r.err, "parakit: warning: ") + 1,
+            std::count(r.err.begin(), r.err.end(), '\n'))
+      << "one error line and nothing else but warnings: " << r.err;
+  EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+}
+
+TEST(ProgramStudy, a_parakit_program_reports_its_own_repeats_and_phases_in_every_layout) {
+  if (std::string(PARAKIT_EXAMPLE_EXE).empty()) GTEST_SKIP() << "examples not built";
+  TempDir dir;
+  const fs::path plot = dir.path() / "c.png", csv = dir.path() / "c.csv", json = dir.path() / "c.json";
+  const auto record =
+      study_json({"compare", "--cores", "2", "--repeat", "3", "--result-regex", "pi ([0-9.]+)", "--rtol",
+                  "1e-12", "--plot", plot.string(), "--csv", csv.string(), "--json", json.string(), "--",
+                  PARAKIT_EXAMPLE_EXE, "200000"});
+  EXPECT_EQ(record["schema"], "parakit.compare/1");
+  EXPECT_EQ(record["kernel"], "program");
+  EXPECT_EQ(record["time_source"], "record");
+  EXPECT_EQ(record["results_checked"], "result regex within rtol");
+  EXPECT_EQ(record["program"]["mpi"], true);
+  EXPECT_EQ(record["program"]["sha256"].get<std::string>().size(), 64U);
+  EXPECT_EQ(layouts(record), (std::vector<std::string>{"1x1", "2x1", "1x2"}));
+  for (const auto& row : record["rows"]) {
+    EXPECT_EQ(row["repeats"], 3) << "the program's own three repeats, in one launch";
+    EXPECT_GT(row["compute_s"].get<double>(), 0.0) << "its phases come from its record";
+    EXPECT_GT(row["launch_s"].get<double>(), 0.0);
+  }
+  // Its result is pi to the rule's accuracy in every layout, and the record names each rank's CPUs.
+  EXPECT_NEAR(record["result"]["value"].get<double>(), 3.14159265358979, 1e-9);
+  for (const auto& binding : record["bindings"]) {
+    EXPECT_FALSE(binding["per_rank"].empty()) << binding.dump();
+    EXPECT_TRUE(binding["per_rank"][0].contains("rank"));
+  }
+  EXPECT_TRUE(is_png(plot));
+  EXPECT_EQ(nlohmann::json::parse(slurp(json))["rows"], record["rows"]);
+  EXPECT_NE(slurp(csv).find("median_s"), std::string::npos);
+}
+
+TEST(ProgramStudy, an_openmp_only_program_runs_in_threads_only_without_mpirun) {
+  TempDir dir;
+  const auto record = study_json({"compare", "--cores", "2", "--repeat", "3", "--same-output", "--time-regex",
+                                  kTimeRegex, "--", PARAKIT_OMP_PROGRAM_EXE, "2000000"});
+  EXPECT_EQ(record["program"]["mpi"], false) << record["program"].dump();
+  EXPECT_EQ(layouts(record), (std::vector<std::string>{"1x1", "1x2"})) << "one process: threads only";
+  EXPECT_EQ(record["time_source"], "regex");
+  EXPECT_EQ(record["results_checked"], "same output");
+  for (const auto& binding : record["bindings"]) {
+    const std::string launch = binding["launch"]["command"].get<std::string>();
+    EXPECT_EQ(launch.find("mpirun"), std::string::npos) << launch;
+    EXPECT_EQ(launch.rfind(PARAKIT_OMP_PROGRAM_EXE, 0), 0U) << launch;
+  }
+  // OpenMP itself reported where the two threads of 1x2 ran: two different CPUs when there are two.
+  const auto& two = record["bindings"][1];
+  ASSERT_EQ(two["per_rank"].size(), 1U) << two.dump();
+  EXPECT_EQ(two["per_rank"][0]["thread_cpus"].size(), 2U) << two.dump();
+  // The time is the program's own, far below a launch.
+  const auto one = row_of(record, "layout", "1x1");
+  EXPECT_LT(one["median_s"].get<double>(), one["wall_s"].get<double>());
+  // Processes of a program that is not MPI are refused.
+  const ProcessResult r = run_process(parakit_cmd(
+      {"scale", "strong", "--cores", "1,2", "--mode", "processes", "--", PARAKIT_OMP_PROGRAM_EXE, "1000"}));
+  expect_one_error(r, 2, "is not an MPI program");
+}
+
+TEST(ProgramStudy, weak_scaling_replaces_work_by_the_work_times_the_cores_and_fits_gustafson) {
+  TempDir dir;
+  const std::string prefix = (dir.path() / "weak").string();
+  const auto record = study_json({"scale", "weak", "--cores", "1,2", "--mode", "threads", "--repeat", "3",
+                                  "--work", "1e6", "--unit", "terms", "--time-regex", kTimeRegex, "--plot",
+                                  prefix, "--", PARAKIT_OMP_PROGRAM_EXE, "{work}"});
+  EXPECT_EQ(record["unit"], "terms");
+  EXPECT_EQ(row_of(record, "cores", 1)["work"], 1000000);
+  EXPECT_EQ(row_of(record, "cores", 2)["work"], 2000000);
+  EXPECT_EQ(record["fit"]["law"], "gustafson");
+  EXPECT_EQ(record["bindings"][1]["launch"]["command"].get<std::string>(),
+            std::string(PARAKIT_OMP_PROGRAM_EXE) + " 2000000");
+  EXPECT_TRUE(is_png(prefix + "-speedup.png"));
+  EXPECT_TRUE(is_png(prefix + "-efficiency.png"));
+}
+
+TEST(ProgramStudy, job_array_points_of_a_program_are_collected_from_records) {
+  TempDir dir;
+  for (const char* point : {"0", "1"}) {
+    const ProcessResult r = run_process(parakit_cmd(
+        {"scale", "strong", "--cores", "1,2", "--mode", "threads", "--repeat", "2", "--time-regex",
+         kTimeRegex, "--point", point, "--json", (dir.path() / (std::string("p") + point + ".json")).string(),
+         "--", PARAKIT_OMP_PROGRAM_EXE, "100000"}));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("point " + std::string(point) + " of 2"), std::string::npos) << r.out;
+  }
+  const auto record = run_json({"scale", "strong", "--records", dir.path().string()});
+  EXPECT_EQ(record["kernel"], "program");
+  EXPECT_EQ(record["time_source"], "regex");
+  ASSERT_EQ(record["rows"].size(), 2U);
+  EXPECT_EQ(record["rows"][1]["threads"], 2);
+  EXPECT_EQ(record["fit"]["law"], "amdahl");
+}
+
+TEST(ProgramStudy, an_mpi4py_script_is_just_a_program) {
+  if (!python_has_mpi4py()) GTEST_SKIP() << "python3-mpi4py or numpy missing (scripts/install-deps.sh)";
+  const auto record =
+      study_json({"compare", "--cores", "2", "--repeat", "2", "--warmup", "0", "--result-regex",
+                  "pi ([0-9.]+)", "--rtol", "1e-12", "--", python(), PARAKIT_MPI4PY_SCRIPT, "100000"});
+  EXPECT_EQ(record["program"]["mpi"], true);
+  EXPECT_NE(record["program"]["mpi_reason"].get<std::string>().find("mpi4py"), std::string::npos);
+  EXPECT_EQ(record["program"]["files"][0]["sha256"].get<std::string>().size(), 64U)
+      << "the script's checksum";
+  EXPECT_NE(record["program"]["version"].get<std::string>().find("Python 3"), std::string::npos);
+  EXPECT_EQ(layouts(record), (std::vector<std::string>{"1x1", "2x1", "1x2"}));
+  EXPECT_EQ(record["time_source"], "launch") << "each launch timed from outside";
+  EXPECT_NEAR(record["result"]["value"].get<double>(), 3.14159265358979, 1e-8);
+  // Timed from outside, a launch includes its launch cost: never less than the empty run's.
+  for (const auto& row : record["rows"])
+    EXPECT_GT(row["median_s"].get<double>(), 0.5 * row["launch_s"].get<double>());
+  bool said = false;
+  for (const auto& w : record["warnings"])
+    said = said || w.get<std::string>().find("timed from outside") != std::string::npos;
+  EXPECT_TRUE(said) << record["warnings"].dump();
+}
+
+TEST(ProgramStudyFailure, a_program_that_fails_in_one_layout_ends_the_study_with_its_message) {
+  TempDir dir;
+  const fs::path json = dir.path() / "s.json";
+  const ProcessResult r = run_process(parakit_cmd(
+      {"compare", "--cores", "2", "--repeat", "2", "--mpi", "no", "--json", json.string(), "--", "sh", "-c",
+       "if [ \"$OMP_NUM_THREADS\" = 2 ]; then printf '\\033[31mboom\\n' >&2; exit 7; fi; echo ok"}));
+  expect_one_error(r, 1, "exited with code 7: '\\x1b[31mboom'");
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << "control bytes from the program are escaped";
+  EXPECT_NE(r.err.find("in 1x2"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(json)) << "nothing half-written";
+}
+
+TEST(ProgramStudyFailure, a_hanging_program_is_stopped_at_the_timeout) {
+  const ProcessResult r = run_process(parakit_cmd({"compare", "--cores", "1", "--repeat", "2", "--timeout",
+                                                   "1", "--mpi", "no", "--", "sleep", "60"}),
+                                      60.0);
+  expect_one_error(r, 1, "ran past 1 s and was stopped");
+  EXPECT_LT(r.elapsed_s, 15.0);
+}
+
+TEST(ProgramStudyFailure, output_without_a_time_for_time_regex_is_one_clear_line) {
+  const ProcessResult r = run_process(parakit_cmd({"compare", "--cores", "1", "--repeat", "2", "--time-regex",
+                                                   kTimeRegex, "--mpi", "no", "--", "echo", "hello"}));
+  expect_one_error(r, 1, "printed no time that matches 'time_s ([0-9.eE+-]+)'");
+  EXPECT_NE(r.err.find("'hello\\n'"), std::string::npos) << r.err;
+}
+
+TEST(ProgramStudyFailure, different_output_or_results_between_layouts_exit_3) {
+  const ProcessResult same =
+      run_process(parakit_cmd({"compare", "--cores", "2", "--repeat", "2", "--same-output", "--mpi", "no",
+                               "--", "sh", "-c", "echo threads $OMP_NUM_THREADS"}));
+  expect_one_error(same, 3,
+                   "1x1 and 1x2 computed different results for the same work: the outputs differ at "
+                   "line 1: 'threads 1' vs 'threads 2'");
+  const ProcessResult value = run_process(
+      parakit_cmd({"compare", "--cores", "2", "--repeat", "2", "--result-regex", "v ([0-9]+)", "--rtol",
+                   "0.1", "--mpi", "no", "--", "sh", "-c", "echo v $((OMP_NUM_THREADS * 10))"}));
+  expect_one_error(value, 3, "the result 10 and 20 differ by 0.5 relative (more than --rtol 0.1)");
+  // Within the tolerance it passes.
+  const auto ok =
+      study_json({"compare", "--cores", "2", "--repeat", "2", "--result-regex", "v ([0-9]+)", "--rtol", "0.6",
+                  "--mpi", "no", "--", "sh", "-c", "echo v $((OMP_NUM_THREADS * 10))"});
+  EXPECT_EQ(ok["results_checked"], "result regex within rtol");
+}
+
+TEST(ProgramStudyBadInput, one_clear_line_exit_2_and_nothing_launched) {
+  TempDir dir;
+  const std::string out = (dir.path() / "o.json").string();
+  const struct {
+    std::vector<std::string> args;
+    std::string message;
+  } cases[] = {
+      {{"compare", "--"}, "no program after '--'"},
+      {{"compare", "--", "./no-such-program"}, "program './no-such-program' is not an executable file"},
+      {{"compare", "--", "true", "{work}"}, "the command has {work} but no --work gives it"},
+      {{"compare", "--work", "10", "--", "true"}, "--work: the command has no {work} to replace"},
+      {{"compare", "--work", "ten", "--", "true", "{work}"}, "--work: 'ten'"},
+      {{"compare", "--time-regex", "time_s ([0-9", "--", "true"},
+       "--time-regex: 'time_s ([0-9' is not a regular"},
+      {{"compare", "--rtol", "2", "--result-regex", "x", "--", "true"}, "--rtol: 2 is out of range"},
+      {{"compare", "--rtol", "0.1", "--", "true"}, "--rtol: it is the tolerance of --result-regex"},
+      {{"compare", "--same-output", "--result-regex", "x", "--", "true"}, "give one of them"},
+      {{"compare", "--mpi", "maybe", "--", "true"},
+       "--mpi: 'maybe' is not a choice (accepted: auto, yes, no)"},
+      {{"compare", "--with-python", "--", "true"}, "--with-python: the seed's Python versions compute pi"},
+      {{"compare", "pi", "--time-regex", "x"}, "--time-regex: only a study of a program takes it"},
+      {{"compare", "--sames-output", "--", "true"}, "unrecognised option '--sames-output'"},
+      {{"scale", "weak", "--cores", "1,2", "--mpi", "no", "--mode", "threads", "--", "true"},
+       "weak scaling needs work that grows with the cores"},
+      {{"scale", "weak", "--cores", "1,4", "--mpi", "no", "--mode", "threads", "--work", "4e18", "--", "true",
+        "{work}"},
+       "--work: 4000000000000000000 x 4 cores is more than 2^63-1"},
+      {{"compare", "--json", out, "--unit", "two words", "--", "true"}, "--unit: 'two words' is not a unit"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> args = c.args;
+    const ProcessResult r = run_process(parakit_cmd(args), 60.0);
+    SCOPED_TRACE(c.message);
+    expect_one_error(r, 2, c.message);
+  }
+  EXPECT_TRUE(fs::is_empty(dir.path())) << "nothing written";
+}
+
+}  // namespace
+}  // namespace parakit::test
