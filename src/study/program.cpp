@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <sstream>
 
+#include <elf.h>
 #include <fmt/format.h>
 
 #include "parakit/error.hpp"
@@ -33,6 +35,39 @@ std::string whole(const std::string& path) {
 
 std::string base_name(const std::string& path) {
   return path.substr(path.find_last_of('/') + 1);
+}
+
+// The DT_NEEDED entries of a 64-bit little-endian ELF image (the libraries it links), or nullopt when
+// the image is not one or is cut short.
+std::optional<std::vector<std::string>> needed_libraries(const std::string& image) {
+  const auto fits = [&](std::uint64_t offset, std::uint64_t size) {
+    return offset <= image.size() && size <= image.size() - offset;
+  };
+  if (!fits(0, sizeof(Elf64_Ehdr)) || image[EI_CLASS] != ELFCLASS64 || image[EI_DATA] != ELFDATA2LSB)
+    return std::nullopt;
+  Elf64_Ehdr header;
+  std::memcpy(&header, image.data(), sizeof header);
+  if (header.e_shentsize != sizeof(Elf64_Shdr) ||
+      !fits(header.e_shoff, std::uint64_t{header.e_shnum} * sizeof(Elf64_Shdr)))
+    return std::nullopt;
+  std::vector<Elf64_Shdr> sections(header.e_shnum);
+  std::memcpy(sections.data(), image.data() + header.e_shoff, sections.size() * sizeof(Elf64_Shdr));
+  std::vector<std::string> needed;
+  for (const Elf64_Shdr& dynamic : sections) {
+    if (dynamic.sh_type != SHT_DYNAMIC || dynamic.sh_link >= sections.size()) continue;
+    const Elf64_Shdr& strings = sections[dynamic.sh_link];
+    if (!fits(dynamic.sh_offset, dynamic.sh_size) || !fits(strings.sh_offset, strings.sh_size))
+      return std::nullopt;
+    for (std::uint64_t at = 0; at + sizeof(Elf64_Dyn) <= dynamic.sh_size; at += sizeof(Elf64_Dyn)) {
+      Elf64_Dyn entry;
+      std::memcpy(&entry, image.data() + dynamic.sh_offset + at, sizeof entry);
+      if (entry.d_tag == DT_NULL) break;
+      if (entry.d_tag != DT_NEEDED || entry.d_un.d_val >= strings.sh_size) continue;
+      const char* name = image.data() + strings.sh_offset + entry.d_un.d_val;
+      needed.emplace_back(name, strnlen(name, strings.sh_size - entry.d_un.d_val));
+    }
+  }
+  return needed;
 }
 
 bool is_interpreter(const std::string& name) {
@@ -95,10 +130,13 @@ MpiGuess guess_mpi(const std::string& path, const std::vector<std::string>& argv
       }
       return {true, base_name(path) + " is an interpreter and no script file was named: assumed MPI"};
     }
-    const std::string binary = whole(path);
-    for (const char* mark : {"libmpi", "libboost_mpi", "MPI_Init"})
-      if (binary.find(mark) != std::string::npos) return {true, fmt::format("its binary names {}", mark)};
-    return {false, "its binary names no MPI library (libmpi, Boost.MPI) and no MPI_Init"};
+    const std::optional<std::vector<std::string>> needed = needed_libraries(whole(path));
+    if (!needed) return {true, "an ELF binary whose libraries could not be read: assumed MPI"};
+    for (const std::string& library : *needed) {
+      for (const char* mpi : {"libmpi", "libboost_mpi", "libmpich", "libmpitrampoline"})
+        if (library.rfind(mpi, 0) == 0) return {true, "its binary links " + library};
+    }
+    return {false, "its binary links no MPI library (libmpi, libmpich, Boost.MPI)"};
   }
   if (start.rfind("#!", 0) == 0) {
     const std::string mark = mpi_in_script(head(path, 1 << 20));

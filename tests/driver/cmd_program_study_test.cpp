@@ -87,6 +87,7 @@ TEST(ProgramStudy, a_parakit_program_reports_its_own_repeats_and_phases_in_every
   EXPECT_EQ(record["time_source"], "record");
   EXPECT_EQ(record["results_checked"], "result regex within rtol");
   EXPECT_EQ(record["program"]["mpi"], true);
+  EXPECT_EQ(record["program"]["mpi_reason"].get<std::string>().rfind("its binary links lib", 0), 0U);
   EXPECT_EQ(record["program"]["sha256"].get<std::string>().size(), 64U);
   EXPECT_EQ(layouts(record), (std::vector<std::string>{"1x1", "2x1", "1x2"}));
   for (const auto& row : record["rows"]) {

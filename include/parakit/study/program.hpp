@@ -42,7 +42,8 @@ struct MpiGuess {
 };
 
 /// @brief Guesses from the files whether @p argv (argv[0] resolved in PATH as @p path) is an MPI program:
-/// an ELF binary that names libmpi, Boost.MPI or MPI_Init is one and any other ELF binary is not, unless
+/// an ELF binary that links libmpi, libmpich or Boost.MPI (its DT_NEEDED entries) is one, one that cannot
+/// be read is assumed to be, and any other ELF binary is not, unless
 /// it is an interpreter (python, Rscript, julia, perl, ruby, a shell, env); a script (its own `#!`, or
 /// the first argument of an interpreter that is a file) is one when it mentions mpi4py, Rmpi, pbdMPI or
 /// `using MPI`. Anything unreadable counts as MPI (mpirun starts any program).
