@@ -10,8 +10,10 @@ me=${kind}_scaling.sh
 
 out=.
 args=()
+program=()  # `-- PROGRAM ARGS`: the program's words, passed on untouched after the study's options
 while [ $# -gt 0 ]; do
   case $1 in
+    --) program=("$@"); break ;;
     --out)
       [ $# -ge 2 ] || { echo "$me: error: --out needs a directory" >&2; exit 2; }
       out=$2; shift 2 ;;
@@ -23,8 +25,9 @@ while [ $# -gt 0 ]; do
     *) args+=("$1"); shift ;;
   esac
 done
-if [ ${#args[@]} -eq 0 ]; then
+if [ ${#args[@]} -eq 0 ] && [ ${#program[@]} -eq 0 ]; then
   echo "usage: $me KERNEL [kernel options] --cores 1,2,4,8 [--mode M] [--out DIR]" >&2
+  echo "       $me --cores 1,2,4,8 [--mode M] [--out DIR] [options] -- PROGRAM [ARGS]" >&2
   exit 2
 fi
 
@@ -52,11 +55,11 @@ out=${out%/}
 [ -n "$out" ] || out=/
 
 "$parakit" scale "$kind" "${args[@]}" --json "$out/$kind.json" --csv "$out/$kind.csv" \
-  --output "$out/$kind.txt"
+  --output "$out/$kind.txt" "${program[@]}"
 cat "$out/$kind.txt"
 # gnuplot strings in single quotes: a ' inside is written ''.
 gq() { local q="'"; printf "'%s'" "${1//$q/$q$q}"; }
-gnuplot -e "csv=$(gq "$out/$kind.csv"); title=$(gq "parakit scale $kind ${args[*]}")" \
+gnuplot -e "csv=$(gq "$out/$kind.csv"); title=$(gq "parakit scale $kind ${args[*]} ${program[*]}")" \
         -e "speedup_png=$(gq "$out/$kind-speedup.png"); efficiency_png=$(gq "$out/$kind-efficiency.png")" \
         "$here/plot_scaling.gp"
 echo "$me: wrote $kind.json, $kind.csv, $kind.txt, $kind-speedup.png and $kind-efficiency.png into $out"

@@ -4,7 +4,9 @@
 #
 #   scripts/strong_scaling.sh KERNEL [kernel options] --cores 1,2,4,8 [--mode processes|threads|hybrid]
 #                             [--repeat N] [--out DIR] [any other `parakit scale` option]
+#   scripts/strong_scaling.sh --cores 1,2,4,8 [options] -- PROGRAM [ARGS]      (a study of any program)
 #   e.g. scripts/strong_scaling.sh pi --samples 2e10 --cores 1,2,4,8,16 --mode hybrid --out results/
+#        scripts/strong_scaling.sh --cores 1,2,4 --time-regex 'time_s ([0-9.eE+-]+)' -- ./solver --n 4096
 #
 # Writes into DIR (default: the current directory): strong.json (the whole record), strong.csv (the
 # table: cores, ranks, threads, work, median_s, spread_s, speedup, efficiency, karp_flatt, ...),

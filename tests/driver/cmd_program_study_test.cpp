@@ -148,6 +148,29 @@ TEST(ProgramStudy, weak_scaling_replaces_work_by_the_work_times_the_cores_and_fi
   EXPECT_TRUE(is_png(prefix + "-efficiency.png"));
 }
 
+TEST(ProgramStudy, the_scaling_scripts_take_the_program_after_their_options) {
+  TempDir dir;
+  // The program's own --out and --csv are its words, not the script's.
+  const ProcessResult r =
+      run_process({"env",      std::string("PARAKIT=") + PARAKIT_EXE,
+                   "bash",     std::string(PARAKIT_SOURCE_DIR) + "/scripts/weak_scaling.sh",
+                   "--cores",  "1,2",
+                   "--mode",   "threads",
+                   "--repeat", "2",
+                   "--work",   "1e5",
+                   "--out",    dir.path().string(),
+                   "--",       "sh",
+                   "-c",       "echo time_s 0.001; test \"$1\" = --csv",
+                   "sh",       "--csv",
+                   "{work}"},
+                  120.0);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto record = nlohmann::json::parse(slurp(dir.path() / "weak.json"));
+  EXPECT_EQ(record["command"], "sh -c 'echo time_s 0.001; test \"$1\" = --csv' sh --csv '{work}'");
+  EXPECT_EQ(row_of(record, "cores", 2)["work"], 200000);
+  EXPECT_TRUE(is_png(dir.path() / "weak-speedup.png"));
+}
+
 TEST(ProgramStudy, job_array_points_of_a_program_are_collected_from_records) {
   TempDir dir;
   for (const char* point : {"0", "1"}) {
