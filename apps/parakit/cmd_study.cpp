@@ -130,7 +130,9 @@ void print_point(const std::string& scaling, const std::vector<study::Layout>& l
 }
 
 po::options_description compare_options() {
-  po::options_description options("Options (any other option is the kernel's, e.g. --samples 2e9)");
+  po::options_description options(
+      "Options (with a KERNEL any other option is the kernel's, e.g. --samples 2e9; with -- PROGRAM every "
+      "option goes before the --)");
   // clang-format off
   options.add_options()
     ("cores", po::value<std::string>(), "C: every layout with ranks x threads = C (default: the cores available)")
@@ -143,6 +145,8 @@ po::options_description compare_options() {
 
 std::string compare_usage() {
   return "Usage: parakit compare KERNEL [kernel options] [--cores C] [options]\n"
+         "       parakit compare [--cores C] [options] -- PROGRAM [ARGS]   (any program: an MPI, OpenMP or\n"
+         "       serial binary, a Python script; options before the --, e.g. --time-regex, --same-output)\n"
          "Runs KERNEL (" +
          study::kernel_names() +
          ") on the same work in every layout with ranks x threads = C, and in\n"
@@ -171,7 +175,9 @@ report::Record compare_record(const StudyOptions& o, int cores, study::Outcome& 
 }
 
 po::options_description scale_options() {
-  po::options_description options("Options (any other option is the kernel's, e.g. --samples 2e9)");
+  po::options_description options(
+      "Options (with a KERNEL any other option is the kernel's, e.g. --samples 2e9; with -- PROGRAM every "
+      "option goes before the --)");
   // clang-format off
   options.add_options()
     ("cores", po::value<std::string>(), "core counts, e.g. 1,2,4,8 (default: powers of two up to the CPUs available)")
@@ -192,7 +198,9 @@ po::options_description scale_options() {
 constexpr const char* kScaleUsage =
     "Usage: parakit scale strong|weak KERNEL [kernel options] --cores 1,2,4,8 --mode "
     "processes|threads|hybrid\n"
-    "       parakit scale strong|weak KERNEL --records DIR   (the points ran elsewhere, e.g. a job array)\n"
+    "       parakit scale strong|weak --cores 1,2,4,8 [options] -- PROGRAM [ARGS]   (any program; weak:\n"
+    "         --work N and {work} in ARGS, replaced by N x cores)\n"
+    "       parakit scale strong|weak --records DIR   (the points ran elsewhere, e.g. a job array)\n"
     "Strong scaling runs the same work on every core count; weak scaling gives every core the kernel's "
     "work\n"
     "(p cores: p times it). Each point is launched with mpirun (srun inside a Slurm allocation) and "
@@ -274,6 +282,13 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
   StudyOptions o;
   if (!parse_study({args.begin() + 1, args.end()}, "parakit scale", kScaleUsage, options, values, o))
     return 0;
+  if (kind == study::Scaling::kWeak && o.settings.program &&
+      (o.settings.program->same_output || !o.settings.program->result_regex.empty())) {
+    throw UsageError(fmt::format(
+        "--{}: weak scaling gives every core count other work, so the results differ by design (accepted: "
+        "with compare and strong scaling)",
+        o.settings.program->same_output ? "same-output" : "result-regex"));
+  }
   const study::Mode mode = study::parse_mode(values["mode"].as<std::string>());
   const int per_rank = bounded(values, "threads-per-rank", 1, sys::kMaxThreads);
   if (!values["threads-per-rank"].defaulted() && mode != study::Mode::kHybrid) {

@@ -144,6 +144,7 @@ LaunchSettings detect_launch(std::string_view launcher, std::string_view fast_la
                        version.out.substr(0, version.out.find('\n')) +
                        "); parakit's studies drive Open MPI's mpirun, or srun (--launcher srun)");
     }
+    settings.launcher_version = version.out.substr(0, version.out.find('\n'));
   }
   // Physical cores: mpirun's slots and --bind-to core count cores, not hardware threads.
   settings.available_cores = std::max(1, sys::read_topology().allowed_cores);

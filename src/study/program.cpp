@@ -115,21 +115,21 @@ std::string_view time_source_name(TimeSource source) {
 }
 
 MpiGuess guess_mpi(const std::string& path, const std::vector<std::string>& argv) {
-  const std::string start = head(path, 4096);
-  if (start.rfind("\x7f"
-                  "ELF",
-                  0) == 0) {
-    if (is_interpreter(base_name(path))) {
-      for (std::size_t i = 1; i < argv.size(); ++i) {
-        if (argv[i].empty() || argv[i][0] == '-') continue;
-        std::ifstream probe(argv[i]);
-        if (!probe) continue;
-        const std::string mark = mpi_in_script(head(argv[i], 1 << 20));
-        if (!mark.empty()) return {true, fmt::format("its script {} mentions {}", argv[i], mark)};
-        return {false, fmt::format("its script {} mentions no MPI (mpi4py, Rmpi, pbdMPI, MPI.jl)", argv[i])};
-      }
-      return {true, base_name(path) + " is an interpreter and no script file was named: assumed MPI"};
+  // An interpreter (its binary, or a wrapper script such as pyenv's shims): the script it runs says.
+  if (is_interpreter(base_name(path))) {
+    for (std::size_t i = 1; i < argv.size(); ++i) {
+      if (argv[i].empty() || argv[i][0] == '-') continue;
+      std::ifstream probe(argv[i]);
+      if (!probe) continue;
+      const std::string mark = mpi_in_script(head(argv[i], 1 << 20));
+      if (!mark.empty()) return {true, fmt::format("its script {} mentions {}", argv[i], mark)};
+      return {false, fmt::format("its script {} mentions no MPI (mpi4py, Rmpi, pbdMPI, MPI.jl)", argv[i])};
     }
+    return {true, base_name(path) + " is an interpreter and no script file was named: assumed MPI"};
+  }
+  const std::string start = head(path, 4096);
+  if (start.starts_with("\x7f"
+                        "ELF")) {
     const std::optional<std::vector<std::string>> needed = needed_libraries(whole(path));
     if (!needed) return {true, "an ELF binary whose libraries could not be read: assumed MPI"};
     for (const std::string& library : *needed) {
@@ -138,7 +138,7 @@ MpiGuess guess_mpi(const std::string& path, const std::vector<std::string>& argv
     }
     return {false, "its binary links no MPI library (libmpi, libmpich, Boost.MPI)"};
   }
-  if (start.rfind("#!", 0) == 0) {
+  if (start.starts_with("#!")) {
     const std::string mark = mpi_in_script(head(path, 1 << 20));
     if (!mark.empty()) return {true, "its script mentions " + mark};
     return {false, "its script mentions no MPI (mpi4py, Rmpi, pbdMPI, MPI.jl)"};

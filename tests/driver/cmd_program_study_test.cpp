@@ -205,6 +205,15 @@ TEST(ProgramStudy, an_mpi4py_script_is_just_a_program) {
   // Timed from outside, a launch includes its launch cost: never less than the empty run's.
   for (const auto& row : record["rows"])
     EXPECT_GT(row["median_s"].get<double>(), 0.5 * row["launch_s"].get<double>());
+  // Strong scaling of the same script with its own time: the fit comes from the script's compute times.
+  const auto strong =
+      study_json({"scale", "strong", "--cores", "1,2", "--repeat", "2", "--warmup", "0", "--time-regex",
+                  kTimeRegex, "--", python(), PARAKIT_MPI4PY_SCRIPT, "2000000"});
+  EXPECT_EQ(strong["time_source"], "regex");
+  EXPECT_EQ(strong["fit"]["law"], "amdahl");
+  for (const auto& row : strong["rows"])
+    EXPECT_LT(row["median_s"].get<double>(), row["wall_s"].get<double>())
+        << "its own time is inside the launch";
   bool said = false;
   for (const auto& w : record["warnings"])
     said = said || w.get<std::string>().find("timed from outside") != std::string::npos;
@@ -284,6 +293,8 @@ TEST(ProgramStudyBadInput, one_clear_line_exit_2_and_nothing_launched) {
         "{work}"},
        "--work: 4000000000000000000 x 4 cores is more than 2^63-1"},
       {{"compare", "--json", out, "--unit", "two words", "--", "true"}, "--unit: 'two words' is not a unit"},
+      {{"scale", "weak", "--same-output", "--work", "1", "--", "true", "{work}"},
+       "--same-output: weak scaling gives every core count other work"},
   };
   for (const auto& c : cases) {
     std::vector<std::string> args = c.args;

@@ -139,6 +139,20 @@ void expect_completed(const Job& job) {
   EXPECT_EQ(job.exit_code, "0:0") << job.output;
 }
 
+// omp_harmonic's own time of each run, for studies of it.
+constexpr const char* kTimeRegex = "time_s ([0-9.eE+-]+)";
+
+// A layout's launch of a program (its record's "launch") inside an allocation: one srun job step of
+// @p ranks x @p threads, then @p command as given.
+void expect_srun_launch(const json& launch, int ranks, int threads, const std::string& command) {
+  const std::string line = launch.value("command", "");
+  EXPECT_EQ(line.rfind("srun ", 0), 0U) << line;
+  EXPECT_NE(line.find(" -n " + std::to_string(ranks) + " -c " + std::to_string(threads) + " "),
+            std::string::npos)
+      << line;
+  EXPECT_TRUE(line.ends_with(" " + command)) << line;
+}
+
 }  // namespace
 
 // pi.sbatch as submitted: nodes x ranks per node x threads per rank.
@@ -268,6 +282,161 @@ TEST(SlurmScaling, job_array_runs_one_point_per_task_and_the_collector_makes_the
       dir.path(), {"strong", "--cores", "1,2", "--mode", "bogus", "--wait", "--", "pi", "--samples", "1e6"});
   EXPECT_NE(failed.exit_code, 0) << failed.out << failed.err;
   EXPECT_NE(failed.err.find("a point failed"), std::string::npos) << failed.err;
+}
+
+// compare.sbatch -- PROGRAM ARGS: a program built on parakit (MPI, its own run records) in every layout
+// of the allocation's two cores, each one srun job step.
+TEST(SlurmProgram, compare_runs_a_program_in_every_layout_of_the_allocation_with_srun) {
+  if (std::string(PARAKIT_EXAMPLE_EXE).empty()) GTEST_SKIP() << "examples not built";
+  TempDir dir;
+  const Job job = submit(
+      dir.path(), {"--cpus-per-task=2", kTemplates + "compare.sbatch", "--repeat", "2", "--warmup", "0",
+                   "--result-regex", "pi ([0-9.]+)", "--rtol", "1e-12", "--", PARAKIT_EXAMPLE_EXE, "200000"});
+  expect_completed(job);
+  const fs::path out = dir.path() / "results" / job.id;
+  const json record = read_json(out / "compare.json");
+  EXPECT_EQ(record["kernel"], "program");
+  EXPECT_EQ(record["command"], std::string(PARAKIT_EXAMPLE_EXE) + " 200000");
+  EXPECT_EQ(record["program"]["mpi"], true) << record["program"].dump();
+  EXPECT_EQ(record["time_source"], "record") << "midpoint_pi times its own runs";
+  EXPECT_EQ(record["results_checked"], "result regex within rtol");
+  EXPECT_EQ(record["cores"], 2) << "the template's --cores: the allocation's";
+  EXPECT_EQ(record["repeat"], 2);
+  EXPECT_NEAR(record["result"]["value"].get<double>(), 3.14159265358979, 1e-9);
+  std::set<std::pair<int, int>> layouts;
+  for (const auto& row : record["rows"]) {
+    layouts.insert({row["ranks"].get<int>(), row["threads_per_rank"].get<int>()});
+    EXPECT_EQ(row["repeats"], 2) << row.dump();
+    EXPECT_GT(row["median_s"].get<double>(), 0.0) << row.dump();
+  }
+  EXPECT_EQ(layouts, (std::set<std::pair<int, int>>{{1, 1}, {1, 2}, {2, 1}})) << record["rows"].dump();
+  ASSERT_EQ(record["bindings"].size(), 3U) << record.dump();
+  for (const auto& layout : record["bindings"]) {
+    const std::string name = layout["layout"].get<std::string>();  // "RxT"
+    const auto x = name.find('x');
+    const int ranks = std::stoi(name.substr(0, x)), threads = std::stoi(name.substr(x + 1));
+    expect_srun_launch(layout["launch"], ranks, threads, std::string(PARAKIT_EXAMPLE_EXE) + " 200000");
+    EXPECT_EQ(layout["per_rank"].size(), static_cast<std::size_t>(ranks)) << layout.dump();
+  }
+  EXPECT_NE(record["launcher"].get<std::string>().find("srun"), std::string::npos) << record["launcher"];
+  EXPECT_EQ(std::to_string(record["context"]["slurm"].value("job_id", 0)), job.id);
+  EXPECT_TRUE(fs::exists(out / "compare.csv"));
+  EXPECT_NE(slurp(out / "compare.txt").find("1x2"), std::string::npos) << job.output;
+}
+
+// weak-scaling.sbatch --work N -- PROGRAM {work}: a program that is not MPI, one srun -n 1 -c T step
+// per point, {work} replaced by N x cores.
+TEST(SlurmProgram, weak_scaling_gives_an_openmp_program_the_work_times_the_cores) {
+  TempDir dir;
+  const Job job = submit(dir.path(), {"--nodes=1",
+                                      "--ntasks-per-node=2",
+                                      kTemplates + "weak-scaling.sbatch",
+                                      "--cores",
+                                      "1,2",
+                                      "--mode",
+                                      "threads",
+                                      "--repeat",
+                                      "2",
+                                      "--warmup",
+                                      "0",
+                                      "--work",
+                                      "1e6",
+                                      "--time-regex",
+                                      kTimeRegex,
+                                      "--mpi",
+                                      "no",
+                                      "--",
+                                      PARAKIT_OMP_PROGRAM_EXE,
+                                      "{work}"});
+  expect_completed(job);
+  const json w = read_json(dir.path() / "results" / job.id / "weak.json");
+  EXPECT_EQ(w["kernel"], "program");
+  EXPECT_EQ(w["program"]["mpi"], false);
+  EXPECT_EQ(w["time_source"], "regex");
+  EXPECT_EQ(w["fit"]["law"], "gustafson");
+  ASSERT_EQ(w["rows"].size(), 2U) << w.dump();
+  ASSERT_EQ(w["bindings"].size(), 2U) << w.dump();
+  for (int i = 0; i < 2; ++i) {
+    const json& row = w["rows"][static_cast<std::size_t>(i)];
+    EXPECT_EQ(row["cores"], i + 1);
+    EXPECT_EQ(row["ranks"], 1);
+    EXPECT_EQ(row["threads"], i + 1);
+    EXPECT_EQ(row["work"], 1e6 * (i + 1)) << "weak: the work times the cores";
+    EXPECT_GT(row["median_s"].get<double>(), 0.0);
+    expect_srun_launch(w["bindings"][static_cast<std::size_t>(i)]["launch"], 1, i + 1,
+                       std::string(PARAKIT_OMP_PROGRAM_EXE) + (i == 0 ? " 1000000" : " 2000000"));
+  }
+}
+
+// submit-scaling-array.sh ... -- PROGRAM ARGS: an OpenMP-only program (found not to be MPI), one
+// point per array task, and the collector's table from the records alone (no kernel given).
+TEST(SlurmProgram, job_array_runs_a_program_one_point_per_task_and_the_collector_makes_the_table) {
+  TempDir dir;
+  const ProcessResult r = submit_array(dir.path(), {"strong",
+                                                    "--cores",
+                                                    "1,2",
+                                                    "--mode",
+                                                    "threads",
+                                                    "--repeat",
+                                                    "2",
+                                                    "--warmup",
+                                                    "0",
+                                                    "--work",
+                                                    "2e6",
+                                                    "--unit",
+                                                    "terms",
+                                                    "--time-regex",
+                                                    kTimeRegex,
+                                                    "--result-regex",
+                                                    "sum ([0-9.]+)",
+                                                    "--wait",
+                                                    "--",
+                                                    PARAKIT_OMP_PROGRAM_EXE,
+                                                    "{work}"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const fs::path out = dir.path() / "results" / array_id(r.out);
+  const json table = read_json(out / "strong.json");
+  EXPECT_EQ(table["kernel"], "program");
+  EXPECT_EQ(table["program"]["mpi"], false) << table["program"].dump();
+  const std::string command = table["command"].get<std::string>();  // as given, {work} (shell-quoted) in it
+  EXPECT_TRUE(command.starts_with(std::string(PARAKIT_OMP_PROGRAM_EXE) + " ") &&
+              command.find("{work}") != std::string::npos)
+      << command;
+  EXPECT_EQ(table["time_source"], "regex");
+  EXPECT_EQ(table["results_checked"], "result regex within rtol");
+  EXPECT_EQ(table["unit"], "terms");
+  EXPECT_EQ(table["mode"], "threads");
+  EXPECT_EQ(table["repeat"], 2) << "what the records say";
+  EXPECT_EQ(table["fit"]["law"], "amdahl");
+  ASSERT_EQ(table["rows"].size(), 2U) << r.out;
+  for (int i = 0; i < 2; ++i) {
+    const json& row = table["rows"][static_cast<std::size_t>(i)];
+    EXPECT_EQ(row["cores"], i + 1);
+    EXPECT_EQ(row["ranks"], 1);
+    EXPECT_EQ(row["threads"], i + 1);
+    EXPECT_EQ(row["work"], 2e6) << "strong: the same work on every point";
+    EXPECT_EQ(row["repeats"], 2);
+    EXPECT_GT(row["median_s"].get<double>(), 0.0);
+  }
+  EXPECT_TRUE(fs::exists(out / "strong.csv"));
+  EXPECT_TRUE(fs::exists(out / "strong.txt"));
+  ASSERT_EQ(table["bindings"].size(), 2U) << table.dump();
+  EXPECT_EQ(table["bindings"][1]["per_rank"][0]["thread_cpus"].size(), 2U) << "OpenMP's own report of 1x2";
+  // Each point ran in its array task (its output file says so: a program's record has no Slurm context
+  // of its own), as one srun step of 1 x its threads, and summed the same series.
+  for (int i = 0; i < 2; ++i) {
+    const std::string log =
+        slurp(dir.path() / ("parakit-point-" + array_id(r.out) + "_" + std::to_string(i) + ".out"));
+    EXPECT_NE(log.find("point " + std::to_string(i) + " of 2: " + std::to_string(i + 1) + " cores as 1x" +
+                       std::to_string(i + 1)),
+              std::string::npos)
+        << log;
+    const json point = read_json(out / ("point-0000" + std::to_string(i) + ".json"));
+    EXPECT_EQ(point["threads_per_rank"], i + 1);
+    expect_srun_launch(point["launch"], 1, i + 1, std::string(PARAKIT_OMP_PROGRAM_EXE) + " 2000000");
+    // H(2e6) = ln(2e6) + Euler's gamma + 1/(4e6) - ...
+    EXPECT_NEAR(point["result"]["value"].get<double>(), 15.0858736535, 1e-8) << point["result"].dump();
+  }
 }
 
 TEST(SlurmStats, reads_a_shared_file_on_two_nodes_with_the_result_of_a_plain_run) {

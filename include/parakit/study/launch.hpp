@@ -53,6 +53,7 @@ struct LaunchSettings {
   int cores_per_node = 1;   ///< of the smallest node: one rank's threads must fit on one node
   int nodes = 1;            ///< hosts the runs may use (0: unknown, a batch system's host file)
   std::string description;  ///< in words, for the report
+  std::string launcher_version;  ///< the first line of `mpirun --version` (empty for srun)
   /// The runs are MPI programs. When false (a program study of an OpenMP-only or serial program) one
   /// process runs without mpirun (`srun -n 1` inside a Slurm allocation), and a layout has one rank.
   bool mpi = true;
