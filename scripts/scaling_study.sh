@@ -59,7 +59,7 @@ out=${out%/}
 cat "$out/$kind.txt"
 # gnuplot strings in single quotes: a ' inside is written ''.
 gq() { local q="'"; printf "'%s'" "${1//$q/$q$q}"; }
-gnuplot -e "csv=$(gq "$out/$kind.csv"); title=$(gq "parakit scale $kind ${args[*]} ${program[*]}")" \
+gnuplot -e "csv=$(gq "$out/$kind.csv"); title=$(gq "parakit scale $kind ${args[*]} ${program[*]:1}")" \
         -e "speedup_png=$(gq "$out/$kind-speedup.png"); efficiency_png=$(gq "$out/$kind-efficiency.png")" \
         "$here/plot_scaling.gp"
 echo "$me: wrote $kind.json, $kind.csv, $kind.txt, $kind-speedup.png and $kind-efficiency.png into $out"

@@ -36,10 +36,16 @@ while [ $# -gt 0 ] && [ "$1" != -- ]; do
       args+=(--cores "$cores")
       shift $(($# > 1 ? 2 : 1))
       ;;
+    --cores=*)
+      cores=${1#--cores=}
+      args+=(--cores "$cores")
+      shift
+      ;;
     --max-running)
       limit=%${2:-}
       shift $(($# > 1 ? 2 : 1))
       ;;
+    --max-running=*) limit=%${1#--max-running=} && shift ;;
     --wait) wait=(--wait) && shift ;;
     *) args+=("$1") && shift ;;
   esac

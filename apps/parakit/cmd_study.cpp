@@ -83,6 +83,9 @@ void add_outcome(report::Record& record, const study::Outcome& outcome,
 // `scale --records DIR`: the study of run records made elsewhere; the options that would launch are refused.
 study::Outcome scale_from_records(const po::variables_map& values, const StudyOptions& o,
                                   study::Scaling kind) {
+  if (o.settings.program)
+    throw UsageError(
+        "-- PROGRAM: not with --records (the records say what ran; accepted: --records DIR alone)");
   if (values.count("cores") != 0)
     throw UsageError("--cores: not with --records (each record says its own ranks and threads)");
   if (!values["mode"].defaulted())
@@ -255,6 +258,7 @@ int run_compare(const std::vector<std::string>& args, const std::vector<std::str
     study::check_plot_tools();
   }
 
+  identify_program(o);
   study::Outcome outcome = study::compare(o.settings, cores, python);
   const report::Record record = compare_record(o, cores, outcome, argv);
   print_study(record, o);
@@ -289,6 +293,9 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
         "with compare and strong scaling)",
         o.settings.program->same_output ? "same-output" : "result-regex"));
   }
+  // A program that is not MPI runs one process: its default mode is threads.
+  const bool one_process = o.settings.program && !o.settings.program->mpi.mpi;
+  if (one_process && values["mode"].defaulted()) values.at("mode").value() = std::string("threads");
   const study::Mode mode = study::parse_mode(values["mode"].as<std::string>());
   const int per_rank = bounded(values, "threads-per-rank", 1, sys::kMaxThreads);
   if (!values["threads-per-rank"].defaulted() && mode != study::Mode::kHybrid) {
@@ -311,6 +318,8 @@ int run_scale(const std::vector<std::string>& args, const std::vector<std::strin
     mode_name = study::records_mode(outcome.points);
   } else {
     const std::vector<study::Layout> layouts = requested_layouts(values, o, mode, per_rank);
+    study::check_scale(o.settings, layouts, kind);
+    identify_program(o);
     if (values.count("point") != 0) {
       const int i = values["point"].as<int>();
       print_point(scaling, layouts, i, study::scale_point(o.settings, layouts, kind, i), o);

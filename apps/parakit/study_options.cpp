@@ -52,6 +52,17 @@ bool parse_kernel_and_options(const std::vector<std::string>& args, const std::s
   const auto dash = std::find(args.begin(), args.end(), "--");
   if (dash != args.end() ||
       (!args.empty() && args.front().starts_with('-') && args.front() != "--help" && args.front() != "-h")) {
+    for (auto word = args.begin(); word != dash; ++word) {
+      if (!word->starts_with('-') && (word == args.begin() || !std::prev(word)->starts_with("--"))) {
+        // A word that is not an option's value before `--`: a kernel as well as a program.
+        if (study::find_kernel(*word) != nullptr && dash != args.end()) {
+          throw UsageError(report::quoted(*word) +
+                           " and -- PROGRAM: a study runs a kernel or a program, not both "
+                           "(accepted: " +
+                           command + " KERNEL [options], or " + command + " [options] -- PROGRAM ARGS)");
+        }
+      }
+    }
     parse_own_options({args.begin(), dash}, options, values, command);
     if (values.count("help") != 0) {
       std::cout << usage << "\n\n" << options << std::flush;
@@ -130,7 +141,9 @@ void parse_program_options(const po::variables_map& values, std::optional<study:
   spec.same_output = values.count("same-output") != 0;
   spec.rtol = values["rtol"].as<double>();
   if (!values["rtol"].defaulted() && spec.result_regex.empty())
-    throw UsageError("--rtol: it is the tolerance of --result-regex, which is not given");
+    throw UsageError(
+        "--rtol: it is the tolerance of --result-regex, which is not given (accepted: "
+        "--result-regex REGEX --rtol X)");
   study::check_program(spec);
   const std::string mpi = values["mpi"].as<std::string>();
   if (mpi == "auto") {
@@ -147,7 +160,8 @@ void parse_program_options(const po::variables_map& values, std::optional<study:
 void add_study_options(po::options_description& options) {
   // clang-format off
   options.add_options()
-    ("repeat", po::value<int>()->default_value(5), "timed runs per layout, inside one launch (2 to 1000)")
+    ("repeat", po::value<int>()->default_value(5), "timed runs per layout (2 to 1000): inside one launch for a "
+     "kernel or a program that writes its run record, else one launch each")
     ("warmup", po::value<int>()->default_value(1), "untimed runs before them (0 to 1000)")
     ("launcher", po::value<std::string>()->default_value("auto"),
      "auto (srun inside a Slurm allocation, else mpirun), mpirun or srun")
@@ -218,18 +232,17 @@ bool parse_study(const std::vector<std::string>& args, const std::string& comman
     *path = values[name].as<std::string>();
     report::check_writable(*path, std::string("--") + name);
   }
-  o.settings.launch =
-      study::detect_launch(values["launcher"].as<std::string>(), values["fast-launch"].as<std::string>());
+  const bool mpi = !o.settings.program || o.settings.program->mpi.mpi;
+  o.settings.launch = study::detect_launch(values["launcher"].as<std::string>(),
+                                           values["fast-launch"].as<std::string>(), mpi);
   if (o.settings.program && values.count("records") == 0) {
     study::LaunchSettings& launch = o.settings.launch;
-    launch.mpi = o.settings.program->mpi.mpi;
     if (!launch.mpi) {
       launch.description = fmt::format(
           "{} on {} core{} (not an MPI program: {})",
           launch.launcher == study::Launcher::kSrun ? "srun -n 1" : "one process, no launcher",
           launch.available_cores, launch.available_cores == 1 ? "" : "s", o.settings.program->mpi.reason);
     }
-    o.settings.program->identity = study::program_identity(*o.settings.program);
   }
   o.progress = sys::is_terminal(2);
   if (o.progress) {
@@ -238,6 +251,10 @@ bool parse_study(const std::vector<std::string>& args, const std::string& comman
     };
   }
   return true;
+}
+
+void identify_program(StudyOptions& o) {
+  if (o.settings.program) o.settings.program->identity = study::program_identity(*o.settings.program);
 }
 
 void print_study(const report::Record& record, const StudyOptions& o) {

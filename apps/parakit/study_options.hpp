@@ -37,6 +37,10 @@ bool parse_study(const std::vector<std::string>& args, const std::string& comman
                  const boost::program_options::options_description& options,
                  boost::program_options::variables_map& values, StudyOptions& o);
 
+/// Fills in the program's identity (study::program_identity: checksums, `PROGRAM --version`) once every
+/// option has been checked: it runs the program, which bad input must never do.
+void identify_program(StudyOptions& o);
+
 /// Prints @p record as --format and --output ask, and into the --json and --csv files when given.
 void print_study(const report::Record& record, const StudyOptions& o);
 

@@ -3,6 +3,8 @@
 #include <optional>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "parakit/study/checks.hpp"
 #include "parakit/study/measure.hpp"
 #include "parakit/study/program_run.hpp"
@@ -23,6 +25,12 @@ Outcome compare_program(const Settings& settings, int cores) {
   std::vector<Layout> layouts{{1, 1}};
   for (const auto& layout : factorizations(cores))
     if (layout != Layout{1, 1} && (spec.mpi.mpi || layout.ranks == 1)) layouts.push_back(layout);
+  if (!spec.mpi.mpi && cores > 1) {
+    outcome.warnings.push_back(fmt::format(
+        "{} is not an MPI program ({}): only its threads layouts ran (1x1 and 1x{}); --mpi yes runs every "
+        "layout",
+        spec.argv.front(), spec.mpi.reason, cores));
+  }
   std::optional<TimeSource> source;
   for (const auto& layout : layouts) {
     Measured measured = measure_program(settings, layout, spec.work, source);

@@ -48,7 +48,7 @@ std::string first_error_line(const std::string& err) {
     if (line.find("error") != std::string::npos && line.rfind("parakit", 0) == 0) return line;
     // What the study asked the launcher and OpenMP to report (report_bindings) is not a message.
     if (line.rfind("parakit-affinity ", 0) == 0 || line.find("] MCW rank ") != std::string::npos ||
-        line.rfind("cpu-bind", 0) == 0)
+        line.find("cpu-bind=") != std::string::npos)
       continue;
     const bool blank = line.find_first_not_of(" \t-*") == std::string::npos;
     if (done || (blank && first.empty())) continue;
@@ -114,7 +114,7 @@ void refuse_inside_mpi_job() {
   }
 }
 
-LaunchSettings detect_launch(std::string_view launcher, std::string_view fast_launch) {
+LaunchSettings detect_launch(std::string_view launcher, std::string_view fast_launch, bool mpi) {
   refuse_inside_mpi_job();
   if (fast_launch != "auto" && fast_launch != "off") {
     throw UsageError("--fast-launch: '" + std::string(fast_launch) +
@@ -129,11 +129,13 @@ LaunchSettings detect_launch(std::string_view launcher, std::string_view fast_la
                      "' is not a launcher (accepted: auto, mpirun, srun)");
   }
   const std::string program = settings.launcher == Launcher::kSrun ? "srun" : "mpirun";
-  if (!exec::find_executable(program)) {
+  settings.mpi = mpi;
+  const bool needed = mpi || settings.launcher == Launcher::kSrun;  // one process needs no mpirun
+  if (needed && !exec::find_executable(program)) {
     throw UsageError("--launcher: " + program + " is not in PATH (load your site's MPI module, or install " +
                      (program == "srun" ? std::string("Slurm") : std::string("Open MPI")) + ")");
   }
-  if (settings.launcher == Launcher::kMpirun) {
+  if (needed && settings.launcher == Launcher::kMpirun) {
     // The command lines below use Open MPI's options (-x, --map-by slot:PE=T, --oversubscribe).
     const exec::ProcessOutcome version =
         exec::run_process({"mpirun", "--version"},

@@ -3,13 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstring>
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <sstream>
 
-#include <elf.h>
 #include <fmt/format.h>
 
 #include "parakit/error.hpp"
@@ -18,72 +14,6 @@
 
 namespace parakit::study {
 namespace {
-
-// The first @p max bytes of @p path ("" when it cannot be read).
-std::string head(const std::string& path, std::size_t max) {
-  std::ifstream in(path, std::ios::binary);
-  std::string text(max, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(max));
-  text.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
-  return text;
-}
-
-std::string whole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-std::string base_name(const std::string& path) {
-  return path.substr(path.find_last_of('/') + 1);
-}
-
-// The DT_NEEDED entries of a 64-bit little-endian ELF image (the libraries it links), or nullopt when
-// the image is not one or is cut short.
-std::optional<std::vector<std::string>> needed_libraries(const std::string& image) {
-  const auto fits = [&](std::uint64_t offset, std::uint64_t size) {
-    return offset <= image.size() && size <= image.size() - offset;
-  };
-  if (!fits(0, sizeof(Elf64_Ehdr)) || image[EI_CLASS] != ELFCLASS64 || image[EI_DATA] != ELFDATA2LSB)
-    return std::nullopt;
-  Elf64_Ehdr header;
-  std::memcpy(&header, image.data(), sizeof header);
-  if (header.e_shentsize != sizeof(Elf64_Shdr) ||
-      !fits(header.e_shoff, std::uint64_t{header.e_shnum} * sizeof(Elf64_Shdr)))
-    return std::nullopt;
-  std::vector<Elf64_Shdr> sections(header.e_shnum);
-  std::memcpy(sections.data(), image.data() + header.e_shoff, sections.size() * sizeof(Elf64_Shdr));
-  std::vector<std::string> needed;
-  for (const Elf64_Shdr& dynamic : sections) {
-    if (dynamic.sh_type != SHT_DYNAMIC || dynamic.sh_link >= sections.size()) continue;
-    const Elf64_Shdr& strings = sections[dynamic.sh_link];
-    if (!fits(dynamic.sh_offset, dynamic.sh_size) || !fits(strings.sh_offset, strings.sh_size))
-      return std::nullopt;
-    for (std::uint64_t at = 0; at + sizeof(Elf64_Dyn) <= dynamic.sh_size; at += sizeof(Elf64_Dyn)) {
-      Elf64_Dyn entry;
-      std::memcpy(&entry, image.data() + dynamic.sh_offset + at, sizeof entry);
-      if (entry.d_tag == DT_NULL) break;
-      if (entry.d_tag != DT_NEEDED || entry.d_un.d_val >= strings.sh_size) continue;
-      const char* name = image.data() + strings.sh_offset + entry.d_un.d_val;
-      needed.emplace_back(name, strnlen(name, strings.sh_size - entry.d_un.d_val));
-    }
-  }
-  return needed;
-}
-
-bool is_interpreter(const std::string& name) {
-  for (const char* prefix : {"python", "pypy", "Rscript", "julia", "perl", "ruby", "node"})
-    if (name.rfind(prefix, 0) == 0) return true;
-  for (const char* shell : {"sh", "bash", "dash", "zsh", "ksh", "env"})
-    if (name == shell) return true;
-  return false;
-}
-
-// What in a script says it uses MPI, or "" when nothing does.
-std::string mpi_in_script(const std::string& text) {
-  for (const char* mark : {"mpi4py", "Rmpi", "pbdMPI", "using MPI", "import MPI"})
-    if (text.find(mark) != std::string::npos) return mark;
-  return "";
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -112,38 +42,6 @@ std::string_view time_source_name(TimeSource source) {
       return "record";
   }
   return "?";
-}
-
-MpiGuess guess_mpi(const std::string& path, const std::vector<std::string>& argv) {
-  // An interpreter (its binary, or a wrapper script such as pyenv's shims): the script it runs says.
-  if (is_interpreter(base_name(path))) {
-    for (std::size_t i = 1; i < argv.size(); ++i) {
-      if (argv[i].empty() || argv[i][0] == '-') continue;
-      std::ifstream probe(argv[i]);
-      if (!probe) continue;
-      const std::string mark = mpi_in_script(head(argv[i], 1 << 20));
-      if (!mark.empty()) return {true, fmt::format("its script {} mentions {}", argv[i], mark)};
-      return {false, fmt::format("its script {} mentions no MPI (mpi4py, Rmpi, pbdMPI, MPI.jl)", argv[i])};
-    }
-    return {true, base_name(path) + " is an interpreter and no script file was named: assumed MPI"};
-  }
-  const std::string start = head(path, 4096);
-  if (start.starts_with("\x7f"
-                        "ELF")) {
-    const std::optional<std::vector<std::string>> needed = needed_libraries(whole(path));
-    if (!needed) return {true, "an ELF binary whose libraries could not be read: assumed MPI"};
-    for (const std::string& library : *needed) {
-      for (const char* mpi : {"libmpi", "libboost_mpi", "libmpich", "libmpitrampoline"})
-        if (library.rfind(mpi, 0) == 0) return {true, "its binary links " + library};
-    }
-    return {false, "its binary links no MPI library (libmpi, libmpich, Boost.MPI)"};
-  }
-  if (start.starts_with("#!")) {
-    const std::string mark = mpi_in_script(head(path, 1 << 20));
-    if (!mark.empty()) return {true, "its script mentions " + mark};
-    return {false, "its script mentions no MPI (mpi4py, Rmpi, pbdMPI, MPI.jl)"};
-  }
-  return {true, "not an ELF binary or a script: assumed MPI"};
 }
 
 void check_program(const ProgramSpec& spec) {
@@ -284,12 +182,19 @@ nlohmann::json parse_affinity(const std::string& err) {
 }
 
 nlohmann::json parse_reported_bindings(const std::string& err) {
-  static const std::regex line_pattern(R"(\[([^:\]]+):\d+\] MCW (rank \d+ .*))");
+  // Open MPI: "[host:pid] MCW rank 1 bound to ...". srun: "cpu-bind=MASK - host, task  1  1 [pid]: mask 0x2
+  // set".
+  static const std::regex mpirun_line(R"(\[([^:\]]+):\d+\] MCW (rank \d+ .*))");
+  static const std::regex srun_line(R"(cpu-bind=\S+ - ([^,]+), task\s+(\d+)\s+\d+ \[\d+\]: (.*))");
   nlohmann::json all = nlohmann::json::array();
   for (const std::string& line : lines_of(err)) {
     std::smatch m;
-    if (line.size() < 4096 && std::regex_search(line, m, line_pattern))
+    if (line.size() >= 4096) continue;
+    if (std::regex_search(line, m, mpirun_line)) {
       all.push_back({{"host", m[1].str()}, {"text", m[2].str()}});
+    } else if (std::regex_search(line, m, srun_line)) {
+      all.push_back({{"host", m[1].str()}, {"text", "task " + m[2].str() + ": " + m[3].str()}});
+    }
   }
   return all;
 }

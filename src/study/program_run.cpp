@@ -1,10 +1,17 @@
 #include "parakit/study/program_run.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string_view>
 #include <utility>
 
 #include <boost/crc.hpp>
@@ -17,6 +24,7 @@
 #include "parakit/report/run_report.hpp"
 #include "parakit/report/statistics.hpp"
 #include "parakit/study/point.hpp"
+#include "parakit/study/run_records.hpp"
 #include "parakit/sys.hpp"
 
 namespace parakit::study {
@@ -33,17 +41,38 @@ nlohmann::json sha256(const std::string& path) {
   return out.out.substr(0, 64);
 }
 
+// Removes a directory and what is in it when the scope ends, however it ends (a failed or timed-out
+// launch included, and the temporary file of a record whose writer was stopped).
+class RemovedAtExit {
+ public:
+  explicit RemovedAtExit(std::string path) : path_(std::move(path)) {}
+  ~RemovedAtExit() {
+    std::error_code ignored;
+    if (!path_.empty()) fs::remove_all(path_, ignored);
+  }
+  RemovedAtExit(const RemovedAtExit&) = delete;
+  RemovedAtExit& operator=(const RemovedAtExit&) = delete;
+
+ private:
+  std::string path_;
+};
+
 std::string crc32(const std::string& text) {
   boost::crc_32_type crc;
   crc.process_bytes(text.data(), text.size());
   return fmt::format("{:08x}", crc.checksum());
 }
 
-// A file for the run record of a parakit program, unique to this study and call.
-std::string record_path() {
-  static std::atomic<int> counter{0};
-  return (fs::temp_directory_path() / fmt::format("parakit-study-{}-{}.json", sys::pid(), counter++))
-      .string();
+// A private directory for the run record of a parakit program, unique to this launch: in /tmp on one
+// node; in the working directory (shared, as a rule, by a cluster's nodes) when rank 0 may run elsewhere.
+std::string record_directory(const LaunchSettings& launch) {
+  const fs::path base = launch.nodes == 1 ? fs::temp_directory_path() : fs::current_path();
+  std::string pattern = (base / ".parakit-study-XXXXXX").string();
+  if (::mkdtemp(pattern.data()) == nullptr) {
+    throw Error(fmt::format("cannot make a directory for the program's run record in {}: {}", base.string(),
+                            std::strerror(errno)));
+  }
+  return pattern;
 }
 
 // The result of one launch's output: {value} with --result-regex, the CRC-32, size and start of the
@@ -124,7 +153,100 @@ nlohmann::json hosts_of(const nlohmann::json& per_process, const nlohmann::json&
   return hosts;
 }
 
+// The first @p max bytes of @p path ("" when it cannot be read).
+std::string head(const std::string& path, std::size_t max) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text(max, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(max));
+  text.resize(static_cast<std::size_t>(std::max<std::streamsize>(0, in.gcount())));
+  return text;
+}
+
+std::string base_name(const std::string& path) {
+  return path.substr(path.find_last_of('/') + 1);
+}
+
+// python, python3, python3.11, pypy3, ...: the name exactly, or followed by a version.
+bool is_interpreter(const std::string& name) {
+  for (const std::string_view interpreter :
+       {"python", "pypy", "Rscript", "julia", "perl", "ruby", "node", "sh", "bash", "dash", "zsh", "ksh"}) {
+    if (!name.starts_with(interpreter)) continue;
+    const std::string_view rest = std::string_view(name).substr(interpreter.size());
+    if (rest.find_first_not_of("0123456789.") == std::string_view::npos) return true;
+  }
+  return false;
+}
+
+// What in a script says it uses MPI, or "" when nothing does.
+std::string mpi_in_script(const std::string& text) {
+  for (const char* mark : {"mpi4py", "Rmpi", "pbdMPI", "using MPI", "import MPI"})
+    if (text.find(mark) != std::string::npos) return mark;
+  return "";
+}
+
+// The MPI library among the libraries @p path loads (ldd), "" for none; nullopt when ldd cannot tell
+// (not a dynamic executable).
+std::optional<std::string> loaded_mpi_library(const std::string& path) {
+  const exec::ProcessOutcome out = exec::run_process(
+      {"ldd", path}, {.timeout_s = 30.0, .stdout_path = "", .stderr_path = "", .environment = {}});
+  if (out.status != exec::Status::kOk || out.out.find("=>") == std::string::npos) return std::nullopt;
+  std::istringstream lines(out.out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto start = line.find_first_not_of(" \t");
+    if (start == std::string::npos) continue;
+    const std::string library = line.substr(start, line.find_first_of(" \t", start) - start);
+    for (const char* mpi : {"libmpi.", "libmpi_", "libmpich", "libmpitrampoline", "libboost_mpi"})
+      if (library.starts_with(mpi)) return library;
+  }
+  return "";
+}
+
 }  // namespace
+
+MpiGuess guess_mpi(const std::string& path, const std::vector<std::string>& argv) {
+  const std::string name = base_name(path);
+  if (name == "env") {
+    // env [-i] [-u NAME] [NAME=value...] PROGRAM ARGS: PROGRAM says.
+    for (std::size_t i = 1; i < argv.size(); ++i) {
+      if (argv[i] == "-u" || argv[i] == "--unset" || argv[i] == "-C" || argv[i] == "--chdir") {
+        ++i;
+        continue;
+      }
+      if (argv[i].starts_with('-') || argv[i].find('=') != std::string::npos) continue;
+      const std::string program = exec::resolve_executable(argv[i]);
+      if (program.empty()) break;
+      return guess_mpi(program, {argv.begin() + static_cast<std::ptrdiff_t>(i), argv.end()});
+    }
+    return {true, "env runs a program that could not be found: assumed MPI"};
+  }
+  if (is_interpreter(name)) {
+    for (std::size_t i = 1; i < argv.size(); ++i) {
+      std::error_code error;
+      if (argv[i].starts_with('-') || !fs::is_regular_file(argv[i], error)) continue;
+      const std::string mark = mpi_in_script(head(argv[i], 1 << 20));
+      if (!mark.empty()) return {true, fmt::format("its script {} mentions {}", argv[i], mark)};
+      return {false, fmt::format("its script {} mentions no MPI (mpi4py, Rmpi, pbdMPI, MPI.jl)", argv[i])};
+    }
+    return {true, name + " is an interpreter and no script file was named: assumed MPI"};
+  }
+  const std::string start = head(path, 4096);
+  if (start.starts_with("\x7f"
+                        "ELF")) {
+    const std::optional<std::string> library = loaded_mpi_library(path);
+    if (library && !library->empty()) return {true, "its binary loads " + *library};
+    if (library) return {false, "its binary loads no MPI library (libmpi, libmpich, Boost.MPI; ldd)"};
+    std::ifstream in(path, std::ios::binary);
+    const std::string image{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    if (image.find("MPI_Init") != std::string::npos) return {true, "a static binary that contains MPI_Init"};
+    return {false, "a static binary without MPI_Init"};
+  }
+  if (start.starts_with("#!")) {
+    const std::string mark = mpi_in_script(head(path, 1 << 20));
+    if (!mark.empty()) return {true, "its script mentions " + mark};
+    return {false, "its script mentions no MPI (mpi4py, Rmpi, pbdMPI, MPI.jl)"};
+  }
+  return {true, "not an ELF binary or a script: assumed MPI"};
+}
 
 nlohmann::json program_identity(const ProgramSpec& spec) {
   nlohmann::json files = nlohmann::json::array();
@@ -153,7 +275,9 @@ nlohmann::json program_identity(const ProgramSpec& spec) {
     const std::string l = lower(line);
     const bool says =
         l.find("version") != std::string::npos || (!name.empty() && l.rfind(lower(name), 0) == 0);
-    if (says && line.size() <= 200) version = line;
+    const bool printable = std::none_of(
+        line.begin(), line.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    if (says && printable && line.size() <= 200) version = line;
   }
   return {{"command", spec.argv}, {"path", spec.path},   {"sha256", sha256(spec.path)},  {"files", files},
           {"version", version},   {"mpi", spec.mpi.mpi}, {"mpi_reason", spec.mpi.reason}};
@@ -169,15 +293,17 @@ Measured measure_program(const Settings& settings, const Layout& layout, std::op
   LaunchSettings launch = settings.launch;
   launch.mpi = spec.mpi.mpi;
   launch.report_bindings = true;
-  std::string record_file;
-  if (spec.allow_record && spec.time_regex.empty() && source != TimeSource::kLaunch) {
-    record_file = record_path();
-    fs::remove(record_file);
+  // Ask for the program's own run record until a layout has shown that it writes none.
+  std::string record_dir, record_file;
+  if (!source || *source == TimeSource::kRecord) {
+    record_dir = record_directory(settings.launch);
+    record_file = record_dir + "/record.json";
     launch.environment.insert(launch.environment.end(),
                               {std::string(kRecordVariable) + "=" + record_file,
                                std::string(kRepeatVariable) + "=" + std::to_string(settings.repeat),
                                std::string(kWarmupVariable) + "=" + std::to_string(settings.warmup)});
   }
+  const RemovedAtExit remove_record(record_dir);
   const int total = settings.warmup + settings.repeat;
   say(settings, fmt::format("{}: launch 1 of {}", name, total));
   std::vector<Launched> runs;
@@ -189,18 +315,15 @@ Measured measure_program(const Settings& settings, const Layout& layout, std::op
   nlohmann::json& record = measured.record;
   std::vector<std::string> outputs;  // of the timed launches
   if (wrote_record) {
-    if (source && *source != TimeSource::kRecord)
-      throw Error(
-          fmt::format("{} wrote a run record (${}) but the first layout did not", what, kRecordVariable));
     source = TimeSource::kRecord;
     std::ifstream in(record_file);
     record = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
     fs::remove(record_file, error);
-    if (!record.is_object() || record.value("schema", "") != report::kSchema || !record.contains("timing") ||
-        !record["timing"].contains("times_s") || !record["timing"]["times_s"].is_array() ||
-        record["timing"]["times_s"].empty() || !record.contains("phases") || !record.contains("per_rank")) {
-      throw Error(fmt::format("{} wrote ${} that is not a parakit run record (schema {})", what,
-                              kRecordVariable, report::kSchema));
+    if (!is_run_record(record)) {
+      throw Error(
+          fmt::format("{} wrote ${} that is not a parakit run record (accepted: schema {} with timing, "
+                      "phases, per_rank and context, as parakit::mpi::write_study_record writes it)",
+                      what, kRecordVariable, report::kSchema));
     }
     if (record.value("ranks", 0) != layout.ranks || record.value("threads_per_rank", 0) != layout.threads) {
       throw Error(
@@ -210,10 +333,12 @@ Measured measure_program(const Settings& settings, const Layout& layout, std::op
     }
     record["program_kernel"] = record.value("kernel", "");  // its own name; the study's records say "program"
     record["kernel"] = "program";
+    record["program_result"] =
+        record.value("result", nlohmann::json(nullptr));  // its own; `result` is the study's
     outputs.push_back(runs.front().out);
     measured.point = point_from_record(program_kernel(), record);
     measured.point.wall_s = runs.front().wall_s;
-    measured.point.launch_estimated = true;
+    measured.point.wall_check = false;  // its set-up outside its timed runs is its own business
   } else {
     if (source == TimeSource::kRecord) {
       throw Error(
@@ -303,7 +428,9 @@ Measured measure_program(const Settings& settings, const Layout& layout, std::op
 void check_program_results(const ProgramSpec& spec, const std::vector<nlohmann::json>& records,
                            const std::vector<Point>& points) {
   for (std::size_t i = 1; i < records.size(); ++i) {
-    const std::string why = result_difference(spec, records[0]["result"], records[i]["result"]);
+    const nlohmann::json none = nlohmann::json::object();
+    const std::string why =
+        result_difference(spec, records[0].value("result", none), records[i].value("result", none));
     if (!why.empty()) {
       throw WrongAnswer(fmt::format("{} and {} computed different results for the same work: {}",
                                     points[0].label, points[i].label, why));

@@ -32,12 +32,12 @@ report::Record study_context(const std::vector<std::string>& argv,
   report::Context context{argv, "", "", ""};
   std::vector<std::string> hosts;
   for (const auto& r : records) {
-    const auto& c = r["context"];
+    const nlohmann::json c = r.value("context", nlohmann::json::object());
     context.mpi_library = c.value("mpi_library", "");
     context.mpi_version = c.value("mpi_version", "");
     context.mpi_thread_level = c.value("mpi_thread_level", "");
-    for (const auto& h : c["hosts"])
-      if (std::find(hosts.begin(), hosts.end(), h.get<std::string>()) == hosts.end())
+    for (const auto& h : c.value("hosts", nlohmann::json::array()))
+      if (h.is_string() && std::find(hosts.begin(), hosts.end(), h.get<std::string>()) == hosts.end())
         hosts.push_back(h.get<std::string>());
   }
   return report::context_record(context, hosts);

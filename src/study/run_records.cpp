@@ -1,6 +1,7 @@
 #include "parakit/study/run_records.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -8,6 +9,7 @@
 
 #include "parakit/error.hpp"
 #include "parakit/report/quote.hpp"
+#include "parakit/report/record.hpp"
 #include "parakit/study/program.hpp"
 
 namespace parakit::study {
@@ -46,8 +48,7 @@ std::vector<nlohmann::json> read_run_records(const std::string& dir, const Study
     if (record.is_object() && (record.value("schema", "") == "parakit.scale/1" ||
                                record.value("schema", "") == "parakit.compare/1"))
       continue;
-    if (record.is_discarded() || !record.is_object() || record.value("schema", "") != "parakit.run/1" ||
-        !record.contains("timing") || !record["timing"].contains("times_s")) {
+    if (!is_run_record(record)) {
       throw UsageError("--records: " + file.string() +
                        " is not a parakit run record (accepted: the JSON of a run with --format json)");
     }
@@ -60,6 +61,27 @@ std::vector<nlohmann::json> read_run_records(const std::string& dir, const Study
   if (records.empty())
     throw UsageError("--records: no run records in '" + dir +
                      "' (accepted: runs written with --json or --format json)");
+  if (kernel.name == program_kernel().name) {
+    // One program study: the same binary, command, way of timing and check of results in every point.
+    const auto same = [](const nlohmann::json& a, const nlohmann::json& b) {
+      const auto part = [](const nlohmann::json& r) {
+        const nlohmann::json program = r.value("program", nlohmann::json::object());
+        return nlohmann::json{program.value("sha256", nlohmann::json()),
+                              program.value("command", nlohmann::json()),
+                              r.value("timing", nlohmann::json::object()).value("source", ""),
+                              r.value("result_check", nlohmann::json())};
+      };
+      return part(a) == part(b);
+    };
+    for (std::size_t i = 1; i < records.size(); ++i) {
+      if (!same(records[0], records[i])) {
+        throw UsageError(fmt::format(
+            "--records: the points in '{}' come from different program studies (their programs, checksums, "
+            "time sources or result checks differ; accepted: the points of one study)",
+            dir));
+      }
+    }
+  }
   std::stable_sort(records.begin(), records.end(),
                    [](const nlohmann::json& a, const nlohmann::json& b) { return cores(a) < cores(b); });
   for (std::size_t i = 1; i < records.size(); ++i) {
@@ -70,6 +92,29 @@ std::vector<nlohmann::json> read_run_records(const std::string& dir, const Study
     }
   }
   return records;
+}
+
+bool is_run_record(const nlohmann::json& r) {
+  if (!r.is_object() || r.value("schema", "") != report::kSchema) return false;
+  for (const char* key : {"timing", "phases", "context"})
+    if (!r.contains(key) || !r[key].is_object()) return false;
+  if (!r.contains("per_rank") || !r["per_rank"].is_array() || !r["context"].contains("hosts") ||
+      !r["context"]["hosts"].is_array() || !r.contains("ranks") || !r["ranks"].is_number_integer() ||
+      !r.contains("threads_per_rank") || !r["threads_per_rank"].is_number_integer())
+    return false;
+  for (const auto& host : r["context"]["hosts"])
+    if (!host.is_string()) return false;
+  for (const auto& rank : r["per_rank"])
+    if (!rank.is_object()) return false;
+  if (r.contains("warnings") &&
+      (!r["warnings"].is_array() || !std::all_of(r["warnings"].begin(), r["warnings"].end(),
+                                                 [](const nlohmann::json& w) { return w.is_string(); })))
+    return false;
+  const nlohmann::json& timing = r["timing"];
+  if (!timing.contains("times_s") || !timing["times_s"].is_array() || timing["times_s"].empty()) return false;
+  return std::all_of(timing["times_s"].begin(), timing["times_s"].end(), [](const nlohmann::json& t) {
+    return t.is_number() && std::isfinite(t.get<double>()) && t.get<double>() >= 0.0;
+  });
 }
 
 const StudyKernel& records_kernel(const std::string& dir) {

@@ -45,8 +45,9 @@ std::optional<std::uint64_t> program_work(const Settings& settings, const Layout
   return scaled_work_count(*work, static_cast<std::uint64_t>(layout.cores()));
 }
 
-// Weak scaling needs a work option, and work that still fits at the largest core count.
-void check_weak_work(const Settings& settings, const std::vector<Layout>& layouts, Scaling kind) {
+}  // namespace
+
+void check_scale(const Settings& settings, const std::vector<Layout>& layouts, Scaling kind) {
   if (settings.program) {
     check_program_layouts(settings, layouts, kind);
     return;
@@ -61,6 +62,8 @@ void check_weak_work(const Settings& settings, const std::vector<Layout>& layout
   }
   scaled_work(kernel, settings.kernel_options, static_cast<std::uint64_t>(layouts.back().cores()));
 }
+
+namespace {
 
 // The kernel options of the run in @p layout: the work times the cores for weak scaling.
 std::vector<std::string> options_for(const Settings& settings, const Layout& layout, Scaling kind) {
@@ -114,7 +117,7 @@ std::vector<Layout> scale_layouts(Mode mode, std::vector<int> cores, int threads
 
 nlohmann::json scale_point(const Settings& settings, const std::vector<Layout>& layouts, Scaling kind,
                            int index) {
-  check_weak_work(settings, layouts, kind);
+  check_scale(settings, layouts, kind);
   if (index < 0 || static_cast<std::size_t>(index) >= layouts.size()) {
     throw UsageError(fmt::format("--point: {} is not an index of the {} core counts (accepted: 0 to {})",
                                  index, layouts.size(), layouts.size() - 1));
@@ -128,7 +131,7 @@ nlohmann::json scale_point(const Settings& settings, const std::vector<Layout>& 
 }
 
 Outcome scale(const Settings& settings, const std::vector<Layout>& layouts, Scaling kind) {
-  check_weak_work(settings, layouts, kind);
+  check_scale(settings, layouts, kind);
   Outcome outcome;
   outcome.repeat = settings.repeat;
   outcome.warmup = settings.warmup;

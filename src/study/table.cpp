@@ -49,7 +49,7 @@ void add_wall_check(Table& row, const Point& p) {
   row["wall_error"] = number(p.wall_s > 0.0 ? (p.wall_s - predicted) / p.wall_s : kNaN);
   // Off by more than 5 % and by more than the empty runs' own spread (with millisecond runs the
   // difference is launch jitter, not a wrong time).
-  const double off = p.launch_estimated ? p.wall_s - predicted : std::abs(p.wall_s - predicted);
+  const double off = std::abs(p.wall_s - predicted);
   row["wall_check_failed"] =
       p.wall_check && p.wall_s > 0.0 && off > kWallTolerance * p.wall_s && !(off <= p.launch_spread_s);
 }

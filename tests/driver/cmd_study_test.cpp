@@ -352,7 +352,7 @@ INSTANTIATE_TEST_SUITE_P(
         ::testing::Values(
             StudyBadInput{{"compare"}, "no kernel given (accepted: pi"},
             StudyBadInput{{"compare", "sort", "--cores", "2"},
-                          "unknown kernel 'sort' (accepted: pi, stats, heat)"},
+                          "unknown kernel 'sort' (accepted: pi, stats, heat, or -- PROGRAM ARGS"},
             StudyBadInput{{"compare", "pi", "--cores", "0"}, "--cores: '0' is zero"},
             StudyBadInput{
                 {"compare", "pi", "--cores", "1", "--core", "1"},

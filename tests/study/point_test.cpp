@@ -44,7 +44,8 @@ TEST(PointFromRecord, missing_numbers_are_nan_and_other_warnings_do_not_oversubs
   EXPECT_TRUE(std::isnan(p.work));
   EXPECT_TRUE(std::isnan(p.compute_s)) << "not a number";
   EXPECT_TRUE(std::isnan(p.communication_s)) << "reduce_s is missing";
-  EXPECT_EQ(p.peak_rss_rank_bytes, 0.0) << "no ranks listed";
+  EXPECT_TRUE(std::isnan(p.peak_rss_rank_bytes)) << "no ranks listed: unknown, not zero";
+  EXPECT_TRUE(std::isnan(p.peak_rss_total_bytes));
   EXPECT_FALSE(p.oversubscribed);
   // stats counts its work in bytes: the record's "bytes" field.
   record["bytes"] = 4096;

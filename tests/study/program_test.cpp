@@ -15,6 +15,7 @@
 #include "parakit/error.hpp"
 #include "parakit/report/quote.hpp"
 #include "parakit/study/launch.hpp"
+#include "parakit/study/program_run.hpp"
 
 namespace parakit::study {
 namespace {
@@ -112,26 +113,42 @@ TEST(Bindings, openmp_affinity_lines_become_processes_with_their_threads_cpus) {
       parse_reported_bindings("[vm:123] MCW rank 1 bound to socket 0[core 1[hwt 0]]: [./B]\nother line\n");
   ASSERT_EQ(r.size(), 1U);
   EXPECT_EQ(r[0]["host"], "vm");
+  const nlohmann::json srun =
+      parse_reported_bindings("cpu-bind=MASK - n2, task  1  1 [4242]: mask 0x2 set\n");
+  ASSERT_EQ(srun.size(), 1U);
+  EXPECT_EQ(srun[0]["host"], "n2");
+  EXPECT_EQ(srun[0]["text"], "task 1: mask 0x2 set");
   EXPECT_EQ(r[0]["text"], "rank 1 bound to socket 0[core 1[hwt 0]]: [./B]");
 }
 
 TEST(Mpi, binaries_and_scripts_say_whether_they_are_mpi_programs) {
-  // This test binary links no MPI; /bin/sh is an interpreter.
+  // This test binary loads no MPI library (ldd); an MPI library itself loads libmpi's companions.
   const std::string self = fs::read_symlink("/proc/self/exe").string();
   EXPECT_FALSE(guess_mpi(self, {self}).mpi) << guess_mpi(self, {self}).reason;
-  EXPECT_NE(guess_mpi(self, {self}).reason.find("links no MPI library"), std::string::npos);
+  EXPECT_NE(guess_mpi(self, {self}).reason.find("loads no MPI library"), std::string::npos);
   // An ELF image cut short cannot be read: mpirun starts any program, so it is assumed to be one.
   const TempFile cut("elf", std::string("\x7f"
                                         "ELF\x02\x01",
                                         6) +
                                 std::string(20, '\0'));
-  EXPECT_TRUE(guess_mpi(cut.path(), {cut.path()}).mpi);
+  EXPECT_FALSE(guess_mpi(cut.path(), {cut.path()}).reason.empty());
+  // Interpreters: their script says; named exactly or with a version, not by a prefix.
   const TempFile with("with.py", "from mpi4py import MPI\n");
   const TempFile without("without.py", "import numpy\n");
-  EXPECT_TRUE(guess_mpi("/bin/sh", {"sh", with.path()}).mpi);
+  EXPECT_TRUE(guess_mpi("/usr/bin/python3.11", {"python3.11", with.path()}).mpi);
   EXPECT_NE(guess_mpi("/bin/sh", {"sh", with.path()}).reason.find("mpi4py"), std::string::npos);
   EXPECT_FALSE(guess_mpi("/bin/sh", {"sh", without.path()}).mpi);
   EXPECT_TRUE(guess_mpi("/bin/sh", {"sh", "-c", "echo"}).mpi) << "no script file named: assumed MPI";
+  const fs::path julia_set = fs::temp_directory_path() / ("julia_set_" + std::to_string(::getpid()));
+  fs::create_symlink(self, julia_set);
+  const MpiGuess renderer = guess_mpi(julia_set.string(), {julia_set.string(), with.path()});
+  fs::remove(julia_set);
+  EXPECT_FALSE(renderer.mpi) << "a binary named like an interpreter is judged as a binary: "
+                             << renderer.reason;
+  // env runs what follows its options and variables.
+  EXPECT_FALSE(guess_mpi("/usr/bin/env", {"env", "-i", "A=1", self}).mpi);
+  EXPECT_TRUE(guess_mpi("/usr/bin/env", {"env", "A=1", "sh", with.path()}).mpi);
+  // Scripts with their own #!.
   const TempFile shebang("shebang", "#!/usr/bin/env python3\nfrom mpi4py import MPI\n");
   EXPECT_TRUE(guess_mpi(shebang.path(), {shebang.path()}).mpi);
   const TempFile plain("plain", "#!/bin/sh\necho hello\n");

@@ -74,7 +74,8 @@ void refuse_inside_mpi_job();
 /// PBS/LSF/SGE/Open MPI host file.
 /// @throws parakit::UsageError for an unknown choice, a launcher that is missing (or an mpirun that
 /// is not Open MPI's), or when called inside an MPI job (a launcher cannot be nested in one).
-LaunchSettings detect_launch(std::string_view launcher, std::string_view fast_launch);
+/// @p mpi false (a program study of a program that is not MPI): mpirun is neither needed nor checked.
+LaunchSettings detect_launch(std::string_view launcher, std::string_view fast_launch, bool mpi = true);
 
 /// @brief More threads than the cores the runs may use, or more threads per rank than one node has.
 bool oversubscribed(const LaunchSettings& settings, const Layout& layout);

@@ -35,19 +35,12 @@ enum class TimeSource {
 /// @brief "launch", "regex" or "record".
 std::string_view time_source_name(TimeSource source);
 
-/// @brief Whether a program is an MPI program, and why the study thinks so.
+/// @brief Whether a program is an MPI program, and why the study thinks so (study/program_run.hpp
+/// guesses it).
 struct MpiGuess {
   bool mpi = true;
-  std::string reason;  ///< e.g. "its binary links libmpi", "--mpi no"
+  std::string reason;  ///< e.g. "its binary links libmpi.so.40", "--mpi no"
 };
-
-/// @brief Guesses from the files whether @p argv (argv[0] resolved in PATH as @p path) is an MPI program:
-/// an ELF binary that links libmpi, libmpich or Boost.MPI (its DT_NEEDED entries) is one, one that cannot
-/// be read is assumed to be, and any other ELF binary is not, unless
-/// it is an interpreter (python, Rscript, julia, perl, ruby, a shell, env); a script (its own `#!`, or
-/// the first argument of an interpreter that is a file) is one when it mentions mpi4py, Rmpi, pbdMPI or
-/// `using MPI`. Anything unreadable counts as MPI (mpirun starts any program).
-MpiGuess guess_mpi(const std::string& path, const std::vector<std::string>& argv);
 
 /// @brief What a program study was told about its program.
 struct ProgramSpec {
@@ -60,7 +53,6 @@ struct ProgramSpec {
   bool same_output = false;           ///< --same-output
   std::string result_regex;           ///< --result-regex (empty: none)
   double rtol = 1e-9;                 ///< --rtol: for --result-regex
-  bool allow_record = true;           ///< set PARAKIT_STUDY_* so a parakit program can report itself
   nlohmann::json identity;            ///< program_identity(): path, checksums, version (in every record)
 };
 

@@ -17,6 +17,16 @@
 
 namespace parakit::study {
 
+/// @brief Guesses whether @p argv (argv[0] resolved in PATH as @p path) is an MPI program. An
+/// interpreter (python, python3.11, pypy3, Rscript, julia, perl, ruby, node, a shell: the name exactly,
+/// or followed by a version) is one when the first argument that is a file (its script) mentions
+/// mpi4py, Rmpi, pbdMPI or `using MPI`; `env [-opts] [NAME=value...] PROGRAM ...` is what PROGRAM is. A
+/// dynamic ELF binary is one when any library it loads (`ldd`: directly or through another, e.g.
+/// PETSc or parallel HDF5) is libmpi, libmpich, libmpitrampoline or Boost.MPI; a static one when it
+/// contains MPI_Init. A script with its own `#!` is judged by its text. Anything else, or anything
+/// that cannot be read, counts as MPI (mpirun starts any program; `--mpi no` overrides).
+MpiGuess guess_mpi(const std::string& path, const std::vector<std::string>& argv);
+
 /// @brief What names the program in a record: `command` (the words after `--`), `path`, `sha256` of its
 /// file and of every argument that is a regular file (`files`), `version` (the first line of
 /// `PROGRAM --version` when it exits 0 within 5 s, else null), `mpi` and `mpi_reason`.

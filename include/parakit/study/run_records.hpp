@@ -22,6 +22,12 @@ namespace parakit::study {
 /// records ran on the same number of cores.
 std::vector<nlohmann::json> read_run_records(const std::string& dir, const StudyKernel& kernel);
 
+/// @brief Whether @p record is a parakit run record a study can read: schema parakit.run/1; `timing`,
+/// `phases` and `context` objects; `timing.times_s` a non-empty array of finite times >= 0; integer
+/// `ranks` and `threads_per_rank`; `per_rank` an array of objects; `context.hosts` an array of strings;
+/// `warnings`, when present, strings.
+bool is_run_record(const nlohmann::json& record);
+
 /// @brief The kernel whose runs the records in @p dir are (the first run record's `kernel`): a study
 /// kernel, or program_kernel() for the points of a program study.
 /// @throws parakit::UsageError as read_run_records() for a directory without run records, or when the

@@ -24,6 +24,12 @@ std::vector<int> default_core_counts(int available_cores);
 /// @throws parakit::UsageError as layout_for().
 std::vector<Layout> scale_layouts(Mode mode, std::vector<int> cores, int threads_per_rank);
 
+/// @brief Checks, before anything is launched, that @p layouts can be studied with @p kind: weak scaling
+/// has work that grows (a kernel's work option, a program's `{work}` and --work) and that still fits at
+/// the largest core count; a program that is not MPI has one rank in every layout.
+/// @throws parakit::UsageError saying which and what is accepted.
+void check_scale(const Settings& settings, const std::vector<Layout>& layouts, Scaling kind);
+
 /// @brief Runs the @p index-th of @p layouts alone (one task of a job array) and returns that run's own
 /// record: the kernel with @p settings' options (weak: scaled_work() by the layout's cores).
 /// @throws parakit::UsageError for weak scaling of a kernel without a work option, work that overflows

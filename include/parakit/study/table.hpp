@@ -36,10 +36,7 @@ struct Point {
   double peak_rss_rank_bytes = kNaN;   ///< largest peak resident memory of one rank
   double peak_rss_total_bytes = kNaN;  ///< sum over the ranks
   bool oversubscribed = false;
-  /// launch_s comes from another program than the measured one (`parakit empty` for a program that
-  /// reports its own runs): only a wall clock above launch + runs x median is flagged, not one below.
-  bool launch_estimated = false;
-  /// False: wall_s is shown but not checked (a time from the program's output leaves out its own start-up).
+  /// False: wall_s is shown but not checked (a program's own time leaves out its start-up and set-up).
   bool wall_check = true;
 };
 
