@@ -207,7 +207,7 @@ Table scaling_table(const std::vector<Point>& points, Scaling kind) {
     Table row = {{"cores", p.layout.cores()},
                  {"ranks", p.layout.ranks},
                  {"threads", p.layout.threads},
-                 {"work", p.work}};
+                 {"work", number(p.work)}};
     add_measurements(row, p);
     row["speedup"] = s;
     row["efficiency"] = s / pc;
