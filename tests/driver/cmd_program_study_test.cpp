@@ -205,9 +205,10 @@ TEST(ProgramStudy, an_mpi4py_script_is_just_a_program) {
   EXPECT_EQ(layouts(record), (std::vector<std::string>{"1x1", "2x1", "1x2"}));
   EXPECT_EQ(record["time_source"], "launch") << "each launch timed from outside";
   EXPECT_NEAR(record["result"]["value"].get<double>(), 3.14159265358979, 1e-8);
-  // Timed from outside, a launch includes its launch cost: never less than the empty run's.
+  // Timed from outside, each time is a whole launch: Python's start, mpi4py's import and MPI_Init
+  // included, never the few milliseconds of the computation alone.
   for (const auto& row : record["rows"])
-    EXPECT_GT(row["median_s"].get<double>(), 0.8 * row["launch_s"].get<double>());
+    EXPECT_GT(row["median_s"].get<double>(), 0.05) << row.dump();
   // Strong scaling of the same script with its own time: the fit comes from the script's compute times.
   const auto strong =
       study_json({"scale", "strong", "--cores", "1,2", "--repeat", "2", "--warmup", "0", "--time-regex",
