@@ -209,20 +209,12 @@ void check_layout(const HeatCommand& c, GridSize grid, int ranks) {
 
 // Rank 0: no two of the files read and written are one file, and what will be written can be.
 void check_files(const HeatCommand& c, const CommonOptions& common) {
-  std::vector<std::pair<const char*, std::string>> files;
+  std::vector<std::pair<std::string, std::string>> files;
   if (c.input) files.emplace_back("--input", c.input->path);
   if (c.output) files.emplace_back("--output", c.output->path);
   if (!c.png.empty()) files.emplace_back("--png", c.png);
   if (!common.json.empty()) files.emplace_back("--json", common.json);
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    for (std::size_t j = i + 1; j < files.size(); ++j) {
-      if (sys::same_file(files[i].second, files[j].second)) {
-        throw UsageError(
-            fmt::format("{} '{}' is the same file as {} '{}' (accepted: a different file for each)",
-                        files[j].first, files[j].second, files[i].first, files[i].second));
-      }
-    }
-  }
+  report::check_distinct_files(files);
   if (c.output) report::check_writable(c.output->path, "--output");
   if (!c.png.empty()) report::check_writable(c.png, "--png");
   if (!c.png_dir.empty()) {

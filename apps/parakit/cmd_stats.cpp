@@ -113,6 +113,8 @@ mpi::InputSpec input_spec(const po::variables_map& values) {
   }
   mpi::InputSpec spec;
   spec.path = values["file"].as<std::string>();
+  if (spec.path.empty())
+    throw UsageError("FILE: an empty path (accepted: a readable CSV, binary or HDF5 file)");
   spec.type = file_type(values, spec.path);
   const std::string read = values["read"].as<std::string>();
   if (read != "root" && read != "parallel" && read != "mmap") {
@@ -219,6 +221,11 @@ int run_stats(const boost::mpi::communicator& comm, const std::vector<std::strin
   if (values.count("apply") != 0) expression.emplace(values["apply"].as<std::string>());
   describe.apply = expression ? &*expression : nullptr;
   const CommonOptions common = read_common_options(comm, values);
+  // The report never replaces the data it describes.
+  mpi::check_on_root(comm, [&] {
+    report::check_distinct_files(
+        {{"FILE", describe.input.path}, {"--output", common.output}, {"--json", common.json}});
+  });
   // stats draws no progress bar (--progress is accepted and does nothing, as it always did).
   describe.run = {
       .threads = common.threads, .repeat = common.repeat, .warmup = common.warmup, .progress = {}};

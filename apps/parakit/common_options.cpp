@@ -1,11 +1,13 @@
 #include "common_options.hpp"
 
+#include <cstring>
 #include <iostream>
 #include <limits>
 #include <memory>
 #include <sstream>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "parakit/error.hpp"
 #include "parakit/mpi/agree.hpp"
@@ -62,6 +64,9 @@ CommonOptions read_output_options(const boost::mpi::communicator& comm, const po
     common.json = values["json"].as<std::string>();
     mpi::check_on_root(comm, [&] { report::check_writable(common.json, "--json"); });
   }
+  mpi::check_on_root(comm, [&] {
+    report::check_distinct_files({{"--output", common.output}, {"--json", common.json}});
+  });
   return common;
 }
 
@@ -185,7 +190,10 @@ void print_record(const report::Record& record, report::Format format, const std
   std::ostringstream text;
   report::make_reporter(format)->write(record, text);
   if (output.empty()) {
-    std::cout << text.str() << std::flush;
+    // Written at once and checked: a report lost to a full disk or /dev/full is a failure, not exit 0.
+    std::cout << std::flush;
+    if (const int error = sys::write_all(STDOUT_FILENO, text.str()); error != 0)
+      throw Error(std::string("cannot write the report to standard output: ") + std::strerror(error));
   } else {
     report::write_file_atomically(output, text.str());
   }

@@ -1,6 +1,9 @@
 // parakit: hybrid MPI + OpenMP computations, measured. This file only dispatches to a command.
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iomanip>
 #include <iostream>
 #include <string>
@@ -89,12 +92,25 @@ int run_study(const Study& study, const std::vector<std::string>& all) {
   }
 }
 
+// What went to standard output must have arrived: a report lost to a full disk, /dev/full or a closed
+// file is a failure (exit 1, one line), not a success.
+int with_stdout_written(int code) {
+  errno = 0;
+  std::cout.flush();
+  if (std::cout.good() && std::fflush(stdout) == 0 && std::ferror(stdout) == 0) return code;
+  const int error = errno;
+  std::cerr << "parakit: error: cannot write to standard output"
+            << (error != 0 ? std::string(": ") + std::strerror(error) : std::string()) << "\n"
+            << std::flush;
+  return code == parakit::kExitOk ? parakit::kExitRuntime : code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const std::vector<std::string> all(argv, argv + argc);
   for (const auto& s : kStudies) {
-    if (all.size() > 1 && all[1] == s.name) return run_study(s, all);
+    if (all.size() > 1 && all[1] == s.name) return with_stdout_written(run_study(s, all));
   }
   // `map exec` exits with the number of failed tasks, as GNU parallel does; its own errors then use 255.
   parakit::mpi::ErrorExitCodes codes;
@@ -103,7 +119,7 @@ int main(int argc, char** argv) {
              .runtime = parakit::kExitTaskFarmError,
              .wrong_answer = parakit::kExitTaskFarmError};
   }
-  return parakit::mpi::guarded_main(
+  return with_stdout_written(parakit::mpi::guarded_main(
       argc, argv, "parakit",
       [&](const boost::mpi::communicator& comm) {
         const bool is_root = comm.rank() == 0;
@@ -131,5 +147,5 @@ int main(int argc, char** argv) {
         throw parakit::UsageError("unknown command '" + all[1] + "' (accepted: " + names +
                                   "; see 'parakit --help')");
       },
-      codes);
+      codes));
 }

@@ -11,6 +11,7 @@
 #include "parakit/error.hpp"
 #include "parakit/exec/process.hpp"
 #include "parakit/parse.hpp"
+#include "parakit/report/output_file.hpp"
 #include "parakit/report/quote.hpp"
 #include "parakit/study/kernel.hpp"
 #include "parakit/study/launch.hpp"
@@ -232,6 +233,7 @@ bool parse_study(const std::vector<std::string>& args, const std::string& comman
     *path = values[name].as<std::string>();
     report::check_writable(*path, std::string("--") + name);
   }
+  report::check_distinct_files({{"--output", o.output}, {"--json", o.json}, {"--csv", o.csv}});
   const bool mpi = !o.settings.program || o.settings.program->mpi.mpi;
   o.settings.launch = study::detect_launch(values["launcher"].as<std::string>(),
                                            values["fast-launch"].as<std::string>(), mpi);

@@ -13,12 +13,19 @@
 namespace parakit::format {
 
 std::uint64_t check_input_file(const std::string& path) {
+  if (path.empty()) throw UsageError("FILE: an empty path (accepted: a readable CSV, binary or HDF5 file)");
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     throw UsageError(fmt::format("{}: cannot open: {} (accepted: a readable CSV, binary or HDF5 file)", path,
                                  std::strerror(errno)));
   }
   if (S_ISDIR(st.st_mode)) throw UsageError(fmt::format("{}: is a directory (accepted: a data file)", path));
+  // A FIFO would block the open until someone writes, a device (/dev/zero) never ends: only files.
+  if (!S_ISREG(st.st_mode)) {
+    throw UsageError(fmt::format(
+        "{}: not a regular file (a pipe, a device or a socket; accepted: a regular CSV, binary or HDF5 file)",
+        path));
+  }
   if (::access(path.c_str(), R_OK) != 0) {
     throw UsageError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
   }

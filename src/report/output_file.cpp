@@ -9,10 +9,12 @@
 #include <string_view>
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "parakit/error.hpp"
+#include "parakit/report/quote.hpp"
 #include "parakit/sys.hpp"
 
 namespace parakit::report {
@@ -32,6 +34,7 @@ bool is_special(const std::string& path) {
 
 void check_writable(const std::string& given, std::string_view option) {
   const std::string o(option);
+  if (given.empty()) throw UsageError(o + ": an empty path" + kAcceptedOutput);
   const std::string path = sys::follow_file_link(given);
   if (std::filesystem::is_directory(path)) {
     throw UsageError(o + ": '" + given + "' is a directory" + kAcceptedOutput);
@@ -82,6 +85,23 @@ void write_file_atomically(const std::string& given, std::string_view content, s
   if (error != 0) {
     std::remove(name.c_str());
     fail(error);
+  }
+}
+
+}  // namespace parakit::report
+
+namespace parakit::report {
+
+void check_distinct_files(const std::vector<std::pair<std::string, std::string>>& files) {
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    for (std::size_t j = i + 1; j < files.size(); ++j) {
+      if (files[i].second.empty() || files[j].second.empty()) continue;
+      if (sys::same_file(files[i].second, files[j].second)) {
+        throw UsageError(fmt::format("{} {} is the same file as {} {} (accepted: a different file for each)",
+                                     files[j].first, report::quoted(files[j].second), files[i].first,
+                                     report::quoted(files[i].second)));
+      }
+    }
   }
 }
 

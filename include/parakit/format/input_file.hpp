@@ -11,8 +11,9 @@
 namespace parakit::format {
 
 /// @brief The size in bytes of @p path, a regular, readable, non-empty file.
-/// @throws parakit::UsageError `PATH: cannot open: ...`, `PATH: is a directory ...`, `PATH: cannot read:
-/// ...` or `PATH: the file is empty ...`.
+/// @throws parakit::UsageError `FILE: an empty path ...`, `PATH: cannot open: ...`, `PATH: is a directory
+/// ...`, `PATH: not a regular file ...` (a FIFO, whose open would block, or a device such as /dev/zero),
+/// `PATH: cannot read: ...` or `PATH: the file is empty ...`.
 std::uint64_t check_input_file(const std::string& path);
 
 /// @brief The values in a raw binary file of @p bytes bytes holding values of @p dtype.

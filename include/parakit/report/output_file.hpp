@@ -4,6 +4,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace parakit::report {
 
@@ -18,8 +20,15 @@ void write_file_atomically(const std::string& path, std::string_view content,
                            std::string_view option = "--output");
 
 /// @brief Checks now that @p path can be written later (creates and removes a temporary file beside
-/// it), so that a long run does not end in an unwritable output. @throws parakit::UsageError for a
-/// directory, a missing or unwritable directory, or an existing file without write permission.
+/// it), so that a long run does not end in an unwritable output. @throws parakit::UsageError for an
+/// empty path, a directory, a missing or unwritable directory, or an existing file without write
+/// permission.
 void check_writable(const std::string& path, std::string_view option = "--output");
+
+/// @brief Checks that no two of @p files ({option, path}; empty paths are left out) are one file
+/// (sys::same_file: by identity, not by name), so that no output replaces an input or another output.
+/// @throws parakit::UsageError "--json 'x' is the same file as --output 'x' (accepted: a different file
+/// for each)".
+void check_distinct_files(const std::vector<std::pair<std::string, std::string>>& files);
 
 }  // namespace parakit::report
