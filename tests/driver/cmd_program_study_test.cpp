@@ -34,21 +34,6 @@ std::vector<std::string> layouts(const nlohmann::json& record) {
   return names;
 }
 
-// run_json for a study of a program: --format json goes before the `--` (after it, it is the program's).
-nlohmann::json study_json(std::vector<std::string> args) {
-  const auto dash = std::find(args.begin(), args.end(), "--");
-  std::vector<std::string> study(args.begin(), dash), program(dash, args.end());
-  study.insert(study.end(), {"--format", "json"});
-  study.insert(study.end(), program.begin(), program.end());
-  const ProcessResult r = run_process(parakit_cmd(study), 120.0);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "one JSON object and nothing else: " << r.out;
-  EXPECT_EQ(count_lines_starting_with(r.err, "parakit: warning: "),
-            std::count(r.err.begin(), r.err.end(), '\n'))
-      << r.err;
-  return nlohmann::json::parse(r.out);
-}
-
 bool is_png(const fs::path& path) {
   return slurp(path).rfind("\x89PNG\r\n\x1a\n", 0) == 0;
 }
@@ -78,10 +63,10 @@ TEST(ProgramStudy, a_parakit_program_reports_its_own_repeats_and_phases_in_every
   if (std::string(PARAKIT_EXAMPLE_EXE).empty()) GTEST_SKIP() << "examples not built";
   TempDir dir;
   const fs::path plot = dir.path() / "c.png", csv = dir.path() / "c.csv", json = dir.path() / "c.json";
-  const auto record =
-      study_json({"compare", "--cores", "2", "--repeat", "3", "--result-regex", "pi ([0-9.]+)", "--rtol",
-                  "1e-12", "--plot", plot.string(), "--csv", csv.string(), "--json", json.string(), "--",
-                  PARAKIT_EXAMPLE_EXE, "200000"});
+  const auto record = run_json({"compare", "--cores", "2", "--repeat", "3", "--result-regex", "pi ([0-9.]+)",
+                                "--rtol", "1e-12", "--plot", plot.string(), "--csv", csv.string(), "--json",
+                                json.string(), "--", PARAKIT_EXAMPLE_EXE, "200000"},
+                               0, 120.0);
   EXPECT_EQ(record["schema"], "parakit.compare/1");
   EXPECT_EQ(record["kernel"], "program");
   EXPECT_EQ(record["time_source"], "record");
@@ -108,8 +93,9 @@ TEST(ProgramStudy, a_parakit_program_reports_its_own_repeats_and_phases_in_every
 
 TEST(ProgramStudy, an_openmp_only_program_runs_in_threads_only_without_mpirun) {
   TempDir dir;
-  const auto record = study_json({"compare", "--cores", "2", "--repeat", "3", "--same-output", "--time-regex",
-                                  kTimeRegex, "--", PARAKIT_OMP_PROGRAM_EXE, "2000000"});
+  const auto record = run_json({"compare", "--cores", "2", "--repeat", "3", "--same-output", "--time-regex",
+                                kTimeRegex, "--", PARAKIT_OMP_PROGRAM_EXE, "2000000"},
+                               0, 120.0);
   EXPECT_EQ(record["program"]["mpi"], false) << record["program"].dump();
   EXPECT_EQ(layouts(record), (std::vector<std::string>{"1x1", "1x2"})) << "one process: threads only";
   EXPECT_EQ(record["time_source"], "regex");
@@ -138,9 +124,10 @@ TEST(ProgramStudy, an_openmp_only_program_runs_in_threads_only_without_mpirun) {
 TEST(ProgramStudy, weak_scaling_replaces_work_by_the_work_times_the_cores_and_fits_gustafson) {
   TempDir dir;
   const std::string prefix = (dir.path() / "weak").string();
-  const auto record = study_json({"scale", "weak", "--cores", "1,2", "--mode", "threads", "--repeat", "3",
-                                  "--work", "1e6", "--unit", "terms", "--time-regex", kTimeRegex, "--plot",
-                                  prefix, "--", PARAKIT_OMP_PROGRAM_EXE, "{work}"});
+  const auto record = run_json(
+      {"scale", "weak", "--cores", "1,2", "--mode", "threads", "--repeat", "3", "--work", "1e6", "--unit",
+       "terms", "--time-regex", kTimeRegex, "--plot", prefix, "--", PARAKIT_OMP_PROGRAM_EXE, "{work}"},
+      0, 120.0);
   EXPECT_EQ(record["unit"], "terms");
   EXPECT_EQ(row_of(record, "cores", 1)["work"], 1000000);
   EXPECT_EQ(row_of(record, "cores", 2)["work"], 2000000);
@@ -195,8 +182,9 @@ TEST(ProgramStudy, job_array_points_of_a_program_are_collected_from_records) {
 TEST(ProgramStudy, an_mpi4py_script_is_just_a_program) {
   if (!python_has_mpi4py()) GTEST_SKIP() << "python3-mpi4py or numpy missing (scripts/install-deps.sh)";
   const auto record =
-      study_json({"compare", "--cores", "2", "--repeat", "2", "--warmup", "0", "--result-regex",
-                  "pi ([0-9.]+)", "--rtol", "1e-12", "--", python(), PARAKIT_MPI4PY_SCRIPT, "100000"});
+      run_json({"compare", "--cores", "2", "--repeat", "2", "--warmup", "0", "--result-regex", "pi ([0-9.]+)",
+                "--rtol", "1e-12", "--", python(), PARAKIT_MPI4PY_SCRIPT, "100000"},
+               0, 120.0);
   EXPECT_EQ(record["program"]["mpi"], true);
   EXPECT_NE(record["program"]["mpi_reason"].get<std::string>().find("mpi4py"), std::string::npos);
   EXPECT_EQ(record["program"]["files"][0]["sha256"].get<std::string>().size(), 64U)
@@ -210,9 +198,9 @@ TEST(ProgramStudy, an_mpi4py_script_is_just_a_program) {
   for (const auto& row : record["rows"])
     EXPECT_GT(row["median_s"].get<double>(), 0.05) << row.dump();
   // Strong scaling of the same script with its own time: the fit comes from the script's compute times.
-  const auto strong =
-      study_json({"scale", "strong", "--cores", "1,2", "--repeat", "2", "--warmup", "0", "--time-regex",
-                  kTimeRegex, "--", python(), PARAKIT_MPI4PY_SCRIPT, "2000000"});
+  const auto strong = run_json({"scale", "strong", "--cores", "1,2", "--repeat", "2", "--warmup", "0",
+                                "--time-regex", kTimeRegex, "--", python(), PARAKIT_MPI4PY_SCRIPT, "2000000"},
+                               0, 120.0);
   EXPECT_EQ(strong["time_source"], "regex");
   EXPECT_EQ(strong["fit"]["law"], "amdahl");
   for (const auto& row : strong["rows"])
@@ -264,8 +252,9 @@ TEST(ProgramStudyFailure, different_output_or_results_between_layouts_exit_3) {
   expect_one_error(value, 3, "the result 10 and 20 differ by 0.5 relative (more than --rtol 0.1)");
   // Within the tolerance it passes.
   const auto ok =
-      study_json({"compare", "--cores", "2", "--repeat", "2", "--result-regex", "v ([0-9]+)", "--rtol", "0.6",
-                  "--mpi", "no", "--", "sh", "-c", "echo v $((OMP_NUM_THREADS * 10))"});
+      run_json({"compare", "--cores", "2", "--repeat", "2", "--result-regex", "v ([0-9]+)", "--rtol", "0.6",
+                "--mpi", "no", "--", "sh", "-c", "echo v $((OMP_NUM_THREADS * 10))"},
+               0, 120.0);
   EXPECT_EQ(ok["results_checked"], "result regex within rtol");
 }
 

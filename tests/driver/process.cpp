@@ -111,9 +111,9 @@ std::vector<std::string> parakit_cmd(std::vector<std::string> args, int ranks) {
   return cmd;
 }
 
-nlohmann::json run_json(std::vector<std::string> args, int ranks) {
-  args.insert(args.end(), {"--format", "json"});
-  const ProcessResult r = run_process(parakit_cmd(args, ranks));
+nlohmann::json run_json(std::vector<std::string> args, int ranks, double timeout_s) {
+  args.insert(std::find(args.begin(), args.end(), "--"), {"--format", "json"});
+  const ProcessResult r = run_process(parakit_cmd(args, ranks), timeout_s);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << "one JSON object and nothing else: " << r.out;
   // stderr carries diagnostics only: a good run has none but warnings (an oversubscribed layout).

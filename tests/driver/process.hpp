@@ -43,9 +43,9 @@ int count_lines_starting_with(const std::string& text, const std::string& prefix
 /// The parakit command line: mpiexec -n @p ranks ... parakit ARGS, or parakit ARGS alone for 0 ranks.
 std::vector<std::string> parakit_cmd(std::vector<std::string> args, int ranks = 0);
 
-/// Runs parakit with --format json and checks that it succeeded with one JSON object on stdout and
-/// nothing but warnings on stderr.
-nlohmann::json run_json(std::vector<std::string> args, int ranks = 0);
+/// Runs parakit with --format json (before a `--`, after which the words are a studied program's) and
+/// checks that it succeeded with one JSON object on stdout and nothing but warnings on stderr.
+nlohmann::json run_json(std::vector<std::string> args, int ranks = 0, double timeout_s = 60.0);
 
 /// A fresh directory, removed with its contents at the end of the scope.
 class TempDir {

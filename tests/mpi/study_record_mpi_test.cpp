@@ -21,6 +21,7 @@
 #include "parakit/study/point.hpp"
 
 #include "shared_dir.hpp"
+#include "study/run_record.hpp"
 #include "weighted_sum_kernel.hpp"
 
 using namespace parakit;
@@ -69,16 +70,6 @@ nlohmann::json read_json(const std::string& path) {
   return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
 }
 
-template <class E, class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "(nothing thrown)";
-}
-
 }  // namespace
 
 TEST(StudyRunOptions, unset_variables_leave_the_options_alone) {
@@ -104,12 +95,12 @@ TEST(StudyRunOptions, set_variables_replace_repeat_and_warmup_only) {
 }
 
 TEST(StudyRunOptions, a_value_that_is_set_but_not_accepted_is_one_clear_usage_line) {
-  EXPECT_EQ(message_of<UsageError>([] {
+  EXPECT_EQ(study::test::message_of<UsageError>([] {
               const EnvGuard repeat(mpi::kRepeatVariable, "x");
               mpi::study_run_options({});
             }),
             "PARAKIT_STUDY_REPEAT in the environment: 'x' is not a whole number from 1 to 1000000");
-  EXPECT_EQ(message_of<UsageError>([] {
+  EXPECT_EQ(study::test::message_of<UsageError>([] {
               const EnvGuard warmup(mpi::kWarmupVariable, "-1");
               mpi::study_run_options({});
             }),
@@ -217,13 +208,14 @@ TEST(StudyRecord, a_record_rank_zero_cannot_write_fails_every_rank_together_and_
   const std::string missing = dir.file("missing/record.json");
   {
     const EnvGuard record_file(mpi::kRecordVariable, missing);
-    const std::string message = message_of<AgreedError>([&] { write_record(world, run); });
+    const std::string message = study::test::message_of<AgreedError>([&] { write_record(world, run); });
     EXPECT_EQ(message.rfind("PARAKIT_STUDY_RECORD: cannot write '" + missing + "': ", 0), 0U) << message;
   }
   {
     // A unit that would overwrite a field of the record is the program's mistake, found before writing.
     const EnvGuard record_file(mpi::kRecordVariable, dir.file("record.json"));
-    const std::string message = message_of<AgreedError>([&] { write_record(world, run, "timing"); });
+    const std::string message =
+        study::test::message_of<AgreedError>([&] { write_record(world, run, "timing"); });
     EXPECT_NE(message.find("'timing'"), std::string::npos) << message;
   }
   world.barrier();
