@@ -2,7 +2,8 @@
 # flags. parakit_compile_flags(target) links all three PRIVATE:
 #   parakit_warnings   -Wall -Wextra ... (and -Werror with PARAKIT_WARNINGS_AS_ERRORS)
 #   parakit_native     -march=native with PARAKIT_NATIVE
-#   parakit_sanitizers AddressSanitizer + UndefinedBehaviorSanitizer with PARAKIT_SANITIZE
+#   parakit_sanitizers AddressSanitizer + UndefinedBehaviorSanitizer with PARAKIT_SANITIZE,
+#                      ThreadSanitizer with PARAKIT_SANITIZE_THREAD
 add_library(parakit_warnings INTERFACE)
 target_compile_options(parakit_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
@@ -14,11 +15,27 @@ if(PARAKIT_NATIVE)
   target_compile_options(parakit_native INTERFACE -march=native)
 endif()
 
+# ThreadSanitizer cannot share a process with AddressSanitizer: a build has one or the other. With GCC,
+# TSan cannot see libgomp's barriers (libgomp is not instrumented) and reports every OpenMP region as
+# a race; build it with Clang, whose libomp tells TSan about its synchronisation through the Archer
+# tool (libarcher.so, which libomp loads by itself into a program built with TSan).
+option(PARAKIT_SANITIZE_THREAD "Build with ThreadSanitizer (Clang: OpenMP through libomp and Archer)" OFF)
+if(PARAKIT_SANITIZE AND PARAKIT_SANITIZE_THREAD)
+  message(FATAL_ERROR "PARAKIT_SANITIZE (ASan + UBSan) and PARAKIT_SANITIZE_THREAD (TSan) exclude each other")
+endif()
+if(PARAKIT_SANITIZE_THREAD AND NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+  message(WARNING "PARAKIT_SANITIZE_THREAD with ${CMAKE_CXX_COMPILER_ID}: libgomp is not instrumented, so "
+                  "every OpenMP region will be reported as a race; configure with CMAKE_CXX_COMPILER=clang++")
+endif()
+
 add_library(parakit_sanitizers INTERFACE)
 if(PARAKIT_SANITIZE)
   target_compile_options(parakit_sanitizers INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer
                                                       -fno-sanitize-recover=undefined)
   target_link_options(parakit_sanitizers INTERFACE -fsanitize=address,undefined)
+elseif(PARAKIT_SANITIZE_THREAD)
+  target_compile_options(parakit_sanitizers INTERFACE -fsanitize=thread -fno-omit-frame-pointer)
+  target_link_options(parakit_sanitizers INTERFACE -fsanitize=thread)
 endif()
 
 function(parakit_compile_flags)

@@ -11,6 +11,7 @@ packages=(
   libfast-float-dev libmuparser-dev                 # parakit stats: CSV numbers, --apply expressions
   libhdf5-openmpi-dev hdf5-tools                    # parakit stats/gen: parallel HDF5 on Open MPI
   python3-numpy                                     # stats tests: an independent reference
+  clang libclang-rt-14-dev libomp-14-dev            # scripts/fuzz.sh: libFuzzer + sanitizers, OpenMP
   libhwloc-dev                                      # parakit info: the machine's topology
   libpng-dev                                        # parakit heat --png: pictures of the field
   gnuplot-nox                                       # map --gantt, compare/scale plots (and tests)

@@ -37,9 +37,14 @@
 #
 # `down` stops the daemons by the PIDs in their pid files (checking that each PID is still one of
 # ours: its command line names the state directory): slurmd's and slurmctld with SIGTERM, then
-# SIGKILL after 5 s, then munged. Job steps still running on a node (slurmstepd, srun, the tasks;
-# found through the node's UTS namespace) are killed with SIGKILL. `down` succeeds when nothing is
-# up, and also cleans up after an `up` that failed or was killed half way.
+# SIGKILL after 5 s (saying so), then munged. Job steps still running on a node (slurmstepd, srun,
+# the tasks; found through the node's UTS namespace) are killed with SIGKILL. It returns only once
+# every one of them has exited, all its threads included (so its ports and sockets are free), and
+# the daemons have been collected by their parent (at most 2 s more; zombies left after that are
+# named): an `up` right after it starts afresh. A process still there 5 s after SIGKILL (stuck in
+# the kernel) is named and `down` fails. Processes are told apart by PID and start time, so a PID
+# reused meanwhile is never signalled. `down` succeeds when nothing is up, and also cleans up after
+# an `up` that failed or was killed half way.
 #
 # Environment:
 #   PARAKIT_SLURM_DIR          state directory (default: $PARAKIT_ROOT/build/slurm-local); it holds
@@ -86,7 +91,9 @@ RUN=$STATE/run
 LOGS=$STATE/log
 CTLD_PID=$RUN/slurmctld.pid
 START_DEADLINE_S=30
-STOP_GRACE_S=5
+STOP_GRACE_S=5 # SIGTERM to SIGKILL
+KILL_WAIT_S=5  # SIGKILL until `down` gives up on a process (one stuck in the kernel)
+REAP_WAIT_S=2  # exited until init has collected it
 
 log() { printf 'slurm-local: %s\n' "$*" >&2; }
 die() {
@@ -149,34 +156,107 @@ ns_members() {
   [ ${#pids[@]} -eq 0 ] || printf '%s\n' "${pids[@]}"
 }
 
-# terminate PID...: SIGTERM, wait up to STOP_GRACE_S, then SIGKILL and wait again.
-terminate() {
-  local pid left=() t
-  [ $# -gt 0 ] || return 0
-  kill -TERM "$@" 2>/dev/null || true
-  for ((t = 0; t < STOP_GRACE_S * 10; t++)); do
-    left=()
-    for pid in "$@"; do alive "$pid" && left+=("$pid"); done
-    [ ${#left[@]} -gt 0 ] || return 0
+# start_time PID: when the process started (field 22 of /proc/PID/stat, in clock ticks since boot),
+# which tells it from a later process that gets the same PID; fails if there is no such process.
+start_time() {
+  local stat f
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 1
+  read -ra f <<<"${stat##*) }"
+  printf '%s\n' "${f[19]}"
+}
+
+# The processes `down` is stopping, PID -> start time: it waits for these, and signals only these.
+declare -A STOPPING=()
+
+# remember PID...: note each PID's start time (it must be one of ours, or a process they started),
+# unless it is noted already: a PID seen again may be another process's by now.
+remember() {
+  local pid t
+  for pid; do
+    if [ -z "${STOPPING[$pid]:-}" ] && t=$(start_time "$pid"); then STOPPING[$pid]=$t; fi
+  done
+}
+
+# same PID: PID is still the process remembered, not a later one with its number.
+same() {
+  local t
+  t=$(start_time "$1") && [ "$t" = "${STOPPING[$1]:-}" ]
+}
+
+# exited PID: the remembered process has ended: its PID is free or another's, or it is a zombie whose
+# threads have all ended. (A multi-threaded process shows its main thread as a zombie while its other
+# threads still exit, holding its sockets and files; a zombie with no threads left holds nothing but
+# the exit status its parent, init, has yet to collect.)
+exited() {
+  local stat threads
+  same "$1" || return 0
+  { read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 0
+  stat=${stat##*) }
+  [[ $stat == [ZX]* ]] || return 1
+  threads=("/proc/$1/task/"*)
+  [ ${#threads[@]} -le 1 ]
+}
+
+# still_running PID...: those of the PIDs that have not exited.
+still_running() {
+  local pid
+  for pid; do
+    if ! exited "$pid"; then printf '%s\n' "$pid"; fi
+  done
+}
+
+# wait_exited SECONDS PID...: waits (polling every 0.1 s) until every PID has exited; fails if some
+# are still running after SECONDS.
+wait_exited() {
+  local t limit=$(($1 * 10))
+  shift
+  for ((t = 0; ; t++)); do
+    [ -n "$(still_running "$@")" ] || return 0
+    [ "$t" -lt "$limit" ] || return 1
     sleep 0.1
   done
-  log "still running after ${STOP_GRACE_S}s, sending SIGKILL: ${left[*]}"
+}
+
+# terminate PID...: SIGTERM, wait up to STOP_GRACE_S for them to exit, then SIGKILL (saying so).
+terminate() {
+  [ $# -gt 0 ] || return 0
+  remember "$@"
+  kill -TERM "$@" 2>/dev/null || true
+  wait_exited "$STOP_GRACE_S" "$@" && return 0
+  local left
+  mapfile -t left < <(still_running "$@")
+  log "still running ${STOP_GRACE_S}s after SIGTERM, sending SIGKILL: ${left[*]}"
   kill_now "${left[@]}"
 }
 
-# kill_now PID...: SIGKILL, and wait (at most 5 s) until they are gone.
+# kill_now PID...: SIGKILL, and wait up to KILL_WAIT_S until they have exited; fails (saying so) if
+# one has not. Only a process still the one remembered is signalled, never a reused PID.
 kill_now() {
-  local pid t
+  local pid left
   [ $# -gt 0 ] || return 0
-  kill -KILL "$@" 2>/dev/null || true
-  for ((t = 0; t < 50; t++)); do
-    for pid in "$@"; do
-      alive "$pid" && break
-      pid=
+  remember "$@"
+  for pid; do
+    if same "$pid"; then kill -KILL "$pid" 2>/dev/null || true; fi
+  done
+  wait_exited "$KILL_WAIT_S" "$@" && return 0
+  mapfile -t left < <(still_running "$@")
+  log "error: still running ${KILL_WAIT_S}s after SIGKILL: ${left[*]}"
+  return 1
+}
+
+# wait_reaped PID...: waits up to REAP_WAIT_S until the parents (init, for the daemons) have
+# collected the exited processes, so that none of their PIDs exists any more when `down` returns.
+wait_reaped() {
+  local pid t left=()
+  for ((t = 0; t <= REAP_WAIT_S * 10; t++)); do
+    left=()
+    for pid; do
+      if same "$pid"; then left+=("$pid"); fi
     done
-    [ -n "$pid" ] || return 0
+    [ ${#left[@]} -gt 0 ] || return 0
     sleep 0.1
   done
+  log "exited, but not yet collected by their parent (zombies): ${left[*]}"
 }
 
 stop_all() {
@@ -199,12 +279,18 @@ stop_all() {
       [[ " ${daemons[*]} " == *" $pid "* ]] || steps+=("$pid")
     done < <(ns_members "$node")
   done
-  terminate "${daemons[@]}"
-  kill_now "${steps[@]}"
+  local rc=0
+  terminate "${daemons[@]}" || rc=1
+  kill_now "${steps[@]}" || rc=1
   # munged last: the others may still talk to it while they shut down.
-  if pid=$(pid_from "$MUNGE_PID"); then terminate "$pid"; fi
+  if pid=$(pid_from "$MUNGE_PID"); then
+    daemons+=("$pid")
+    terminate "$pid" || rc=1
+  fi
+  [ ${#daemons[@]} -eq 0 ] || wait_reaped "${daemons[@]}"
   rm -f "$RUN"/*.pid "$RUN"/*.uts "$MUNGE_PID"
   remove_host_entries
+  return $rc
 }
 
 # Where a private mount namespace cannot be made (a chroot: its root is no mount point), the node
@@ -418,7 +504,7 @@ cmd_up() {
 
   ensure_packages
   STARTING=1
-  stop_all
+  stop_all || fail_start "the daemons of the previous start could not be stopped"
 
   # Cold start: no stale job state, spool or logs (job ids start again at 1). Keep the munge key.
   mkdir -p "$STATE"
@@ -532,7 +618,7 @@ cmd_status() {
 }
 
 cmd_down() {
-  stop_all
+  stop_all || die "down: some processes could not be stopped (see above)"
   log "down"
 }
 

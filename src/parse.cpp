@@ -8,13 +8,14 @@
 #include <sys/stat.h>
 
 #include "parakit/error.hpp"
+#include "parakit/quote.hpp"
 
 namespace parakit {
 namespace {
 
 [[noreturn]] void reject(std::string_view text, std::string_view option, std::uint64_t max,
                          std::string_view why) {
-  throw UsageError(std::string(option) + ": '" + std::string(text) + "' " + std::string(why) +
+  throw UsageError(std::string(option) + ": " + parakit::quoted(text) + " " + std::string(why) +
                    " (accepted: a whole number from 1 to " + std::to_string(max) +
                    ", as digits or like 2e10 or 3.2e6; a list separated by commas)");
 }
@@ -71,7 +72,8 @@ std::uint64_t parse_count(std::string_view text, std::string_view option, std::u
 
   std::uint64_t value = 0;
   const auto push_digit = [&](unsigned d) {
-    if (value > (max - d) / 10) reject(text, option, max, "is too large");
+    // d > max first: max - d would wrap around and let values above max through (found by tests/fuzz).
+    if (d > max || value > (max - d) / 10) reject(text, option, max, "is too large");
     value = value * 10 + d;
   };
   for (std::size_t k = nonzero; k < digits.size(); ++k)
@@ -90,8 +92,8 @@ std::vector<std::uint64_t> parse_count_list(std::string_view text, std::string_v
     const auto entry =
         text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     if (entry.empty()) {
-      throw UsageError(std::string(option) + ": '" + std::string(text) +
-                       "' has an empty entry (accepted: whole numbers separated by commas, like 1e5,3.2e6)");
+      throw UsageError(std::string(option) + ": " + parakit::quoted(text) +
+                       " has an empty entry (accepted: whole numbers separated by commas, like 1e5,3.2e6)");
     }
     values.push_back(parse_count(entry, option, max));
     if (comma == std::string_view::npos) break;
@@ -103,7 +105,7 @@ std::vector<std::uint64_t> parse_count_list(std::string_view text, std::string_v
 namespace {
 
 [[noreturn]] void reject_grid(std::string_view text, std::string_view option, std::string_view why) {
-  throw UsageError(std::string(option) + ": '" + std::string(text) + "' " + std::string(why) +
+  throw UsageError(std::string(option) + ": " + parakit::quoted(text) + " " + std::string(why) +
                    " (accepted: ROWSxCOLS, each a whole number from 1 to " +
                    std::to_string(kernels::heat::kMaxSide) +
                    ", at most 2^40 cells, e.g. 8192x8192 or 1e3x500)");
@@ -133,8 +135,8 @@ kernels::heat::Boundary parse_boundary(std::string_view name, std::string_view o
   for (const Boundary bc : {Boundary::kFixed, Boundary::kInsulated, Boundary::kPeriodic}) {
     if (name == kernels::heat::boundary_name(bc)) return bc;
   }
-  throw UsageError(std::string(option) + ": '" + std::string(name) +
-                   "' is not a boundary (accepted: fixed, insulated, periodic)");
+  throw UsageError(std::string(option) + ": " + parakit::quoted(name) +
+                   " is not a boundary (accepted: fixed, insulated, periodic)");
 }
 
 kernels::heat::Init parse_init(std::string_view name, std::string_view option) {
@@ -142,16 +144,16 @@ kernels::heat::Init parse_init(std::string_view name, std::string_view option) {
   for (const Init init : {Init::kHotspot, Init::kRandom, Init::kSine}) {
     if (name == kernels::heat::init_name(init)) return init;
   }
-  throw UsageError(std::string(option) + ": '" + std::string(name) +
-                   "' is not an initial field (accepted: hotspot, random, sine)");
+  throw UsageError(std::string(option) + ": " + parakit::quoted(name) +
+                   " is not an initial field (accepted: hotspot, random, sine)");
 }
 
 }  // namespace parakit
 
 namespace parakit {
 
-std::vector<TaskLine> read_task_file(const std::string& path, std::string_view option) {
-  const std::string where = std::string(option) + " @" + path;
+std::vector<TaskLine> read_task_file(const std::string& path, std::string_view option, bool empty_ok) {
+  const std::string where = std::string(option) + " @" + escaped(path);
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     throw UsageError(where + ": " + std::strerror(errno) + " (accepted: a readable file, one task per line)");
@@ -163,13 +165,34 @@ std::vector<TaskLine> read_task_file(const std::string& path, std::string_view o
   if (!in) throw UsageError(where + ": cannot be read (accepted: a readable file, one task per line)");
   std::vector<TaskLine> tasks;
   std::string line;
-  for (std::size_t n = 1; std::getline(in, line); ++n) {
+  // A task is text: a NUL byte (a binary file, /dev/zero) or a line past 1 MiB is refused at once
+  // instead of read without end.
+  constexpr std::size_t kMaxLine = std::size_t{1} << 20;
+  // Reads one line, stopping early at a NUL or past kMaxLine bytes; false at the end of the file.
+  const auto next_line = [&in, &line] {
+    line.clear();
+    std::streambuf* buffer = in.rdbuf();
+    for (;;) {
+      const int c = buffer->sbumpc();
+      if (c == std::char_traits<char>::eof()) return !line.empty();
+      if (c == '\n') return true;
+      line.push_back(static_cast<char>(c));
+      if (c == 0 || line.size() > kMaxLine) return true;
+    }
+  };
+  for (std::size_t n = 1; next_line(); ++n) {
+    if (line.find('\0') != std::string::npos || line.size() > kMaxLine) {
+      throw UsageError(where + ":" + std::to_string(n) + ": " +
+                       (line.size() > kMaxLine ? "a line longer than 1 MiB" : "a NUL byte") +
+                       " (accepted: text, one task per line)");
+    }
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     tasks.push_back({n, line});
   }
   if (in.bad()) throw UsageError(where + ": read error");
-  if (tasks.empty()) throw UsageError(where + ": no tasks in the file (accepted: one task per line)");
+  if (tasks.empty() && !empty_ok)
+    throw UsageError(where + ": no tasks in the file (accepted: one task per line)");
   return tasks;
 }
 

@@ -15,8 +15,10 @@
 #include "parakit/error.hpp"
 #include "parakit/format/file_format.hpp"
 #include "parakit/kernels/generate.hpp"
+#include "parakit/mpi/agree.hpp"
 #include "parakit/mpi/generate_file.hpp"
 #include "parakit/parse.hpp"
+#include "parakit/report/output_file.hpp"
 #include "parakit/sys.hpp"
 
 #include "commands.hpp"
@@ -241,6 +243,11 @@ int run_gen(const boost::mpi::communicator& comm, const std::vector<std::string>
   target.rows = parse_count(values["rows"].as<std::string>(), "--rows", kMaxRows);
   file_layout(values, target);
   const CommonOptions common = read_common_options(comm, values);
+  // The report never replaces the data it reports on, nor the data the report.
+  mpi::check_on_root(comm, [&] {
+    report::check_distinct_files(
+        {{"FILE", target.path}, {"--output", common.output}, {"--json", common.json}});
+  });
   target.spec.seed = common.seed;
   target.write = {.threads = common.threads, .option = "FILE"};
 

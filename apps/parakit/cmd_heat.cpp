@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "parakit/error.hpp"
 #include "parakit/format/file_format.hpp"
@@ -190,12 +191,17 @@ void read_layout_and_files(const po::variables_map& values, HeatCommand& c) {
     throw UsageError("--type: only for --input or --output");
   if (!values["dataset"].defaulted() && !hdf5)
     throw UsageError("--dataset: only for an HDF5 --input or --output");
-  if (values.count("png") != 0) c.png = text(values, "png");
+  if (values.count("png") != 0) {
+    c.png = text(values, "png");
+    if (c.png.empty())
+      throw UsageError("--png: an empty path (accepted: a file path in a writable directory)");
+  }
   if ((values.count("png-dir") != 0) != (values.count("every") != 0)) {
     throw UsageError("--every and --png-dir: frames need both (accepted: --every K --png-dir DIR)");
   }
   if (values.count("png-dir") != 0) {
     c.png_dir = text(values, "png-dir");
+    if (c.png_dir.empty()) throw UsageError("--png-dir: an empty path (accepted: a directory path)");
     c.heat.every = static_cast<std::int64_t>(parse_count(text(values, "every"), "--every", kMaxCellUpdates));
   }
 }
@@ -205,6 +211,33 @@ void read_layout_and_files(const po::variables_map& values, HeatCommand& c) {
 void check_layout(const HeatCommand& c, GridSize grid, int ranks) {
   const GridSize procs = c.heat.procs.rows > 0 ? c.heat.procs : kernels::heat::balanced_dims(ranks);
   kernels::heat::check_layout(grid, procs, c.heat.halo, c.heat.steps, ranks);
+}
+
+// Rank 0 holds the whole field: a grid whose field alone is larger than rank 0's machine's memory could
+// only end in a failed allocation, so it is refused before anything starts.
+void check_memory(const std::string& given, GridSize grid) {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page <= 0) return;
+  const double memory = static_cast<double>(pages) * static_cast<double>(page);
+  const double field = static_cast<double>(grid.rows) * static_cast<double>(grid.cols) * sizeof(double);
+  if (field > memory) {
+    throw UsageError(fmt::format(
+        "--grid: {} is a field of {:.3g} GiB, more than this machine's {:.3g} GiB of memory, and rank 0 "
+        "holds it whole (accepted: at most {:.0f} cells here)",
+        given, field / 0x1p30, memory / 0x1p30, std::floor(memory / sizeof(double))));
+  }
+}
+
+// --png-dir is made only once the run is sure to start; before, only that it can be: the nearest part of
+// its path that exists is a directory we may write in.
+void check_frame_dir(const std::string& dir) {
+  std::error_code error;
+  fs::path existing = fs::absolute(dir, error);
+  while (!error && !fs::exists(existing, error) && existing.has_relative_path())
+    existing = existing.parent_path();
+  if (error || !fs::is_directory(existing, error))
+    throw UsageError(fmt::format("--png-dir '{}': cannot create it: Not a directory", dir));
+  report::check_writable((existing / "frame_000000.png").string(), "--png-dir");
 }
 
 // Rank 0: no two of the files read and written are one file, and what will be written can be.
@@ -217,13 +250,15 @@ void check_files(const HeatCommand& c, const CommonOptions& common) {
   report::check_distinct_files(files);
   if (c.output) report::check_writable(c.output->path, "--output");
   if (!c.png.empty()) report::check_writable(c.png, "--png");
-  if (!c.png_dir.empty()) {
-    std::error_code error;
-    fs::create_directories(c.png_dir, error);
-    if (error)
-      throw UsageError(fmt::format("--png-dir '{}': cannot create it: {}", c.png_dir, error.message()));
-    report::check_writable((fs::path(c.png_dir) / "frame_000000.png").string(), "--png-dir");
-  }
+  if (!c.png_dir.empty()) check_frame_dir(c.png_dir);
+}
+
+// Rank 0 makes --png-dir (and its parents), once nothing but the run itself is left to fail.
+void make_frame_dir(const std::string& dir) {
+  std::error_code error;
+  fs::create_directories(dir, error);
+  if (error) throw UsageError(fmt::format("--png-dir '{}': cannot create it: {}", dir, error.message()));
+  report::check_writable((fs::path(dir) / "frame_000000.png").string(), "--png-dir");
 }
 
 // Rank 0 draws frame n of the last run into DIR/frame_NNNNNN.png, on the initial field's colour scale.
@@ -295,7 +330,10 @@ int run_heat(const boost::mpi::communicator& comm, const std::vector<std::string
   HeatCommand c;
   read_problem(values, c);
   read_layout_and_files(values, c);
-  if (!c.input || c.input->type == format::FileType::kBinary) check_layout(c, c.heat.grid, comm.size());
+  if (!c.input || c.input->type == format::FileType::kBinary) {
+    check_layout(c, c.heat.grid, comm.size());
+    mpi::check_on_root(comm, [&] { check_memory(text(values, "grid"), c.heat.grid); });
+  }
   const CommonOptions common = read_common_options(comm, values, /*report_output=*/false);
   mpi::check_on_root(comm, [&] { check_files(c, common); });
 
@@ -312,8 +350,10 @@ int run_heat(const boost::mpi::communicator& comm, const std::vector<std::string
   const kernels::heat::FieldSummary start =
       comm.rank() == 0 ? kernels::heat::summarize_field(initial.data(), initial.size())
                        : kernels::heat::FieldSummary{};
-  if (!c.png_dir.empty() && comm.rank() == 0)
-    c.heat.frame = frame_writer(c.png_dir, grid, start.min, start.max);
+  if (!c.png_dir.empty()) {
+    mpi::check_on_root(comm, [&] { make_frame_dir(c.png_dir); });
+    if (comm.rank() == 0) c.heat.frame = frame_writer(c.png_dir, grid, start.min, start.max);
+  }
 
   const mpi::HeatResult result = mpi::run_heat(comm, initial, c.heat, run_options(comm, common));
   const kernels::heat::FieldSummary end =

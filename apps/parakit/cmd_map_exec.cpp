@@ -15,10 +15,12 @@
 #include "parakit/exec/process.hpp"
 #include "parakit/exec/resume.hpp"
 #include "parakit/kernels/schedule.hpp"
+#include "parakit/mpi/agree.hpp"
 #include "parakit/mpi/command_farm.hpp"
 #include "parakit/mpi/task_file.hpp"
 #include "parakit/parse.hpp"
 #include "parakit/report/farm_report.hpp"
+#include "parakit/report/output_file.hpp"
 
 #include "common_options.hpp"
 #include "map_options.hpp"
@@ -35,8 +37,8 @@ const char* const kMapExecUsage =
     "Runs CMD with /bin/sh -c once per non-blank line of FILE, over every thread of every rank: each {}\n"
     "becomes the line, quoted for the shell (do not quote {} yourself); without {} the line is\n"
     "appended. The words of CMD are joined with spaces and read by the shell, as GNU parallel does.\n"
-    "Exit code: the number of failed tasks (101: more than 100), 102 when --stop-file stopped it before\n"
-    "every task ran (continue with --resume), 255 for errors of parakit itself.\n"
+    "Exit code: 0 when every task succeeded (or there was none), 4 when a task failed, 5 when\n"
+    "--stop-file stopped it before every task ran (continue with --resume), 2 for bad input.\n"
     "Schedules: static (equal blocks of tasks), cyclic (task i to worker i mod W), dynamic (--chunk\n"
     "tasks at a time to whichever worker is free; the default).";
 
@@ -62,7 +64,7 @@ void add_exec_options(po::options_description& options) {
     ("results", po::value<std::string>(), "write each task's output to DIR/<task>.out and DIR/<task>.err "
      "instead of to ours, prefixed with [task]")
     ("stop-file", po::value<std::string>(), "once FILE exists (or if it does at the start), start no more "
-     "tasks: the running ones finish and are logged, then exit 102 (a batch job's time limit: see "
+     "tasks: the running ones finish and are logged, then exit 5 (a batch job's time limit: see "
      "slurm/taskfarm.sbatch)");
   // clang-format on
   add_common_options(options, false, false);
@@ -80,6 +82,15 @@ void check_command(const std::vector<std::string>& words) {
           "one line; put longer commands in a script)");
     }
   }
+}
+
+// The path of option @p name, "" when not given: an empty one given would read as not given, so it is
+// refused.
+std::string path_option(const po::variables_map& values, const char* name, const char* accepted) {
+  if (values.count(name) == 0) return "";
+  std::string path = values[name].as<std::string>();
+  if (path.empty()) throw UsageError(fmt::format("--{}: an empty path (accepted: {})", name, accepted));
+  return path;
 }
 
 ExecOptions read_exec_options(const boost::mpi::communicator& comm, const po::variables_map& values) {
@@ -111,11 +122,11 @@ ExecOptions read_exec_options(const boost::mpi::communicator& comm, const po::va
     }
   }
   x.resume = values.count("resume") != 0;
-  x.joblog = values.count("joblog") != 0 ? values["joblog"].as<std::string>() : "";
+  x.joblog = path_option(values, "joblog", "a file path in a writable directory");
   if (x.resume && x.joblog.empty())
     throw UsageError("--resume needs --joblog FILE: the log of the run to resume");
-  x.results_dir = values.count("results") != 0 ? values["results"].as<std::string>() : "";
-  x.stop_file = values.count("stop-file") != 0 ? values["stop-file"].as<std::string>() : "";
+  x.results_dir = path_option(values, "results", "a directory path");
+  x.stop_file = path_option(values, "stop-file", "a file path in an existing directory");
   if (!x.stop_file.empty()) {
     const std::filesystem::path parent = std::filesystem::absolute(x.stop_file).parent_path();
     if (!std::filesystem::is_directory(parent)) {
@@ -185,6 +196,15 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
   check_command(words);
   const ExecOptions x = read_exec_options(comm, values);
   const CommonOptions common = read_common_options(comm, values);
+  // No file written replaces the task file or another one written.
+  mpi::check_on_root(comm, [&] {
+    report::check_distinct_files({{"--tasks", x.task_file},
+                                  {"--joblog", x.joblog},
+                                  {"--trace", x.map.trace},
+                                  {"--gantt", x.map.gantt},
+                                  {"--output", common.output},
+                                  {"--json", common.json}});
+  });
   agree_on_threads(comm, common.threads);
 
   mpi::CommandFarmOptions farm_options{
@@ -209,7 +229,7 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
               << " was cut short by the end of the previous run; it was dropped and its task runs again\n";
         }
       }};
-  for (const TaskLine& l : mpi::read_tasks_everywhere(comm, x.task_file, "--tasks"))
+  for (const TaskLine& l : mpi::read_tasks_everywhere(comm, x.task_file, "--tasks", true))
     farm_options.commands.push_back(exec::expand_command(words, l.text));
   const mpi::CommandFarmResult run = mpi::run_commands(comm, farm_options);
   const exec::CommandOutcomes& o = run.outcomes;

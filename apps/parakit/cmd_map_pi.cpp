@@ -12,10 +12,12 @@
 #include "parakit/error.hpp"
 #include "parakit/kernels/monte_carlo_pi.hpp"
 #include "parakit/kernels/schedule.hpp"
+#include "parakit/mpi/agree.hpp"
 #include "parakit/mpi/pi_farm.hpp"
 #include "parakit/mpi/task_file.hpp"
 #include "parakit/parse.hpp"
 #include "parakit/report/farm_report.hpp"
+#include "parakit/report/output_file.hpp"
 #include "parakit/report/piece_tally.hpp"
 
 #include "common_options.hpp"
@@ -91,6 +93,15 @@ int map_pi(const boost::mpi::communicator& comm, const std::vector<std::string>&
     total += n;
   }
   const CommonOptions common = read_common_options(comm, values);
+  // No file written replaces the task file or another one written.
+  const std::string& task_spec = values["tasks"].as<std::string>();
+  mpi::check_on_root(comm, [&] {
+    report::check_distinct_files({{"--tasks", task_spec.starts_with('@') ? task_spec.substr(1) : ""},
+                                  {"--trace", m.trace},
+                                  {"--gantt", m.gantt},
+                                  {"--output", common.output},
+                                  {"--json", common.json}});
+  });
   agree_on_threads(comm, common.threads);
   const auto workers = static_cast<std::uint64_t>(comm.size()) * static_cast<std::uint64_t>(common.threads);
   const std::uint64_t chunk = pi_chunk(m, samples, total, workers);

@@ -15,6 +15,7 @@
 #include "parakit/kernels/expression.hpp"
 #include "parakit/mpi/describe_file.hpp"
 #include "parakit/parse.hpp"
+#include "parakit/quote.hpp"
 
 #include "commands.hpp"
 #include "common_options.hpp"
@@ -30,8 +31,8 @@ FileType file_type(const po::variables_map& values, const std::string& path) {
   if (values.count("type") != 0) return format::parse_file_type(values["type"].as<std::string>());
   if (const auto type = format::file_type_from_name(path)) return *type;
   if (values.count("dataset") != 0) return FileType::kHdf5;
-  throw UsageError("'" + path +
-                   "': cannot tell the file type from its name (accepted: --type csv|binary|hdf5)");
+  throw UsageError(parakit::quoted(path) +
+                   ": cannot tell the file type from its name (accepted: --type csv|binary|hdf5)");
 }
 
 // A size in bytes: a whole number with an optional K, M or G (binary multiples).
@@ -55,8 +56,8 @@ std::uint64_t parse_bytes(std::string text, const std::string& option) {
   const std::uint64_t bytes = n * unit;
   // At most 1 GiB: a round of the root strategy then scatters fewer than 2^31 values (MPI counts are ints).
   if (bytes < (std::uint64_t{1} << 16) || bytes > (std::uint64_t{1} << 30)) {
-    throw UsageError(option + ": '" + original +
-                     "' is not a size from 64K to 1G (accepted: a whole number of "
+    throw UsageError(option + ": " + parakit::quoted(original) +
+                     " is not a size from 64K to 1G (accepted: a whole number of "
                      "bytes, or of K, M or G, e.g. 4M)");
   }
   return bytes;
@@ -118,7 +119,8 @@ mpi::InputSpec input_spec(const po::variables_map& values) {
   spec.type = file_type(values, spec.path);
   const std::string read = values["read"].as<std::string>();
   if (read != "root" && read != "parallel" && read != "mmap") {
-    throw UsageError("--read: '" + read + "' is not a read strategy (accepted: root, parallel, mmap)");
+    throw UsageError("--read: " + parakit::quoted(read) +
+                     " is not a read strategy (accepted: root, parallel, mmap)");
   }
   spec.read = read == "root"   ? mpi::ReadStrategy::kRoot
               : read == "mmap" ? mpi::ReadStrategy::kMmap

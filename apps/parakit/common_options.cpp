@@ -12,6 +12,9 @@
 #include "parakit/error.hpp"
 #include "parakit/mpi/agree.hpp"
 #include "parakit/mpi/environment.hpp"
+#include "parakit/mpi/transports.hpp"
+#include "parakit/mpi/watchdog.hpp"
+#include "parakit/quote.hpp"
 #include "parakit/sys.hpp"
 
 namespace po = boost::program_options;
@@ -99,6 +102,9 @@ void add_common_options(po::options_description& options, const CommonChoices& c
   }
   options.add_options()
     ("json", po::value<std::string>(), "also write the record as JSON into FILE (whole or not at all)")
+    ("stall-timeout", po::value<std::string>()->default_value("auto"),
+     "end the job (exit 6, naming the rank) when a rank shows no sign of life, or no progress while others "
+     "went on, for this long: seconds, off, or auto (30 s, or 10 x the longest phase so far)")
     ("help,h", "show this help");
   // clang-format on
 }
@@ -126,8 +132,8 @@ bool parse_args(const boost::mpi::communicator& comm, const std::vector<std::str
     // Words that are not options would otherwise be ignored without a word: `pi 1e5` is a mistake.
     for (const po::option& o : parsed.options) {
       if (o.string_key == kStray && !o.value.empty()) {
-        throw UsageError("unexpected argument '" + o.value.front() + "': options start with -- (see '" +
-                         command + " --help')");
+        throw UsageError("unexpected argument " + parakit::quoted(o.value.front()) +
+                         ": options start with -- (see '" + command + " --help')");
       }
     }
     po::store(parsed, values);
@@ -137,7 +143,7 @@ bool parse_args(const boost::mpi::communicator& comm, const std::vector<std::str
     }
     po::notify(values);
   } catch (const po::error& e) {
-    throw UsageError(std::string(e.what()) + " (see '" + command + " --help')");
+    throw UsageError(parakit::escaped(e.what()) + " (see '" + command + " --help')");
   }
   return true;
 }
@@ -152,9 +158,12 @@ CommonOptions read_common_options(const boost::mpi::communicator& comm, const po
       throw std::invalid_argument(seed);
     common.seed = std::stoull(seed, &used, 10);
   } catch (const std::exception&) {
-    throw UsageError("--seed: '" + seed +
-                     "' is not a seed (accepted: a whole number from 0 to 18446744073709551615)");
+    throw UsageError("--seed: " + parakit::quoted(seed) +
+                     " is not a seed (accepted: a whole number from 0 to 18446744073709551615)");
   }
+  if (values.count("stall-timeout") != 0)
+    mpi::set_stall_limit(
+        mpi::parse_stall_limit(values["stall-timeout"].as<std::string>(), "--stall-timeout"));
   common.threads = values.count("threads") != 0 ? bounded_int(values, "threads", 1, sys::kMaxThreads)
                                                 : sys::default_threads();
   if (values.count("repeat") == 0)
@@ -167,7 +176,8 @@ CommonOptions read_common_options(const boost::mpi::communicator& comm, const po
   } else if (progress == "auto") {
     common.progress = sys::is_terminal(2);
   } else if (progress != "never") {
-    throw UsageError("--progress: '" + progress + "' is not a choice (accepted: auto, always, never)");
+    throw UsageError("--progress: " + parakit::quoted(progress) +
+                     " is not a choice (accepted: auto, always, never)");
   }
   return read_output_options(comm, values, common, report_output);
 }
@@ -206,7 +216,8 @@ void emit(const boost::mpi::communicator& comm, const report::Record& record, co
 }
 
 report::Context launch_context(const std::vector<std::string>& argv) {
-  return {argv, mpi::mpi_library_version(), mpi::mpi_standard_version(), mpi::mpi_thread_level()};
+  return {argv, mpi::mpi_library_version(), mpi::mpi_standard_version(), mpi::mpi_thread_level(),
+          mpi::chosen_transports().describe()};
 }
 
 }  // namespace parakit::cli

@@ -11,6 +11,7 @@
 
 #include "parakit/error.hpp"
 #include "parakit/mpi/environment.hpp"
+#include "parakit/quote.hpp"
 #include "parakit/study/launch.hpp"
 #include "parakit/version.hpp"
 
@@ -112,16 +113,8 @@ int main(int argc, char** argv) {
   for (const auto& s : kStudies) {
     if (all.size() > 1 && all[1] == s.name) return with_stdout_written(run_study(s, all));
   }
-  // `map exec` exits with the number of failed tasks, as GNU parallel does; its own errors then use 255.
-  parakit::mpi::ErrorExitCodes codes;
-  if (all.size() > 2 && all[1] == "map" && all[2] == "exec") {
-    codes = {.usage = parakit::kExitTaskFarmError,
-             .runtime = parakit::kExitTaskFarmError,
-             .wrong_answer = parakit::kExitTaskFarmError};
-  }
-  return with_stdout_written(parakit::mpi::guarded_main(
-      argc, argv, "parakit",
-      [&](const boost::mpi::communicator& comm) {
+  return with_stdout_written(
+      parakit::mpi::guarded_main(argc, argv, "parakit", [&](const boost::mpi::communicator& comm) {
         const bool is_root = comm.rank() == 0;
         std::string names;
         for (const auto& c : kCommands)
@@ -144,8 +137,7 @@ int main(int argc, char** argv) {
         for (const auto& c : kCommands) {
           if (all[1] == c.name) return c.run(comm, {all.begin() + 2, all.end()}, all);
         }
-        throw parakit::UsageError("unknown command '" + all[1] + "' (accepted: " + names +
+        throw parakit::UsageError("unknown command " + parakit::quoted(all[1]) + " (accepted: " + names +
                                   "; see 'parakit --help')");
-      },
-      codes));
+      }));
 }

@@ -39,7 +39,7 @@ void parse_own_options(const std::vector<std::string>& words, const po::options_
               values);
     if (values.count("help") == 0) po::notify(values);
   } catch (const po::error& e) {
-    throw UsageError(std::string(e.what()) + " (see '" + command + " --help')");
+    throw UsageError(parakit::escaped(e.what()) + " (see '" + command + " --help')");
   }
 }
 
@@ -105,7 +105,7 @@ bool parse_kernel_and_options(const std::vector<std::string>& args, const std::s
     }
     po::notify(values);
   } catch (const po::error& e) {
-    throw UsageError(std::string(e.what()) + " (see '" + command + " --help')");
+    throw UsageError(parakit::escaped(e.what()) + " (see '" + command + " --help')");
   }
   return true;
 }

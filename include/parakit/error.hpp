@@ -34,16 +34,15 @@ class WrongAnswer : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// @brief Process exit codes, the same for every command.
+/// @brief Process exit codes: one contract for every command (README, "Exit codes").
 enum ExitCode : int {
   kExitOk = 0,
   kExitRuntime = 1,      ///< any other error (parakit::Error, MPI errors, I/O)
-  kExitUsage = 2,        ///< parakit::UsageError
+  kExitUsage = 2,        ///< bad input: parakit::UsageError (an option, a value, a file)
   kExitWrongAnswer = 3,  ///< parakit::WrongAnswer
-  /// `map exec` exits with the number of failed tasks (at most this), as GNU parallel does.
-  kExitMaxFailedTasks = 101,
-  kExitStopped = 102,        ///< `map exec --stop-file` ended the farm before every task ran
-  kExitTaskFarmError = 255,  ///< `map exec`: an error of parakit itself (its 1-3 mean failed tasks)
+  kExitTasksFailed = 4,  ///< `map exec`: one or more tasks failed (how many: the report and the joblog)
+  kExitStopped = 5,      ///< `map exec --stop-file` ended the farm before every task ran (--resume)
+  kExitStalled = 6,      ///< the watchdog ended the job: a rank stopped making progress
 };
 
 namespace detail {

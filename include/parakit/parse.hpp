@@ -47,7 +47,10 @@ struct TaskLine {
 /// @brief Reads a task file: one task per line; blank lines are skipped and a trailing carriage return
 /// is dropped, so files written on Windows work too.
 /// @param option The option's name for messages, e.g. "--tasks".
-/// @throws parakit::UsageError for a missing, unreadable or non-regular file, or one without tasks.
-std::vector<TaskLine> read_task_file(const std::string& path, std::string_view option);
+/// @param empty_ok Whether a file without tasks is a list of no tasks (`map exec`, as GNU parallel) or an
+/// error.
+/// @throws parakit::UsageError for a missing, unreadable or non-regular file, or one without tasks unless
+/// @p empty_ok.
+std::vector<TaskLine> read_task_file(const std::string& path, std::string_view option, bool empty_ok = false);
 
 }  // namespace parakit

@@ -10,7 +10,7 @@ namespace parakit::exec {
 
 int CommandOutcomes::exit_code() const {
   if (not_run > 0) return kExitStopped;
-  return static_cast<int>(std::min<std::uint64_t>(failed, kExitMaxFailedTasks));
+  return failed > 0 ? kExitTasksFailed : kExitOk;
 }
 
 CommandOutcomes summarize_attempts(const std::vector<report::FarmRecord>& records,
@@ -45,11 +45,17 @@ CommandOutcomes summarize_attempts(const std::vector<report::FarmRecord>& record
 
 JoblogEntry joblog_entry(const report::FarmRecord& r, const report::FarmResult& farm, std::uint64_t task,
                          const std::string& command) {
+  return joblog_entry(r, farm.start_unix_s, farm.per_rank[static_cast<std::size_t>(r.rank)].host, task,
+                      command);
+}
+
+JoblogEntry joblog_entry(const report::FarmRecord& r, double start_unix_s, const std::string& host,
+                         std::uint64_t task, const std::string& command) {
   return {.task = task,
           .rank = r.rank,
           .thread = r.thread,
-          .host = farm.per_rank[static_cast<std::size_t>(r.rank)].host,
-          .start = farm.start_unix_s + r.start_s,
+          .host = host,
+          .start = start_unix_s + r.start_s,
           .duration_s = r.end_s - r.start_s,
           .exit_code = r.exit_code,
           .signal = r.signal,

@@ -1,17 +1,21 @@
 #include "parakit/exec/joblog.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <system_error>
 
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include "parakit/error.hpp"
+#include "parakit/quote.hpp"
 #include "parakit/sys.hpp"
 
 namespace parakit::exec {
@@ -53,6 +57,12 @@ std::string format_joblog_line(const JoblogEntry& e) {
                      e.start, e.duration_s, e.exit_code, e.signal, e.attempt, e.status, e.command);
 }
 
+JoblogLineParts joblog_line_parts(const JoblogEntry& e) {
+  return {.head = fmt::format("{}\t{}\t{}\t{}\t{:.3f}\t", e.task, e.rank, e.thread, e.host, e.start),
+          .middle = fmt::format("{}\t", e.attempt),
+          .tail = fmt::format("\t{}\n", e.command)};
+}
+
 Joblog read_joblog(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw UsageError("--resume: cannot read the joblog " + path);
@@ -89,7 +99,7 @@ Joblog read_joblog(const std::string& path) {
       fail(line_no, fmt::format("{} fields where {} are expected", f.size(), kJoblogColumns.size()));
     }
     JoblogEntry e;
-    if (!parse_number(f[0], e.task)) fail(line_no, "task '" + std::string(f[0]) + "' is not a number");
+    if (!parse_number(f[0], e.task)) fail(line_no, "task " + parakit::quoted(f[0]) + " is not a number");
     if (!parse_number(f[1], e.rank) || !parse_number(f[2], e.thread) || !parse_number(f[4], e.start) ||
         !parse_number(f[5], e.duration_s) || !parse_number(f[6], e.exit_code) ||
         !parse_number(f[7], e.signal) || !parse_number(f[8], e.attempt)) {
@@ -98,13 +108,36 @@ Joblog read_joblog(const std::string& path) {
     e.host = std::string(f[3]);
     e.status = std::string(f[9]);
     if (e.status != "ok" && e.status != "failed" && e.status != "timeout" && e.status != "not-started") {
-      fail(line_no, "unknown status '" + e.status + "'");
+      fail(line_no, "unknown status " + parakit::quoted(e.status));
     }
     e.command = std::string(f[10]);
     log.entries.push_back(std::move(e));
     log.complete_bytes = pos;
   }
   return log;
+}
+
+std::string journal_path(const std::string& joblog, int rank) {
+  return joblog + ".rank" + std::to_string(rank);
+}
+
+std::vector<std::string> find_journals(const std::string& joblog) {
+  namespace fs = std::filesystem;
+  const fs::path path(joblog);
+  const std::string prefix = path.filename().string() + ".rank";
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() > prefix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
+        std::all_of(name.begin() + static_cast<std::ptrdiff_t>(prefix.size()), name.end(),
+                    [](char c) { return c >= '0' && c <= '9'; })) {
+      found.push_back((path.has_parent_path() ? path.parent_path() / name : fs::path(name)).string());
+    }
+  }
+  std::sort(found.begin(), found.end());
+  return found;
 }
 
 JoblogWriter::JoblogWriter(const std::string& path, std::uint64_t keep_bytes, bool fresh) : path_(path) {
@@ -124,9 +157,17 @@ JoblogWriter::~JoblogWriter() {
 }
 
 void JoblogWriter::write(const std::string& line) {
+  const std::lock_guard lock(mutex_);
   if (fd_ < 0) return;
   if (const int error = sys::write_all(fd_, line); error != 0) {
     throw Error("--joblog " + path_ + ": cannot write: " + std::strerror(error));
+  }
+}
+
+void JoblogWriter::sync() {
+  const std::lock_guard lock(mutex_);
+  if (fd_ >= 0 && ::fdatasync(fd_) != 0) {
+    throw Error("--joblog " + path_ + ": cannot sync: " + std::strerror(errno));
   }
 }
 

@@ -1,19 +1,24 @@
 #include "parakit/exec/process.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <mutex>
+#include <new>
 #include <set>
+#include <string_view>
 #include <thread>
 
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -116,38 +121,122 @@ std::mutex running_mutex;
 std::set<pid_t> running;
 bool interrupted = false;  // kill_running_processes was called: start nothing new
 
+// What the supervisor needs, all prepared before fork: after it, in a threaded process, only
+// async-signal-safe calls are allowed (no allocation, no formatting library).
+struct Supervision {
+  pid_t parent = 0;
+  sigset_t signals{}, task_mask{};
+  const char* program = nullptr;
+  char* const* args = nullptr;
+  char* const* env = nullptr;
+  int in_fd = -1, out_fd = -1, err_fd = -1;
+  // The end line (EndLine): its texts, a buffer with room for the whole line, the shared flag that
+  // tells the caller it was written, and the start of the command (CLOCK_MONOTONIC) for its duration.
+  int log_fd = -1;
+  std::string_view head, middle, tail;
+  char* line = nullptr;
+  std::atomic<int>* written = nullptr;
+  timespec start{};
+};
+
+// Async-signal-safe text building: @p text, or the decimal digits of @p value, at @p at; the end.
+char* put(char* at, std::string_view text) {
+  for (const char ch : text)
+    *at++ = ch;
+  return at;
+}
+char* put(char* at, long long value) {
+  if (value < 0) {
+    *at++ = '-';
+    value = -value;
+  }
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value > 0);
+  while (n > 0)
+    *at++ = digits[--n];
+  return at;
+}
+
+// In the supervisor: writes the end line of a task that ended with @p status, as format_joblog_line
+// would (duration in seconds with 3 decimals, exit code and signal as run_process reports them, status
+// as status_name names it), with one write(2). Async-signal-safe.
+void write_end_line(const Supervision& s, int status, bool timed_out) {
+  if (s.log_fd < 0) return;
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  const long long ms =
+      ((now.tv_sec - s.start.tv_sec) * 1000000000LL + (now.tv_nsec - s.start.tv_nsec) + 500000) / 1000000;
+  const int killer = WIFEXITED(status) ? 0 : WTERMSIG(status);
+  const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + killer;
+  char* at = put(s.line, s.head);
+  at = put(at, ms / 1000);
+  *at++ = '.';
+  for (long long unit = 100, rest = ms % 1000; unit > 0; rest %= unit, unit /= 10)
+    *at++ = static_cast<char>('0' + rest / unit);
+  at = put(put(put(put(at, "\t"), static_cast<long long>(code)), "\t"), static_cast<long long>(killer));
+  at = put(put(at, "\t"), s.middle);
+  at = put(at, timed_out ? "timeout" : code == 0 ? "ok" : "failed");
+  at = put(at, s.tail);
+  const auto size = static_cast<ssize_t>(at - s.line);
+  if (::write(s.log_fd, s.line, static_cast<std::size_t>(size)) == size) s.written->store(1);
+}
+
 // Runs in the forked child, where only async-signal-safe calls are allowed. The child is the
 // supervisor: it leads the task's process group, runs the task as its own child, and when the rank
 // dies (PR_SET_PDEATHSIG sends SIGUSR1) it kills the whole group, itself included, so that no process
 // of the task outlives its rank. Otherwise it ends as its task did: same exit code, same signal.
-[[noreturn]] void supervise(pid_t parent, const sigset_t& signals, const sigset_t& task_mask,
-                            const char* program, char* const* args, char* const* env, int in_fd, int out_fd,
-                            int err_fd) {
+// Linux sends the parent-death signal when the *thread* that forked dies, not the process: the
+// thread that calls run_process waits in it until the supervisor has ended, so it outlives it (the
+// farm's workers are such threads). The task itself gets SIGKILL as its parent-death signal: a
+// supervisor killed from outside takes its task's own process along, and the rank, which sees the
+// supervisor end by a signal, kills the rest of the group (Watch::reap).
+// The end line is written the moment the task has been reaped, before the supervisor ends (and so
+// before the rank can know or report the end), and also when the rank dies after the task has ended:
+// a task that ended is logged whoever dies.
+[[noreturn]] void supervise(const Supervision& s) {
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGUSR1);
-  if (::getppid() != parent) ::_exit(127);  // the rank died before prctl
-  ::signal(SIGCHLD, SIG_DFL);               // so that the task is ours to wait for, whatever the rank had
+  if (::getppid() != s.parent) ::_exit(127);  // the rank died before prctl
+  ::signal(SIGCHLD, SIG_DFL);                 // so that the task is ours to wait for, whatever the rank had
   ::signal(SIGPIPE, SIG_DFL);
   ::prctl(PR_SET_DUMPABLE, 0);  // a copy of the rank: it must not dump a core if its task crashed
   // The task's streams, and nothing else of the rank's (MPI's sockets, other tasks' pipes), are held
-  // by the supervisor too, and passed on.
-  if (::dup2(in_fd, 0) < 0 || ::dup2(out_fd, 1) < 0 || ::dup2(err_fd, 2) < 0) ::_exit(127);
-  ::close_range(3, ~0U, 0);
+  // by the supervisor too, and passed on; the log only by the supervisor (close-on-exec).
+  const int log_fd = s.log_fd < 0 ? -1 : ::fcntl(s.log_fd, F_DUPFD_CLOEXEC, 3);
+  if (s.log_fd >= 0 && log_fd < 0) ::_exit(127);
+  if (::dup2(s.in_fd, 0) < 0 || ::dup2(s.out_fd, 1) < 0 || ::dup2(s.err_fd, 2) < 0) ::_exit(127);
+  if (log_fd < 0) {
+    ::close_range(3, ~0U, 0);
+  } else {
+    if (log_fd > 3) ::close_range(3, static_cast<unsigned>(log_fd) - 1, 0);
+    ::close_range(static_cast<unsigned>(log_fd) + 1, ~0U, 0);
+  }
+  Supervision mine = s;
+  mine.log_fd = log_fd;
   // vfork: the supervisor is a copy of the rank, and copying it once more for every task halved the
   // rate of short tasks. The child only sets its own signal mask, then execs (which makes it
   // dumpable again) or _exits.
+  const pid_t self = ::getpid();
   const pid_t task = ::vfork();
   if (task < 0) ::_exit(127);
   if (task == 0) {
-    ::sigprocmask(SIG_SETMASK, &task_mask, nullptr);
-    ::execve(program, args, env);
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);     // kept across execve (not for set-user-ID programs)
+    if (::getppid() != self) ::_exit(127);  // the supervisor died before prctl
+    ::sigprocmask(SIG_SETMASK, &s.task_mask, nullptr);
+    ::execve(s.program, s.args, s.env);
     ::_exit(127);
   }
+  bool timed_out = false;
   for (;;) {
-    const int sig = ::sigwaitinfo(&signals, nullptr);
+    const int sig = ::sigwaitinfo(&s.signals, nullptr);
+    int status = 0;
     if (sig == SIGCHLD) {
-      int status = 0;
       if (::waitpid(task, &status, WNOHANG) != task) continue;
+      write_end_line(mine, status, timed_out);
       if (WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
       const int killer = WTERMSIG(status);
       ::signal(killer, SIG_DFL);
@@ -158,8 +247,13 @@ bool interrupted = false;  // kill_running_processes was called: start nothing n
       ::kill(::getpid(), killer);
       ::_exit(128 + killer);
     }
-    if (sig == SIGUSR1 || sig == SIGHUP || sig == SIGINT) ::kill(0, SIGKILL);
-    // SIGTERM is the time limit: the task got it too; wait for it to end.
+    if (sig == SIGUSR1 || sig == SIGHUP || sig == SIGINT) {
+      // Nobody else will log a task that has ended now (SIGUSR1: the rank is gone).
+      if (::waitpid(task, &status, WNOHANG) == task) write_end_line(mine, status, timed_out);
+      ::kill(0, SIGKILL);
+    }
+    // SIGTERM is the time limit (the rank's, Watch::enforce_deadline): the task got it too; wait for it.
+    if (sig == SIGTERM) timed_out = true;
   }
 }
 
@@ -220,34 +314,53 @@ ChildImage child_image(const std::vector<std::string>& argv, const std::vector<s
   return image;
 }
 
-// Forks the supervisor of @p program and registers it; returns its pid, -1 when fork failed, -2 when the
-// run is being stopped (kill_running_processes) and nothing may start.
-pid_t start_supervisor(const std::string& program, ChildImage& image, int in_fd, int out_fd, int err_fd) {
-  const pid_t parent = ::getpid();
+// Forks the supervisor @p s describes (its parent, masks and start filled in here) and registers it;
+// returns its pid, -1 when fork failed, -2 when the run is being stopped (kill_running_processes) and
+// nothing may start.
+pid_t start_supervisor(Supervision& s) {
+  s.parent = ::getpid();
   // The supervisor's signals are blocked from its first instruction on (it waits for them with
   // sigwaitinfo); this thread's mask is restored right after fork, and the task gets it back.
-  sigset_t signals, task_mask;
-  ::sigemptyset(&signals);
+  ::sigemptyset(&s.signals);
   for (const int sig : {SIGCHLD, SIGUSR1, SIGTERM, SIGHUP, SIGINT})
-    ::sigaddset(&signals, sig);
-  ::pthread_sigmask(SIG_BLOCK, &signals, &task_mask);
+    ::sigaddset(&s.signals, sig);
+  ::pthread_sigmask(SIG_BLOCK, &s.signals, &s.task_mask);
+  ::clock_gettime(CLOCK_MONOTONIC, &s.start);
   pid_t pid = 0;
   {
     // Registered, with its group made here too, before anybody can interrupt.
     const std::lock_guard lock(running_mutex);
     pid = interrupted ? -2 : ::fork();
-    if (pid == 0) {
-      supervise(parent, signals, task_mask, program.c_str(), image.args.data(), image.env.data(), in_fd,
-                out_fd, err_fd);
-    }
+    if (pid == 0) supervise(s);
     if (pid > 0) {
       ::setpgid(pid, pid);
       running.insert(pid);
     }
   }
-  ::pthread_sigmask(SIG_SETMASK, &task_mask, nullptr);
+  ::pthread_sigmask(SIG_SETMASK, &s.task_mask, nullptr);
   return pid;
 }
+
+// A flag in memory shared with the supervisor (which sets it once it has written the end line), or
+// none without an end line.
+class SharedFlag {
+ public:
+  explicit SharedFlag(bool wanted) {
+    if (!wanted) return;
+    void* page =
+        ::mmap(nullptr, sizeof(std::atomic<int>), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (page != MAP_FAILED) flag_ = new (page) std::atomic<int>(0);
+  }
+  SharedFlag(const SharedFlag&) = delete;
+  SharedFlag& operator=(const SharedFlag&) = delete;
+  ~SharedFlag() {
+    if (flag_ != nullptr) ::munmap(flag_, sizeof(std::atomic<int>));
+  }
+  [[nodiscard]] std::atomic<int>* get() const { return flag_; }
+
+ private:
+  std::atomic<int>* flag_ = nullptr;
+};
 
 // Watches a started supervisor: reads the task's output into the sinks until it has ended and the pipes
 // are drained, sends SIGTERM at the time limit and SIGKILL a second later.
@@ -285,15 +398,27 @@ class Watch {
 
  private:
   // Never blocks. Under the registry's lock, so that an interrupt cannot aim at a group id just freed.
+  // A supervisor that a signal ended (killed from outside, or passing on its task's death by a signal)
+  // may leave processes of the task in its group, with nobody to end them: they are killed while the
+  // supervisor is a zombie not yet reaped, whose pid no new group can take.
   void reap() {
     const std::lock_guard lock(running_mutex);
-    const pid_t done = ::waitpid(pid_, &wait_status_, WNOHANG);
-    if (done == pid_) {
-      exited_ = true;
-    } else if (done < 0 && errno != EINTR) {
-      exited_ = lost_ = true;  // not ours to wait for any more (SIGCHLD ignored?): give up on it
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+      if (errno != EINTR) {
+        exited_ = lost_ = true;  // not ours to wait for any more (SIGCHLD ignored?): give up on it
+        running.erase(pid_);
+      }
+      return;
     }
-    if (exited_) running.erase(pid_);
+    if (info.si_pid != pid_) return;  // still running
+    if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED) kill_group(pid_, SIGKILL);
+    pid_t done = 0;
+    while ((done = ::waitpid(pid_, &wait_status_, 0)) < 0 && errno == EINTR) {
+    }
+    lost_ = done != pid_;  // a zombie: waitpid returns at once
+    exited_ = true;
+    running.erase(pid_);
   }
 
   // How long poll may wait: until output or the end (forever with a pidfd), or the next limit.
@@ -386,7 +511,8 @@ class Watch {
 
 }  // namespace
 
-ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
+ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOptions& options,
+                           const EndLine& end_line) {
   ProcessOutcome outcome;
   if (argv.empty()) {
     outcome.err = "no program given";
@@ -409,7 +535,26 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
     return outcome;
   }
   ChildImage image = child_image(argv, options.environment);
-  const pid_t pid = start_supervisor(program, image, null_in.get(), out.child_end.get(), err.child_end.get());
+  Supervision s;
+  s.program = program.c_str();
+  s.args = image.args.data();
+  s.env = image.env.data();
+  s.in_fd = null_in.get();
+  s.out_fd = out.child_end.get();
+  s.err_fd = err.child_end.get();
+  const SharedFlag written(end_line.fd >= 0);
+  std::string line;
+  if (end_line.fd >= 0 && written.get() != nullptr) {
+    // Room for the texts, the duration, two numbers and the longest status.
+    line.resize(end_line.head.size() + end_line.middle.size() + end_line.tail.size() + 96);
+    s.log_fd = end_line.fd;
+    s.head = end_line.head;
+    s.middle = end_line.middle;
+    s.tail = end_line.tail;
+    s.line = line.data();
+    s.written = written.get();
+  }
+  const pid_t pid = start_supervisor(s);
   if (pid == -2) {
     outcome.err = "not started: the run is being stopped\n";
     return outcome;
@@ -424,6 +569,7 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
 
   Watch watch(pid, out, err, options.timeout_s);
   watch.run();
+  outcome.line_written = written.get() != nullptr && written.get()->load() == 1;
   if (watch.lost()) {
     outcome.status = Status::kFailed;
     outcome.err += "parakit: lost track of the command's process\n";
@@ -442,8 +588,8 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
   return outcome;
 }
 
-ProcessOutcome run_shell(const std::string& command, const ProcessOptions& options) {
-  return run_process({"/bin/sh", "-c", command}, options);
+ProcessOutcome run_shell(const std::string& command, const ProcessOptions& options, const EndLine& end_line) {
+  return run_process({"/bin/sh", "-c", command}, options, end_line);
 }
 
 std::string shell_quote(std::string_view text) {

@@ -1,7 +1,9 @@
 #include "parakit/exec/resume.hpp"
 
 #include <filesystem>
+#include <set>
 #include <system_error>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -23,6 +25,15 @@ namespace {
                                      joblog_path, e.task, task_file, commands.size()));
 }
 
+// What tells one attempt from every other: where and when it started, and which attempt it was. Its
+// line in a journal and rank 0's copy in the joblog agree on these (the start is the farm's common
+// start plus the attempt's, formatted alike), though not on the duration (the journal's was measured
+// by the command's supervisor, the copy's by the rank).
+using AttemptKey = std::tuple<std::uint64_t, int, int, std::string, double, int>;
+AttemptKey key_of(const JoblogEntry& e) {
+  return {e.task, e.rank, e.thread, e.host, e.start, e.attempt};
+}
+
 }  // namespace
 
 ResumePlan plan_resume(const std::string& joblog_path, bool resume, const std::vector<std::string>& commands,
@@ -40,12 +51,27 @@ ResumePlan plan_resume(const std::string& joblog_path, bool resume, const std::v
       throw UsageError("--joblog " + joblog_path +
                        ": the file exists; add --resume to continue that run, or remove the file");
     }
+    plan.journals = find_journals(joblog_path);
     if (has_content) {
-      const Joblog log = read_joblog(joblog_path);
-      for (const JoblogEntry& e : log.entries) {
+      const auto take = [&](const std::string& path, const JoblogEntry& e) {
         if (e.task >= commands.size() || e.command != commands[e.task])
-          throw_foreign(joblog_path, e, commands, task_file);
+          throw_foreign(path, e, commands, task_file);
         if (e.status == "ok") done[e.task] = true;
+      };
+      const Joblog log = read_joblog(joblog_path);
+      // An attempt of another rank is in its journal and, once rank 0 had its report, in the joblog.
+      std::set<AttemptKey> logged;
+      for (const JoblogEntry& e : log.entries) {
+        take(joblog_path, e);
+        logged.insert(key_of(e));
+      }
+      for (const std::string& journal : plan.journals) {
+        // A rank killed while it created its journal leaves it without its whole header: nothing in it.
+        if (std::filesystem::file_size(journal, ec) < joblog_header().size() || ec) continue;
+        for (const JoblogEntry& e : read_joblog(journal).entries) {
+          take(journal, e);
+          if (logged.insert(key_of(e)).second) plan.journal_lines.push_back(format_joblog_line(e));
+        }
       }
       plan.keep_bytes = log.complete_bytes;
       plan.fresh = false;

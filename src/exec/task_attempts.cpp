@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "parakit/error.hpp"
+#include "parakit/exec/command_outcomes.hpp"
+#include "parakit/exec/joblog.hpp"
 #include "parakit/exec/process.hpp"
 #include "parakit/sys.hpp"
 
@@ -24,7 +26,7 @@ void prepare_results_dir(const std::string& dir) {
 
 void run_task_attempts(const TaskSlot& slot, const std::string& command, const TaskRunOptions& options,
                        const std::function<double()>& now,
-                       const std::function<void(const report::FarmRecord&)>& emit) {
+                       const std::function<void(const report::FarmRecord&)>& emit, const TaskLog& log) {
   ProcessOptions process{
       .timeout_s = options.timeout_s,
       .stdout_path = "",
@@ -40,12 +42,25 @@ void run_task_attempts(const TaskSlot& slot, const std::string& command, const T
     report::FarmRecord r;
     r.piece = slot.piece;
     r.attempt = attempt;
+    r.rank = slot.rank;
+    r.thread = slot.thread;
     r.start_s = now();
-    const ProcessOutcome outcome = run_shell(command, process);
+    EndLine end_line;
+    if (log.writer != nullptr) {
+      JoblogLineParts parts =
+          joblog_line_parts(joblog_entry(r, log.start_unix_s, log.host, slot.task, command));
+      end_line = {.fd = log.writer->fd(),
+                  .head = std::move(parts.head),
+                  .middle = std::move(parts.middle),
+                  .tail = std::move(parts.tail)};
+    }
+    const ProcessOutcome outcome = run_shell(command, process, end_line);
     r.end_s = now();
     r.status = static_cast<std::int32_t>(outcome.status);
     r.exit_code = outcome.exit_code;
     r.signal = outcome.signal;
+    if (log.writer != nullptr && !outcome.line_written)
+      log.writer->write(format_joblog_line(joblog_entry(r, log.start_unix_s, log.host, slot.task, command)));
     if (!to_files) {
       write_prefixed(options.output_fd, slot.task, outcome.out);
       write_prefixed(2, slot.task, outcome.err);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "parakit/error.hpp"
+#include "parakit/quote.hpp"
 
 namespace parakit::format {
 namespace {
@@ -22,11 +23,14 @@ bool is_blank(const std::string& line) {
   return line.find_first_not_of(" \t\r") == std::string::npos;
 }
 
+// A name from the header as a message shows it: quoted, at most this many bytes of it.
+constexpr std::size_t kNameBytes = 64;
+
 // The first 12 names, quoted, for a message.
 std::string name_list(const std::vector<std::string>& fields) {
   std::string names;
   for (std::size_t i = 0; i < fields.size() && i < 12; ++i)
-    names += (i == 0 ? "'" : ", '") + fields[i] + "'";
+    names += (i == 0 ? "" : ", ") + parakit::quoted(fields[i], kNameBytes);
   if (fields.size() > 12) names += ", ...";
   return names;
 }
@@ -42,9 +46,9 @@ std::size_t find_column(const std::string& path, const std::vector<std::string>&
     if (index < fields.size()) return index;
   }
   throw UsageError(
-      fmt::format("{}: line {}: no column '{}' (accepted: a name from the header, {}, or an "
+      fmt::format("{}: line {}: no column {} (accepted: a name from the header, {}, or an "
                   "index from 0 to {})",
-                  path, header_line, column, name_list(fields), fields.size() - 1));
+                  escaped(path), header_line, parakit::quoted(column), name_list(fields), fields.size() - 1));
 }
 
 }  // namespace
@@ -65,18 +69,23 @@ CsvLayout read_csv_layout(const std::string& path, std::uint64_t size, char sep,
     bom = 3;
     line.erase(0, 3);
   }
-  const std::vector<std::string> fields = csv::split_fields(line, csv::Dialect{.sep = sep});
+  std::vector<std::string> fields;
+  try {
+    fields = csv::split_fields(line, csv::Dialect{.sep = sep});
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("{}: line {}: {}", escaped(path), skipped_lines + 1, e.what()));
+  }
   CsvLayout layout;
   layout.fields = fields.size();
   if (!header) {
     if (!column.empty() && !is_index(column)) {
-      throw UsageError(
-          fmt::format("--column '{}': without a header the column must be a 0-based index", column));
+      throw UsageError(fmt::format("--column {}: without a header the column must be a 0-based index",
+                                   parakit::quoted(column)));
     }
     layout.column = column.empty() ? 0 : std::stoul(column);
     if (layout.column >= fields.size()) {
       throw UsageError(fmt::format("{}: line 1: --column {} but the line has {} fields (accepted: 0 to {})",
-                                   path, layout.column, fields.size(), fields.size() - 1));
+                                   escaped(path), layout.column, fields.size(), fields.size() - 1));
     }
     layout.name = std::to_string(layout.column);
     return layout;
@@ -94,7 +103,7 @@ CsvLayout read_csv_layout(const std::string& path, std::uint64_t size, char sep,
     throw UsageError(
         fmt::format("{}: only a header, no data lines (accepted: a header line and at least "
                     "one line of values, or --no-header)",
-                    path));
+                    escaped(path)));
   }
   return layout;
 }
@@ -103,9 +112,9 @@ std::string bad_line_message(const std::string& path, char sep, const CsvLayout&
                              const kernels::csv::BadLine& bad) {
   if (bad.field == layout.column && bad.message.ends_with("is not a number")) {
     return fmt::format(
-        "{}:{}: column '{}' (field {}): {} (accepted: numbers; empty, NA or NaN for missing; "
+        "{}:{}: column {} (field {}): {} (accepted: numbers; empty, NA or NaN for missing; "
         "--skip-bad skips such lines)",
-        path, line, layout.name, bad.field + 1, bad.message);
+        escaped(path), line, parakit::quoted(layout.name, kNameBytes), bad.field + 1, bad.message);
   }
   std::string hint = "--skip-bad skips such lines";
   if (bad.message.find("quote") != std::string::npos) {
@@ -114,7 +123,7 @@ std::string bad_line_message(const std::string& path, char sep, const CsvLayout&
              bad.message.find('\t') == std::string::npos) {
     hint = "every line with the header's fields, separated by --sep; " + hint;
   }
-  return fmt::format("{}:{}: field {}: {} ({})", path, line, bad.field + 1, bad.message, hint);
+  return fmt::format("{}:{}: field {}: {} ({})", escaped(path), line, bad.field + 1, bad.message, hint);
 }
 
 }  // namespace parakit::format

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "parakit/error.hpp"
+#include "parakit/quote.hpp"
 
 namespace parakit::format {
 namespace {
@@ -57,7 +58,7 @@ const char* file_type_name(FileType type) {
 FileType parse_file_type(const std::string& name) {
   for (const FileType t : {FileType::kCsv, FileType::kBinary, FileType::kHdf5})
     if (name == file_type_name(t)) return t;
-  throw UsageError("--type: '" + name + "' is not a file type (accepted: csv, binary, hdf5)");
+  throw UsageError("--type: " + parakit::quoted(name) + " is not a file type (accepted: csv, binary, hdf5)");
 }
 
 std::vector<std::string> file_suffixes(FileType type) {
@@ -95,7 +96,8 @@ const char* dtype_name(Dtype dtype) {
 Dtype parse_dtype(const std::string& name, const std::string& option) {
   for (const Dtype d : kDtypes)
     if (name == dtype_name(d)) return d;
-  throw UsageError(option + ": '" + name + "' is not a type (accepted: f64, f32, i64, i32, little-endian)");
+  throw UsageError(option + ": " + parakit::quoted(name) +
+                   " is not a type (accepted: f64, f32, i64, i32, little-endian)");
 }
 
 std::optional<Dtype> dtype_from_name(std::string_view path) {
@@ -127,16 +129,16 @@ char parse_separator(const std::string& text, SeparatorUse use) {
   const bool one = text.size() == 1 && text[0] != '"' && text[0] != '\n' && text[0] != '\r';
   if (use == SeparatorUse::kRead) {
     if (one) return text[0];
-    throw UsageError("--sep: '" + text +
-                     "' is not a separator (accepted: one character such as , ; | or tab)");
+    throw UsageError("--sep: " + parakit::quoted(text) +
+                     " is not a separator (accepted: one character such as , ; | or tab)");
   }
   // Characters of numbers ("-1.5e+3", "inf") would make the fields ambiguous.
   if (one && std::isalnum(static_cast<unsigned char>(text[0])) == 0 &&
       std::string_view(".+-").find(text[0]) == std::string_view::npos) {
     return text[0];
   }
-  throw UsageError("--sep: '" + text +
-                   "' is not a separator (accepted: one character that cannot be part of a number or a "
+  throw UsageError("--sep: " + parakit::quoted(text) +
+                   " is not a separator (accepted: one character that cannot be part of a number or a "
                    "quote, e.g. , ; | or tab, also written \\t)");
 }
 

@@ -15,6 +15,7 @@
 #endif
 
 #include "parakit/error.hpp"
+#include "parakit/quote.hpp"
 
 namespace parakit::kernels::csv {
 namespace {
@@ -137,9 +138,7 @@ FieldKind parse_field(std::string_view field, double& value) {
 }
 
 std::string not_a_number_message(std::string_view field) {
-  std::string shown(field.substr(0, kMessageFieldChars));
-  if (field.size() > kMessageFieldChars) shown += "...";
-  return "'" + shown + "' is not a number";
+  return parakit::quoted(field, kMessageFieldChars) + " is not a number";
 }
 
 // Records a bad line: counted under skip_bad, else the error that stops parsing. The message is only
@@ -181,20 +180,18 @@ bool take(ParsedColumn& out, const ColumnSpec& spec, std::size_t fields, std::st
   return reject(out, spec, spec.column, [&] { return not_a_number_message(field); });
 }
 
-// Splits a line (no '\n', trailing '\r' already dropped) into unquoted fields. Blanks before an opening
-// quote and after a closing one are dropped; other text after a closing quote is kept, as pandas does.
-// Returns the index of a field whose quote is not closed, if any.
+// Splits a line (no '\n', trailing '\r' already dropped) into unquoted fields. A field is quoted only when
+// its first byte is '"': after a blank a quote is text and the separator after it ends the field, as
+// pandas and Python's csv module read it (skipinitialspace=False, their default). Blanks after a closing
+// quote are dropped, other text after it is kept. Returns the index of a field whose quote is not closed.
 std::optional<std::size_t> split_into(std::string_view line, char sep, std::vector<std::string>& fields) {
   fields.clear();
   const std::size_t n = line.size();
   std::size_t i = 0;
   for (;;) {
     std::string& field = fields.emplace_back();
-    std::size_t j = i;
-    while (j < n && is_blank(line[j]) && line[j] != sep)
-      ++j;
-    if (j < n && line[j] == '"') {
-      i = j + 1;
+    if (i < n && line[i] == '"') {
+      ++i;
       for (;;) {
         const std::size_t quote = line.find('"', i);
         if (quote == std::string_view::npos) return fields.size() - 1;
@@ -300,9 +297,8 @@ std::vector<std::string> split_fields(std::string_view line, const Dialect& dial
   line = drop_cr(line);
   std::vector<std::string> fields;
   if (const auto open = split_into(line, dialect.sep, fields)) {
-    std::string shown(line.substr(0, kMessageFieldChars));
-    if (line.size() > kMessageFieldChars) shown += "...";
-    throw UsageError("CSV: unterminated quote in field " + std::to_string(*open + 1) + " of '" + shown + "'");
+    throw UsageError("CSV: unterminated quote in field " + std::to_string(*open + 1) + " of " +
+                     parakit::quoted(line, kMessageFieldChars));
   }
   return fields;
 }

@@ -9,6 +9,7 @@
 #include <omp.h>
 
 #include "parakit/error.hpp"
+#include "parakit/quote.hpp"
 
 namespace parakit::kernels {
 namespace {
@@ -30,15 +31,13 @@ struct BulkParser {
 };
 
 std::string describe_error(const std::string& text, const mu::Parser::exception_type& e) {
-  std::string message = "--apply '";
-  message += text;
-  message += "': ";
+  std::string message = "--apply " + parakit::quoted(text) + ": ";
   if (e.GetCode() == mu::ecUNASSIGNABLE_TOKEN) {
     // muParser's words for a name it does not know.
-    message += "unknown variable or function '" + e.GetToken() + "' at position " +
+    message += "unknown variable or function " + parakit::quoted(e.GetToken()) + " at position " +
                std::to_string(e.GetPos() + 1) + " (the variable is x)";
   } else {
-    message += e.GetMsg();  // it says where, counting from 0
+    message += escaped(e.GetMsg(), kQuotedBytes);  // it says where, counting from 0; it quotes the text
   }
   message +=
       "; accepted: an expression in x with muParser's operators and functions, e.g. 'log(x)', "
@@ -49,10 +48,19 @@ std::string describe_error(const std::string& text, const mu::Parser::exception_
 }  // namespace
 
 Expression::Expression(const std::string& text) : text_(text) {
+  int results = 0;
   try {
     const BulkParser check(text);
+    check.parser.Eval(results);
   } catch (const mu::Parser::exception_type& e) {
     throw UsageError(describe_error(text, e));
+  }
+  // muParser also takes a list "a, b" (worth its last value), and after its comma misses a dangling
+  // operator: "2,+" compiles, and bulk mode gives 0 where Eval() gives 2 (found by tests/fuzz). One only.
+  if (results != 1) {
+    throw UsageError("--apply " + parakit::quoted(text) + ": " + std::to_string(results) +
+                     " expressions separated by commas (accepted: one expression in x; commas only between a "
+                     "function's arguments, e.g. 'min(x, 1)')");
   }
 }
 

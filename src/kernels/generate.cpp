@@ -7,6 +7,7 @@
 
 #include "parakit/error.hpp"
 #include "parakit/kernels/splitmix64.hpp"
+#include "parakit/quote.hpp"
 
 // No fused multiply-adds: GCC contracts a + b * x into one fma by default in C++ (-ffp-contract=fast)
 // wherever the target has one (-march=native), which would make the values, and so the files, depend
@@ -86,8 +87,8 @@ Distribution parse_distribution(std::string_view name) {
                                Distribution::kExponential, Distribution::kSequence}) {
     if (name == distribution_name(d)) return d;
   }
-  throw UsageError("--dist: '" + std::string(name) +
-                   "' is not a distribution (accepted: uniform, normal, lognormal, exponential, sequence)");
+  throw UsageError("--dist: " + parakit::quoted(name) +
+                   " is not a distribution (accepted: uniform, normal, lognormal, exponential, sequence)");
 }
 
 std::string_view distribution_name(Distribution distribution) {

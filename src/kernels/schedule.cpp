@@ -5,6 +5,7 @@
 
 #include "parakit/error.hpp"
 #include "parakit/kernels/partition.hpp"
+#include "parakit/quote.hpp"
 
 namespace parakit::kernels {
 namespace {
@@ -21,8 +22,8 @@ Schedule parse_schedule(std::string_view name) {
   if (name == "cyclic") return Schedule::kCyclic;
   if (name == "dynamic") return Schedule::kDynamic;
   if (name == "split") return Schedule::kSplit;
-  throw UsageError("--schedule: '" + std::string(name) +
-                   "' is not a schedule (accepted: static, cyclic, dynamic, split)");
+  throw UsageError("--schedule: " + parakit::quoted(name) +
+                   " is not a schedule (accepted: static, cyclic, dynamic, split)");
 }
 
 std::string_view schedule_name(Schedule schedule) {

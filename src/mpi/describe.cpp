@@ -19,6 +19,7 @@
 
 #include "parakit/error.hpp"
 #include "parakit/mpi/check.hpp"
+#include "parakit/mpi/watchdog.hpp"
 #include "parakit/sys.hpp"
 
 namespace parakit::mpi {
@@ -389,6 +390,7 @@ Description describe(const boost::mpi::communicator& comm, const LocalColumn& co
                      const DescribeOptions& options, report::PhaseTimes& phases) {
   PARAKIT_REQUIRE(options.threads >= 1, "threads must be positive");
   const bool is_root = comm.rank() == 0;
+  progress("describe");
   Description d;
 
   // Rows in all. The sample grows with them (about one row in 512, from 64 Ki to 512 Ki values): a larger

@@ -9,6 +9,8 @@
 
 #include "parakit/error.hpp"
 #include "parakit/mpi/check.hpp"
+#include "parakit/mpi/transports.hpp"
+#include "parakit/mpi/watchdog.hpp"
 
 namespace parakit::mpi {
 namespace {
@@ -26,6 +28,8 @@ void report(const std::string& program, int rank, int size, const char* what) {
 int guarded_main(int argc, char** argv, const std::string& program,
                  const std::function<int(const boost::mpi::communicator&)>& body,
                  const ErrorExitCodes& codes) {
+  // Before MPI_Init: the fast single-host transports when every rank is on this host and none was chosen.
+  choose_transports_before_init();
   // abort_on_exception=false: exceptions are handled here, where we know whether aborting is needed.
   boost::mpi::environment env(argc, argv, boost::mpi::threading::funneled, false);
   const boost::mpi::communicator world;
@@ -35,6 +39,7 @@ int guarded_main(int argc, char** argv, const std::string& program,
     if (env.thread_level() < boost::mpi::threading::funneled) {
       throw Error("the MPI library does not grant MPI_THREAD_FUNNELED, which OpenMP threads need");
     }
+    const Watchdog watchdog(world, program);
     return body(world);
   } catch (const UsageError& e) {
     if (rank == 0) std::cerr << program << ": error: " << e.what() << "\n" << std::flush;

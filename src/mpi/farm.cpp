@@ -20,6 +20,7 @@
 #include "parakit/mpi/agree.hpp"
 #include "parakit/mpi/check.hpp"
 #include "parakit/mpi/repeat.hpp"
+#include "parakit/mpi/watchdog.hpp"
 #include "parakit/sys.hpp"
 
 namespace parakit::mpi {
@@ -187,6 +188,7 @@ void Farm::start() {
   shared_.draining = result_.drained = drain_now;
   result_.start_unix_s =
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  boost::mpi::broadcast(comm_, result_.start_unix_s, 0);  // rank 0's, so that every rank dates alike
   next_drain_poll_s_ = sys::now_s();
   exhausted_ = !is_dynamic_;
 }
@@ -220,7 +222,7 @@ FarmResult Farm::run() {
 
 void Farm::worker_main(int thread) {
   const FarmWorker me(
-      rank_, thread, [this] { return now(); },
+      rank_, thread, result_.start_unix_s, [this] { return now(); },
       [this](const FarmRecord& r) {
         const std::lock_guard lock(shared_.mutex);
         shared_.outbox.push_back(r);
@@ -468,6 +470,8 @@ FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces,
   check_same_on_all_ranks(world, {is_valid ? 1U : 0U, pieces, static_cast<std::uint64_t>(options.schedule),
                                   chunk, static_cast<std::uint64_t>(options.threads)});
   PARAKIT_REQUIRE(is_valid, "1 to kMaxThreads threads and a chunk of at least 1");
+  // No mark at the farm's end: a rank whose last task is long is busy, not behind those that are done.
+  progress("farm");
   Farm farm(world, pieces, chunk, options, work, sink);
   return farm.run();
 }

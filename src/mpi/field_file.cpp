@@ -24,6 +24,7 @@
 #include "parakit/error.hpp"
 #include "parakit/mpi/agree.hpp"
 #include "parakit/mpi/write.hpp"
+#include "parakit/quote.hpp"
 #include "parakit/sys.hpp"
 
 #include "hdf5_handle.hpp"
@@ -45,7 +46,7 @@ constexpr const char* kAcceptedInput =
 
 // "--input 'PATH'", how every message about the input names it.
 std::string input_named(const std::string& path) {
-  return std::string(kInput) + " '" + path + "'";
+  return std::string(kInput) + " " + parakit::quoted(path);
 }
 
 [[noreturn]] void refuse(const std::string& path, const std::string& why) {

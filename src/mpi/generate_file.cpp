@@ -1,10 +1,12 @@
 #include "parakit/mpi/generate_file.hpp"
 
+#include "parakit/mpi/watchdog.hpp"
 #include "parakit/sys.hpp"
 
 namespace parakit::mpi {
 
 Generated generate_file(const boost::mpi::communicator& comm, const GenerateOptions& options) {
+  progress("write");
   comm.barrier();
   const double start = sys::now_s();
   Generated out;

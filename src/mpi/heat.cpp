@@ -19,6 +19,8 @@
 #include "parakit/kernels/partition.hpp"
 #include "parakit/mpi/agree.hpp"
 #include "parakit/mpi/check.hpp"
+#include "parakit/mpi/watchdog.hpp"
+#include "parakit/quote.hpp"
 #include "parakit/report/statistics.hpp"
 
 namespace parakit::mpi {
@@ -303,6 +305,7 @@ class HeatRank {
     bool stop = false;
     while (t < steps && !stop) {
       const std::int64_t cycle = std::min<std::int64_t>(heat_.halo, steps - t);
+      progress("halo exchange");
       // The first step of a cycle may overlap the exchange with the interior update.
       const double t0 = sys::now_s();
       if (heat_.exchange == Exchange::kBlocking) {
@@ -568,7 +571,8 @@ Exchange parse_exchange(const std::string& name) {
   for (const Exchange e : {Exchange::kBlocking, Exchange::kOverlap, Exchange::kShared}) {
     if (name == exchange_name(e)) return e;
   }
-  throw UsageError("--exchange: '" + name + "' is not an exchange (accepted: blocking, overlap, shared)");
+  throw UsageError("--exchange: " + parakit::quoted(name) +
+                   " is not an exchange (accepted: blocking, overlap, shared)");
 }
 
 HeatResult run_heat(const boost::mpi::communicator& comm, const std::vector<double>& initial,

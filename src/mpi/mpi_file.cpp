@@ -4,6 +4,7 @@
 
 #include "parakit/error.hpp"
 #include "parakit/mpi/check.hpp"
+#include "parakit/quote.hpp"
 
 #include "read_detail.hpp"
 
@@ -11,7 +12,7 @@ namespace parakit::mpi::detail {
 
 MpiFile::MpiFile(const boost::mpi::communicator& comm, const std::string& path) {
   const int code = MPI_File_open(MPI_Comm(comm), path.c_str(), MPI_MODE_RDONLY, MPI_INFO_NULL, &file_);
-  if (code != MPI_SUCCESS) throw Error(path + ": MPI_File_open failed");
+  if (code != MPI_SUCCESS) throw Error(escaped(path) + ": MPI_File_open failed");
 }
 
 MpiFile::~MpiFile() {

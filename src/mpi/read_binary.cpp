@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "parakit/mpi/check.hpp"
+#include "parakit/quote.hpp"
 #include "parakit/sys.hpp"
 
 #include "read_detail.hpp"
@@ -23,7 +24,7 @@ class BinaryRows final : public RowReader {
     raw_.resize(count * format::dtype_bytes(dtype_));
     in_.read(raw_.data(), static_cast<std::streamsize>(raw_.size()));
     if (in_.gcount() != static_cast<std::streamsize>(raw_.size()))
-      return path_ + ": the file became shorter while it was read";
+      return escaped(path_) + ": the file became shorter while it was read";
     format::decode(raw_.data(), count, dtype_, out);
     return std::nullopt;
   }

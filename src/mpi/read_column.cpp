@@ -10,6 +10,7 @@
 #include "parakit/format/input_file.hpp"
 #include "parakit/mpi/agree.hpp"
 #include "parakit/mpi/check.hpp"
+#include "parakit/mpi/watchdog.hpp"
 #include "parakit/sys.hpp"
 
 #include "read_detail.hpp"
@@ -90,6 +91,7 @@ std::span<double> LocalColumn::writable() {
 LocalColumn read_column(const boost::mpi::communicator& comm, const InputSpec& spec, int threads,
                         ReadInfo& info) {
   PARAKIT_REQUIRE(threads >= 1 && spec.chunk_bytes > 0, "threads and the chunk size must be positive");
+  progress("read");
   const double t0 = sys::now_s();
   const Probe found = probe(comm, spec);
   info.file_bytes = found.size;

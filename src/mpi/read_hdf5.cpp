@@ -8,6 +8,7 @@
 #include <hdf5.h>
 
 #include "parakit/error.hpp"
+#include "parakit/quote.hpp"
 #include "parakit/sys.hpp"
 
 #include "hdf5_handle.hpp"
@@ -60,31 +61,35 @@ class Hdf5Rows final : public RowReader {
 std::uint64_t check_hdf5(const InputSpec& spec) {
   const QuietHdf5 quiet;
   if (H5Fis_hdf5(spec.path.c_str()) <= 0) {
-    throw UsageError(fmt::format("{}: not an HDF5 file (accepted with --dataset: an HDF5 file)", spec.path));
+    throw UsageError(
+        fmt::format("{}: not an HDF5 file (accepted with --dataset: an HDF5 file)", escaped(spec.path)));
   }
   const Handle file(H5Fopen(spec.path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!file.valid()) throw UsageError(fmt::format("{}: cannot open as HDF5", spec.path));
+  if (!file.valid()) throw UsageError(fmt::format("{}: cannot open as HDF5", escaped(spec.path)));
   const Handle set(H5Dopen2(file.get(), spec.dataset.c_str(), H5P_DEFAULT), H5Dclose);
   if (!set.valid()) {
     throw UsageError(
-        fmt::format("{}: no dataset '{}' (accepted: the path of a 1-D numeric dataset; "
+        fmt::format("{}: no dataset {} (accepted: the path of a 1-D numeric dataset; "
                     "h5ls -r {} lists them)",
-                    spec.path, spec.dataset, spec.path));
+                    escaped(spec.path), parakit::quoted(spec.dataset), escaped(spec.path)));
   }
   const Handle space(H5Dget_space(set.get()), H5Sclose);
   const Handle type(H5Dget_type(set.get()), H5Tclose);
   const H5T_class_t cls = H5Tget_class(type.get());
   if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
-    throw UsageError(
-        fmt::format("{}: dataset '{}' is not numeric (accepted: integer or float)", spec.path, spec.dataset));
+    throw UsageError(fmt::format("{}: dataset {} is not numeric (accepted: integer or float)",
+                                 escaped(spec.path), parakit::quoted(spec.dataset)));
   }
   if (H5Sget_simple_extent_ndims(space.get()) != 1) {
-    throw UsageError(fmt::format("{}: dataset '{}' has {} dimensions (accepted: a 1-D dataset)", spec.path,
-                                 spec.dataset, H5Sget_simple_extent_ndims(space.get())));
+    throw UsageError(fmt::format("{}: dataset {} has {} dimensions (accepted: a 1-D dataset)",
+                                 escaped(spec.path), parakit::quoted(spec.dataset),
+                                 H5Sget_simple_extent_ndims(space.get())));
   }
   hsize_t n = 0;
   H5Sget_simple_extent_dims(space.get(), &n, nullptr);
-  if (n == 0) throw UsageError(fmt::format("{}: dataset '{}' is empty", spec.path, spec.dataset));
+  if (n == 0)
+    throw UsageError(
+        fmt::format("{}: dataset {} is empty", escaped(spec.path), parakit::quoted(spec.dataset)));
   return n;
 }
 
@@ -95,9 +100,9 @@ LocalColumn read_hdf5_parallel(const boost::mpi::communicator& comm, const Input
   const Handle access(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   H5Pset_fapl_mpio(access.get(), MPI_Comm(comm), MPI_INFO_NULL);
   const Handle file(H5Fopen(spec.path.c_str(), H5F_ACC_RDONLY, access.get()), H5Fclose);
-  if (!file.valid()) throw Error(spec.path + ": H5Fopen with MPI-IO failed");
+  if (!file.valid()) throw Error(escaped(spec.path) + ": H5Fopen with MPI-IO failed");
   const Handle set(H5Dopen2(file.get(), spec.dataset.c_str(), H5P_DEFAULT), H5Dclose);
-  if (!set.valid()) throw Error(spec.path + ": H5Dopen2 failed");
+  if (!set.valid()) throw Error(escaped(spec.path) + ": H5Dopen2 failed");
   const Handle transfer(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
   H5Pset_dxpl_mpio(transfer.get(), H5FD_MPIO_COLLECTIVE);
   LocalColumn out = read_rows_collectively(comm, n, std::max<std::uint64_t>(kReadBlock, kMaxRead / 8),

@@ -13,6 +13,7 @@
 
 #include "parakit/error.hpp"
 #include "parakit/mpi/agree.hpp"
+#include "parakit/quote.hpp"
 #include "parakit/sys.hpp"
 
 #include "read_detail.hpp"
@@ -38,8 +39,9 @@ void map_range(const std::string& path, std::uint64_t size, std::uint64_t start,
                Mapping& mapping) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    throw Error(fmt::format("{}: cannot open it on rank {} ({}; accepted: a file every rank can read)", path,
-                            rank, std::strerror(errno)));
+    const int error = errno;  // before escaped() allocates
+    throw Error(fmt::format("{}: cannot open it on rank {} ({}; accepted: a file every rank can read)",
+                            escaped(path), rank, std::strerror(error)));
   }
   struct stat st {};
   const int stat_result = ::fstat(fd, &st);
@@ -51,15 +53,16 @@ void map_range(const std::string& path, std::uint64_t size, std::uint64_t start,
   const int mmap_errno = errno;
   ::close(fd);
   if (stat_result != 0) {
-    throw Error(fmt::format("{}: cannot stat it on rank {} ({})", path, rank, std::strerror(stat_errno)));
+    throw Error(
+        fmt::format("{}: cannot stat it on rank {} ({})", escaped(path), rank, std::strerror(stat_errno)));
   }
   if (static_cast<std::uint64_t>(st.st_size) != size) {
     throw Error(fmt::format("{}: rank {} sees {} bytes, rank 0 saw {} (the file changed while it was read)",
-                            path, rank, st.st_size, size));
+                            escaped(path), rank, st.st_size, size));
   }
   if (mapping.address == MAP_FAILED) {
-    throw Error(fmt::format("{}: mmap failed on rank {} ({}; accepted instead: --read parallel)", path, rank,
-                            std::strerror(mmap_errno)));
+    throw Error(fmt::format("{}: mmap failed on rank {} ({}; accepted instead: --read parallel)",
+                            escaped(path), rank, std::strerror(mmap_errno)));
   }
 }
 
@@ -68,7 +71,9 @@ void map_range(const std::string& path, std::uint64_t size, std::uint64_t start,
 LocalColumn read_binary_mapped(const boost::mpi::communicator& comm, const InputSpec& spec, std::uint64_t n,
                                std::uint64_t size, int threads, ReadInfo& info) {
   const double t0 = sys::now_s();
-  const auto [first, last] = block_range(n, comm.rank(), comm.size());
+  // Named variables, not a structured binding: the lambda below uses them, which clang before 16 refuses.
+  const auto range = block_range(n, comm.rank(), comm.size());
+  const std::uint64_t first = range.first, last = range.second;
   LocalColumn out;
   const std::size_t width = format::dtype_bytes(spec.dtype);
   const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));

@@ -11,6 +11,7 @@
 #include "parakit/error.hpp"
 #include "parakit/mpi/agree.hpp"
 #include "parakit/mpi/environment.hpp"
+#include "parakit/mpi/transports.hpp"
 #include "parakit/parse.hpp"
 #include "parakit/report/output_file.hpp"
 #include "parakit/report/run_report.hpp"
@@ -67,7 +68,8 @@ report::Record study_record(std::string_view kernel, const report::RunStats& sta
                            {"threads_per_rank", stats.threads_per_rank}};
   record[std::string(unit)] = work;
   record["result"] = result;
-  const report::Context context{argv, mpi_library_version(), mpi_standard_version(), mpi_thread_level()};
+  const report::Context context{argv, mpi_library_version(), mpi_standard_version(), mpi_thread_level(),
+                                chosen_transports().describe()};
   report::add_run_report(record, stats, work, unit, context);
   return record;
 }

@@ -11,9 +11,9 @@
 namespace parakit::mpi {
 
 std::vector<TaskLine> read_tasks_everywhere(const boost::mpi::communicator& comm, const std::string& path,
-                                            std::string_view option) {
+                                            std::string_view option, bool empty_ok) {
   std::vector<TaskLine> lines;
-  check_on_root(comm, [&] { lines = read_task_file(path, option); });
+  check_on_root(comm, [&] { lines = read_task_file(path, option, empty_ok); });
   std::vector<std::string> texts;
   std::vector<std::uint64_t> numbers;
   for (const TaskLine& l : lines) {

@@ -15,6 +15,7 @@
 #include "parakit/kernels/partition.hpp"
 #include "parakit/mpi/agree.hpp"
 #include "parakit/mpi/write.hpp"
+#include "parakit/quote.hpp"
 
 namespace parakit::mpi::detail {
 
@@ -24,9 +25,10 @@ struct Target {
   std::string given;
   std::string target;
   std::string option;
-  /// @brief "<option>: cannot write '<given>': <why>", the message of every failure while writing.
+  /// @brief "<option>: cannot write '<given>': <why>", the message of every failure while writing
+  /// (`given` quoted by parakit::quoted).
   [[nodiscard]] std::string cannot_write(const std::string& why) const {
-    return option + ": cannot write '" + given + "': " + why;
+    return option + ": cannot write " + parakit::quoted(given) + ": " + why;
   }
 };
 

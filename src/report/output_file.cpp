@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "parakit/error.hpp"
+#include "parakit/quote.hpp"
 #include "parakit/report/quote.hpp"
 #include "parakit/sys.hpp"
 
@@ -37,11 +38,13 @@ void check_writable(const std::string& given, std::string_view option) {
   if (given.empty()) throw UsageError(o + ": an empty path" + kAcceptedOutput);
   const std::string path = sys::follow_file_link(given);
   if (std::filesystem::is_directory(path)) {
-    throw UsageError(o + ": '" + given + "' is a directory" + kAcceptedOutput);
+    throw UsageError(o + ": " + parakit::quoted(given) + " is a directory" + kAcceptedOutput);
   }
   if (is_special(path)) {
     if (::access(path.c_str(), W_OK) != 0) {
-      throw UsageError(o + ": cannot write '" + given + "': " + std::strerror(errno) + kAcceptedOutput);
+      const int error = errno;
+      throw UsageError(o + ": cannot write " + parakit::quoted(given) + ": " + std::strerror(error) +
+                       kAcceptedOutput);
     }
     return;
   }
@@ -50,12 +53,15 @@ void check_writable(const std::string& given, std::string_view option) {
   // protected it expects.
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 0222) == 0) {
-    throw UsageError(o + ": '" + given + "' is read-only" + kAcceptedOutput);
+    throw UsageError(o + ": " + parakit::quoted(given) + " is read-only" + kAcceptedOutput);
   }
   std::string name = path + ".tmp.XXXXXX";
   const int fd = ::mkstemp(name.data());
-  if (fd < 0)
-    throw UsageError(o + ": cannot write '" + given + "': " + std::strerror(errno) + kAcceptedOutput);
+  if (fd < 0) {
+    const int error = errno;
+    throw UsageError(o + ": cannot write " + parakit::quoted(given) + ": " + std::strerror(error) +
+                     kAcceptedOutput);
+  }
   ::close(fd);
   std::remove(name.c_str());
 }
@@ -63,7 +69,8 @@ void check_writable(const std::string& given, std::string_view option) {
 void write_file_atomically(const std::string& given, std::string_view content, std::string_view option) {
   const std::string path = sys::follow_file_link(given);
   const auto fail = [&given, option](int error) {
-    throw Error(std::string(option) + ": cannot write '" + given + "': " + std::strerror(error));
+    throw Error(std::string(option) + ": cannot write " + parakit::quoted(given) + ": " +
+                std::strerror(error));
   };
   if (is_special(path)) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);

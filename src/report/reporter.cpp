@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "parakit/error.hpp"
+#include "parakit/quote.hpp"
 
 namespace parakit::report {
 
@@ -12,7 +13,7 @@ Format parse_format(std::string_view name) {
   if (name == "text") return Format::kText;
   if (name == "json") return Format::kJson;
   if (name == "csv") return Format::kCsv;
-  throw UsageError("--format: '" + std::string(name) + "' is not a format (accepted: text, json, csv)");
+  throw UsageError("--format: " + parakit::quoted(name) + " is not a format (accepted: text, json, csv)");
 }
 
 std::unique_ptr<Reporter> make_reporter(Format format) {

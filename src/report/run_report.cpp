@@ -170,6 +170,7 @@ Record context_record(const Context& context, const std::vector<std::string>& ho
                   {"num_places", omp.num_places}}},
                 {"hosts", hosts},
                 {"timestamp_utc", sys::utc_timestamp()}};
+  if (!context.transports.empty()) out["mpi_transports"] = context.transports;
   // Under Slurm: which job, on which nodes.
   const auto slurm = sys::slurm_job();
   if (!slurm.empty()) out["slurm"] = slurm_record(slurm);

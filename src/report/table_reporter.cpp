@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "parakit/quote.hpp"
 #include "parakit/report/heat_record.hpp"
 
 #include "append.hpp"
@@ -41,7 +42,8 @@ std::string value_text(const std::string& key, const Record& v) {
     if (key.ends_with("_s")) return seconds_text(d);
     return fmt::format("{:.10g}", d);
   }
-  if (v.is_string()) return v.get<std::string>();
+  // Strings may come from the data (a CSV header's name): no control byte reaches the terminal raw.
+  if (v.is_string()) return escaped(v.get<std::string>());
   return v.dump();
 }
 

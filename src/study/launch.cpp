@@ -10,6 +10,7 @@
 
 #include "parakit/error.hpp"
 #include "parakit/exec/process.hpp"
+#include "parakit/quote.hpp"
 #include "parakit/report/quote.hpp"
 #include "parakit/study/program.hpp"
 #include "parakit/sys.hpp"
@@ -125,8 +126,8 @@ LaunchSettings detect_launch(std::string_view launcher, std::string_view fast_la
   if (launcher == "srun" || (launcher == "auto" && in_slurm)) {
     settings.launcher = Launcher::kSrun;
   } else if (launcher != "auto" && launcher != "mpirun") {
-    throw UsageError("--launcher: '" + std::string(launcher) +
-                     "' is not a launcher (accepted: auto, mpirun, srun)");
+    throw UsageError("--launcher: " + parakit::quoted(launcher) +
+                     " is not a launcher (accepted: auto, mpirun, srun)");
   }
   const std::string program = settings.launcher == Launcher::kSrun ? "srun" : "mpirun";
   settings.mpi = mpi;

@@ -374,24 +374,24 @@ Measured measure_program(const Settings& settings, const Layout& layout, std::op
     const Launched& first_timed = runs[static_cast<std::size_t>(settings.warmup)];
     const nlohmann::json processes = parse_affinity(first_timed.err);
     const nlohmann::json reported = parse_reported_bindings(first_timed.err);
-    record = {
-        {"schema", report::kSchema},
-        {"kernel", "program"},
-        {"ranks", layout.ranks},
-        {"threads_per_rank", layout.threads},
-        {"timing",
-         {{"source", time_source_name(*source)},
-          {"times_s", times},
-          {"warmup", settings.warmup},
-          {"repeat", settings.repeat},
-          {"median_s", report::summarize(times).median},
-          {"wall_s", walls}}},
-        {"phases", nlohmann::json::object()},
-        {"per_rank", processes},
-        {"launch", {{"reported_bindings", reported}}},
-        // The study's own context (its host, OpenMP settings, a Slurm job's ids), the program's hosts.
-        {"context", report::context_record({argv, launch.mpi ? settings.launch.launcher_version : "", "", ""},
-                                           hosts_of(processes, reported))}};
+    record = {{"schema", report::kSchema},
+              {"kernel", "program"},
+              {"ranks", layout.ranks},
+              {"threads_per_rank", layout.threads},
+              {"timing",
+               {{"source", time_source_name(*source)},
+                {"times_s", times},
+                {"warmup", settings.warmup},
+                {"repeat", settings.repeat},
+                {"median_s", report::summarize(times).median},
+                {"wall_s", walls}}},
+              {"phases", nlohmann::json::object()},
+              {"per_rank", processes},
+              {"launch", {{"reported_bindings", reported}}},
+              // The study's own context (its host, OpenMP settings, a Slurm job's ids), the program's hosts.
+              {"context",
+               report::context_record({argv, launch.mpi ? settings.launch.launcher_version : "", "", "", ""},
+                                      hosts_of(processes, reported))}};
     measured.point = point_from_record(program_kernel(), record);
     measured.point.peak_rss_rank_bytes = kNaN;
     measured.point.peak_rss_total_bytes = kNaN;

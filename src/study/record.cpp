@@ -29,7 +29,7 @@ report::Record bindings(const std::vector<nlohmann::json>& records, const std::v
 
 report::Record study_context(const std::vector<std::string>& argv,
                              const std::vector<nlohmann::json>& records) {
-  report::Context context{argv, "", "", ""};
+  report::Context context{argv, "", "", "", ""};
   std::vector<std::string> hosts;
   for (const auto& r : records) {
     const nlohmann::json c = r.value("context", nlohmann::json::object());

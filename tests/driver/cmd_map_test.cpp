@@ -201,41 +201,39 @@ INSTANTIATE_TEST_SUITE_P(
                         "pieces (accepted: at most",
                         2},
             MapBadInput{
-                {"map", "exec", "--tasks", "@DIR/empty.txt"}, "map exec: no '--' before the command", 255},
+                {"map", "exec", "--tasks", "@DIR/empty.txt"}, "map exec: no '--' before the command", 2},
             MapBadInput{
-                {"map", "exec", "--tasks", "@DIR/empty.txt", "--"}, "map exec: no command after '--'", 255},
+                {"map", "exec", "--tasks", "@DIR/empty.txt", "--"}, "map exec: no command after '--'", 2},
             MapBadInput{{"map", "pi", "--tasks", "1e5", "1e6"},
                         "unexpected argument '1e6': options start with --",
                         2},
             MapBadInput{{"map", "exec", "--tasks", "@DIR/bad.txt", "--seed", "1", "--", "echo"},
                         "unrecognised option '--seed'",
-                        255},
+                        2},
             MapBadInput{{"map", "exec", "--tasks", "@DIR/bad.txt", "--timeout", "1e8", "--", "echo"},
                         "--timeout: 100000000 is too long",
-                        255},
+                        2},
             MapBadInput{
-                {"map", "exec", "--tasks", "a,b", "--", "echo"}, "map exec: --tasks @FILE is required", 255},
-            MapBadInput{{"map", "exec", "--tasks", "@DIR/missing.txt", "--", "echo"}, "No such file", 255},
-            MapBadInput{
-                {"map", "exec", "--tasks", "@DIR/empty.txt", "--", "echo"}, "no tasks in the file", 255},
+                {"map", "exec", "--tasks", "a,b", "--", "echo"}, "map exec: --tasks @FILE is required", 2},
+            MapBadInput{{"map", "exec", "--tasks", "@DIR/missing.txt", "--", "echo"}, "No such file", 2},
             MapBadInput{{"map", "exec", "--tasks", "@DIR/bad.txt", "--schedule", "split", "--", "echo"},
                         "commands cannot be cut",
-                        255},
+                        2},
             MapBadInput{
-                {"map", "exec", "--tasks", "@DIR/bad.txt", "--chunk", "0", "--", "echo"}, "--chunk: 0", 255},
+                {"map", "exec", "--tasks", "@DIR/bad.txt", "--chunk", "0", "--", "echo"}, "--chunk: 0", 2},
             MapBadInput{{"map", "exec", "--tasks", "@DIR/bad.txt", "--retries", "-1", "--", "echo"},
                         "--retries: -1",
-                        255},
+                        2},
             MapBadInput{{"map", "exec", "--tasks", "@DIR/bad.txt", "--timeout", "0", "--", "echo"},
                         "--timeout: 0",
-                        255},
+                        2},
             MapBadInput{{"map", "exec", "--tasks", "@DIR/bad.txt", "--resume", "--", "echo"},
                         "--resume needs --joblog",
-                        255},
+                        2},
             MapBadInput{
                 {"map", "exec", "--tasks", "@DIR/bad.txt", "--stop-file", "DIR/none/stop", "--", "echo"},
                 "is in no existing directory, so it could never appear",
-                255}),
+                2}),
         ::testing::Values(0, 2)));
 
 TEST(MapExec, joblog_has_a_line_per_task_and_the_exit_code_counts_failures) {
@@ -245,7 +243,7 @@ TEST(MapExec, joblog_has_a_line_per_task_and_the_exit_code_counts_failures) {
       {"map", "exec", "--tasks", numbers_file(dir.path() / "t.txt", 6), "--threads", "2", "--joblog",
        joblog.string(), "--format", "json", "--", "test {} -ne 3 && test {} -ne 5 && echo did {}"},
       2));
-  EXPECT_EQ(r.exit_code, 2) << "two tasks failed: " << r.err;
+  EXPECT_EQ(r.exit_code, 4) << "two tasks failed: " << r.err;
   EXPECT_NE(r.err.find("parakit: 2 of 6 tasks failed; see " + joblog.string()), std::string::npos) << r.err;
   // With a JSON record on stdout, the tasks' output goes to stderr, prefixed.
   for (int i : {1, 2, 4, 6})
@@ -301,7 +299,7 @@ TEST(MapExec, a_task_over_its_timeout_is_killed_and_the_others_go_on) {
   const ProcessResult r = run_process(parakit_cmd(
       {"map", "exec", "--tasks", std::string("@").append((dir.path() / "t.txt").string()), "--threads", "1",
        "--timeout", "0.5", "--joblog", joblog.string(), "--", "test {} != slow || sleep 30"}));
-  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.exit_code, 4) << r.err;
   EXPECT_LT(r.elapsed_s, 15.0);
   EXPECT_NE(r.err.find("1 of 3 tasks failed (1 timed out)"), std::string::npos) << r.err;
   const auto entries = read_joblog(joblog);
@@ -332,7 +330,7 @@ TEST(MapExec, a_missing_command_fails_every_task_and_ends_with_a_summary) {
   TempDir dir;
   const ProcessResult r = run_process(parakit_cmd(
       {"map", "exec", "--tasks", numbers_file(dir.path() / "t.txt", 3), "--", "no-such-command-parakit"}, 2));
-  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(r.exit_code, 4) << r.err;
   EXPECT_LT(r.elapsed_s, 20.0);
   EXPECT_NE(r.err.find("parakit: 3 of 3 tasks failed"), std::string::npos) << r.err;
   EXPECT_EQ(count_lines_starting_with(r.err, "["), 3) << "each task's own error, prefixed: " << r.err;
@@ -370,7 +368,7 @@ TEST(MapExec, an_existing_foreign_or_corrupt_joblog_is_refused_and_left_untouche
     std::vector<std::string> args = {"map", "exec", "--tasks", tasks, "--joblog", joblog.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     const ProcessResult r = run_process(parakit_cmd(args, 2));
-    EXPECT_EQ(r.exit_code, 255) << r.err;
+    EXPECT_EQ(r.exit_code, 2) << r.err;
     EXPECT_EQ(count_lines_starting_with(r.err, "parakit: error: "), 1) << r.err;
     EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
     EXPECT_EQ(slurp(joblog), before) << "the joblog was changed";
@@ -427,9 +425,15 @@ TEST(MapExec, resume_after_a_killed_rank_finishes_the_job_without_running_done_t
   EXPECT_NE(code, parakit::test::kStillRunning) << "the job did not end";
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count(), 15.0);
 
+  // Done: in the joblog, or in the journal of the other rank (what it ran before rank 0 heard of it).
   std::set<std::string> done_before;
-  for (const auto& e : read_joblog(joblog)) {
-    if (e.at("status") == "ok") done_before.insert(e.at("task"));
+  for (const auto& file : fs::directory_iterator(dir.path())) {
+    const std::string name = file.path().filename().string();
+    if (name != "jobs.tsv" && (name.rfind("jobs.tsv.rank", 0) != 0 || fs::file_size(file.path()) == 0))
+      continue;
+    for (const auto& e : read_joblog(file.path())) {
+      if (e.at("status") == "ok") done_before.insert(e.at("task"));
+    }
   }
   ASSERT_LT(done_before.size(), 40U) << "the kill came too late to test anything";
   const ProcessResult r =
@@ -451,7 +455,7 @@ TEST(MapExec, resume_after_a_killed_rank_finishes_the_job_without_running_done_t
 }
 
 // What slurm/taskfarm.sbatch does at a time limit: the stop file drains the farm (the running tasks
-// finish and are logged, no new one starts), exit 102; --resume then runs exactly the rest.
+// finish and are logged, no new one starts), exit 5; --resume then runs exactly the rest.
 TEST(MapExec, a_stop_file_ends_the_farm_cleanly_and_resume_runs_each_remaining_task_once) {
   TempDir dir;
   const auto joblog = dir.path() / "jobs.tsv", done = dir.path() / "done.txt", stop = dir.path() / "stop";
@@ -472,7 +476,7 @@ TEST(MapExec, a_stop_file_ends_the_farm_cleanly_and_resume_runs_each_remaining_t
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   write_file(stop, "");
   const int code = parakit::test::wait_process(job, 30.0);
-  ASSERT_EQ(code, 102) << slurp(dir.path() / "run1.err");
+  ASSERT_EQ(code, 5) << slurp(dir.path() / "run1.err");
   EXPECT_EQ(parakit::test::count_lines_starting_with(slurp(dir.path() / "run1.err"), "parakit: stopped by "),
             1)
       << slurp(dir.path() / "run1.err");
@@ -506,7 +510,7 @@ TEST(MapExec, a_stop_file_there_at_the_start_runs_no_task) {
       parakit_cmd({"map", "exec", "--tasks", numbers_file(dir.path() / "t.txt", 5), "--threads", "2",
                    "--stop-file", stop.string(), "--format", "json", "--", "echo {} >> " + done.string()},
                   2));
-  EXPECT_EQ(r.exit_code, 102) << r.err;
+  EXPECT_EQ(r.exit_code, 5) << r.err;
   EXPECT_EQ(json::parse(r.out)["result"]["not_run"], 5);
   EXPECT_FALSE(fs::exists(done)) << "no task ran";
 }
@@ -568,4 +572,183 @@ TEST(Info, warns_in_words_about_oversubscribed_and_overlapping_threads) {
   EXPECT_NE(r.err.find("parakit: warning: oversubscribed: 4 threads on "), std::string::npos) << r.err;
   EXPECT_EQ(count_lines_starting_with(r.err, "parakit: warning: overlapping: 2 threads on "), 2) << r.err;
   EXPECT_EQ(count_lines_starting_with(r.out, "     "), 4) << "one line per rank x thread: " << r.out;
+}
+
+namespace {
+
+// True while process @p pid runs: it exists and is not a zombie (a zombie has ended; only its parent
+// has not collected its status yet).
+bool is_running(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return false;
+  const std::size_t paren = stat.rfind(") ");
+  return paren != std::string::npos && paren + 2 < stat.size() && stat[paren + 2] != 'Z' &&
+         stat[paren + 2] != 'X';
+}
+
+// Waits up to @p timeout_s until none of @p pids runs; returns those still running.
+std::vector<pid_t> wait_gone(const std::vector<pid_t>& pids, double timeout_s) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<pid_t> left = pids;
+  while (true) {
+    std::erase_if(left, [](pid_t p) { return !is_running(p); });
+    if (left.empty() || std::chrono::steady_clock::now() - start > std::chrono::duration<double>(timeout_s))
+      return left;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+// The number in @p path (0 when it cannot be read).
+pid_t read_pid(const fs::path& path) {
+  std::istringstream in(slurp(path));
+  pid_t pid = 0;
+  in >> pid;
+  return pid;
+}
+
+// Waits up to @p timeout_s until every file of @p paths exists.
+bool wait_files(const std::vector<fs::path>& paths, double timeout_s) {
+  const auto start = std::chrono::steady_clock::now();
+  while (!std::all_of(paths.begin(), paths.end(), [](const fs::path& p) { return fs::exists(p); })) {
+    if (std::chrono::steady_clock::now() - start > std::chrono::duration<double>(timeout_s)) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+// A task that records its processes in @p dir and then waits for a `sleep 300` of its own: the
+// supervisor ($PPID: DIR/<task>.sup), the rank (the supervisor's parent: .rank), the background sleep
+// (.sleep) and the task's shell (.sh, written last: once it is there, all are).
+std::string recording_sleeper(const fs::path& dir) {
+  const std::string d = dir.string() + "/{}";
+  return "echo $PPID > " + d + ".sup; awk '{print $4}' /proc/$PPID/stat > " + d +
+         ".rank; sleep 300 & echo $! > " + d + ".sleep; echo $$ > " + d + ".tmp && mv " + d + ".tmp " + d +
+         ".sh; wait";
+}
+
+}  // namespace
+
+// Issue 18, defect 9: rank 0 killed (SIGKILL) in the middle of a farm. Every task that had completed
+// (the last thing a task does is append its number to done.txt) must be in the joblog, so that
+// --resume never runs it again; every task runs to completion once in all.
+TEST(MapExec, resume_after_rank_0_is_killed_runs_no_completed_task_again) {
+  TempDir dir;
+  const auto joblog = dir.path() / "jobs.tsv", done = dir.path() / "done.txt", rank0 = dir.path() / "rank0";
+  const std::string tasks = numbers_file(dir.path() / "t.txt", 40);
+  const std::string command = "if [ $PARAKIT_RANK = 0 ]; then awk '{print $4}' /proc/$PPID/stat > " +
+                              rank0.string() + ".tmp && mv " + rank0.string() + ".tmp " + rank0.string() +
+                              "; fi; sleep 0.2; echo {} >> " + done.string();
+  const auto err = dir.path() / "run1.err";
+  const pid_t job = parakit::test::start_process(
+      parakit_cmd(
+          {"map", "exec", "--tasks", tasks, "--threads", "2", "--joblog", joblog.string(), "--", command}, 2),
+      (dir.path() / "run1.out").string(), err.string());
+  const auto lines = [&] {
+    const std::string text = slurp(done);
+    return std::count(text.begin(), text.end(), '\n');
+  };
+  const auto start = std::chrono::steady_clock::now();
+  while (lines() < 10 && std::chrono::steady_clock::now() - start < std::chrono::seconds(30))
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const pid_t rank = read_pid(rank0);
+  ASSERT_GT(rank, 1) << slurp(err);
+  ASSERT_EQ(::kill(rank, SIGKILL), 0);
+  const int code = parakit::test::wait_process(job, 30.0);
+  EXPECT_NE(code, 0);
+  ASSERT_NE(code, parakit::test::kStillRunning) << "the job did not end";
+  std::set<std::string> completed;
+  {
+    std::istringstream in(slurp(done));
+    for (std::string task; in >> task;)
+      completed.insert(task);
+  }
+  ASSERT_LT(completed.size(), 40U) << "the kill came too late to test anything";
+
+  const ProcessResult r =
+      run_process(parakit_cmd({"map", "exec", "--tasks", tasks, "--threads", "2", "--joblog", joblog.string(),
+                               "--resume", "--format", "json", "--", command},
+                              2));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, int> runs;
+  std::istringstream in(slurp(done));
+  for (std::string task; in >> task;)
+    ++runs[task];
+  EXPECT_EQ(runs.size(), 40U) << "every task completed";
+  for (const auto& [task, n] : runs)
+    EXPECT_EQ(n, 1) << "task " << task << " completed " << n << " times"
+                    << (completed.count(task) != 0 ? " (it had completed before the kill)" : "");
+  std::map<std::string, int> ok_count;
+  for (const auto& e : read_joblog(joblog)) {
+    if (e.at("status") == "ok") ++ok_count[e.at("task")];
+  }
+  EXPECT_EQ(ok_count.size(), 40U) << "every task logged done";
+  for (const auto& [task, n] : ok_count)
+    EXPECT_EQ(n, 1) << "task " << task << " logged done " << n << " times";
+  for (const auto& entry : fs::directory_iterator(dir.path()))
+    EXPECT_EQ(entry.path().filename().string().rfind("jobs.tsv.rank", 0), std::string::npos)
+        << entry.path() << ": a rank's journal left after a complete run";
+}
+
+// Issue 18, defect 9: a rank killed with SIGKILL takes the tasks it runs with it, with their own
+// children (here a background sleep): the supervisor of each task kills the task's process group.
+TEST(MapExec, a_killed_rank_leaves_none_of_its_tasks_processes_running) {
+  TempDir dir;
+  const pid_t job = parakit::test::start_process(
+      parakit_cmd({"map", "exec", "--tasks", numbers_file(dir.path() / "t.txt", 2), "--schedule", "cyclic",
+                   "--threads", "1", "--", recording_sleeper(dir.path())},
+                  2),
+      (dir.path() / "run.out").string(), (dir.path() / "run.err").string());
+  const fs::path p = dir.path();
+  ASSERT_TRUE(wait_files({p / "1.sh", p / "2.sh"}, 30.0)) << slurp(p / "run.err");
+  std::vector<pid_t> tasks;
+  for (const char* t : {"1", "2"}) {
+    for (const char* what : {".sh", ".sleep", ".sup"})
+      tasks.push_back(read_pid(p / (std::string(t) + what)));
+  }
+  const pid_t rank0 = read_pid(p / "1.rank");
+  ASSERT_GT(rank0, 1);
+  ASSERT_EQ(::kill(rank0, SIGKILL), 0);
+  // Rank 0's own task at once (its supervisor sees the death of its parent); rank 1's once mpiexec has
+  // ended rank 1, within seconds.
+  const std::vector<pid_t> left0 = wait_gone({tasks[0], tasks[1], tasks[2]}, 2.0);
+  const std::vector<pid_t> left = wait_gone(tasks, 15.0);
+  for (const pid_t pid : tasks)
+    if (is_running(pid)) ::kill(pid, SIGKILL);  // ours (the test's tasks): leave nothing behind
+  EXPECT_TRUE(left0.empty()) << left0.size() << " processes of rank 0's task still ran 2 s after the kill";
+  EXPECT_TRUE(left.empty()) << left.size() << " processes of the tasks still ran 15 s after the kill";
+  EXPECT_NE(parakit::test::wait_process(job, 30.0), parakit::test::kStillRunning);
+}
+
+// Issue 18, defect 9: a task's supervisor killed with SIGKILL does not leave its task running: the
+// rank kills the task's process group, logs the attempt failed (signal 9) and goes on.
+TEST(MapExec, a_killed_supervisor_leaves_none_of_its_tasks_processes_running) {
+  TempDir dir;
+  const auto joblog = dir.path() / "jobs.tsv";
+  const fs::path p = dir.path();
+  write_file(p / "t.txt", "1\n2\n");
+  const std::string command = "if [ {} = 1 ]; then " + recording_sleeper(p) + "; fi";
+  const pid_t job = parakit::test::start_process(
+      parakit_cmd({"map", "exec", "--tasks", std::string("@").append((p / "t.txt").string()), "--threads",
+                   "1", "--joblog", joblog.string(), "--", command}),
+      (p / "run.out").string(), (p / "run.err").string());
+  ASSERT_TRUE(wait_files({p / "1.sh"}, 30.0)) << slurp(p / "run.err");
+  const std::vector<pid_t> task = {read_pid(p / "1.sh"), read_pid(p / "1.sleep")};
+  const pid_t supervisor = read_pid(p / "1.sup");
+  ASSERT_GT(supervisor, 1);
+  ASSERT_EQ(::kill(supervisor, SIGKILL), 0);
+  const std::vector<pid_t> left = wait_gone(task, 2.0);
+  for (const pid_t pid : task)
+    if (is_running(pid)) ::kill(pid, SIGKILL);
+  EXPECT_TRUE(left.empty()) << left.size()
+                            << " processes of the task still ran 2 s after its supervisor died";
+  EXPECT_EQ(parakit::test::wait_process(job, 30.0), 4) << slurp(p / "run.err");
+  const auto entries = read_joblog(joblog);
+  ASSERT_EQ(entries.size(), 2U);
+  for (const auto& e : entries) {
+    EXPECT_EQ(e.at("status"), e.at("task") == "0" ? "failed" : "ok");
+    if (e.at("task") == "0") {
+      EXPECT_EQ(e.at("signal"), "9");
+    }
+  }
 }

@@ -54,7 +54,7 @@ TEST(CommandOutcomes, each_task_counts_its_last_attempt_in_any_arrival_order) {
   EXPECT_EQ(o.failures[1].status, Status::kTimedOut);
   EXPECT_EQ(o.failures[1].exit_code, 143);
   EXPECT_EQ(o.failures[1].attempts, 2);
-  EXPECT_EQ(o.exit_code(), 2) << "the number of failed tasks";
+  EXPECT_EQ(o.exit_code(), parakit::kExitTasksFailed) << "tasks failed";
 }
 
 TEST(CommandOutcomes, tasks_without_a_record_were_not_run_when_the_farm_drained_and_are_a_bug_otherwise) {
@@ -71,17 +71,15 @@ TEST(CommandOutcomes, tasks_without_a_record_were_not_run_when_the_farm_drained_
   }
 }
 
-TEST(CommandOutcomes, the_exit_code_is_the_number_of_failures_up_to_101) {
+TEST(CommandOutcomes, the_exit_code_says_tasks_failed_or_the_farm_stopped_in_the_shared_contract) {
   CommandOutcomes o;
   EXPECT_EQ(o.exit_code(), parakit::kExitOk);
-  o.failed = 100;
-  EXPECT_EQ(o.exit_code(), 100);
-  o.failed = 101;
-  EXPECT_EQ(o.exit_code(), parakit::kExitMaxFailedTasks);
+  o.failed = 1;
+  EXPECT_EQ(o.exit_code(), 4);
   o.failed = 5000;
-  EXPECT_EQ(o.exit_code(), 101);
+  EXPECT_EQ(o.exit_code(), 4) << "a count never wraps into another code of the contract";
   o.not_run = 1;
-  EXPECT_EQ(o.exit_code(), 102);
+  EXPECT_EQ(o.exit_code(), 5);
 }
 
 TEST(CommandOutcomes, the_joblog_entry_of_an_attempt_has_its_host_unix_start_and_duration) {

@@ -3,6 +3,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -117,4 +121,51 @@ TEST_F(JoblogFile, a_writer_that_cannot_open_its_file_names_the_option_and_the_r
   } catch (const parakit::UsageError& e) {
     EXPECT_EQ(std::string(e.what()), "--joblog " + (path / "sub").string() + ": No such file or directory");
   }
+}
+
+// Issue 18, defect 9: the workers of a rank write their attempts' lines from their own threads, each
+// line with one write: none is lost or interleaved with another, and sync() puts them on disk.
+TEST_F(JoblogFile, threads_writing_at_once_leave_every_line_whole) {
+  constexpr int kThreads = 8, kLines = 200;
+  {
+    JoblogWriter writer(path.string(), 0, true);
+    std::vector<std::thread> team;
+    for (int t = 0; t < kThreads; ++t) {
+      team.emplace_back([&writer, t] {
+        for (int i = 0; i < kLines; ++i)
+          writer.write(format_joblog_line(entry(static_cast<std::uint64_t>(t * kLines + i), "ok", "echo a")));
+      });
+    }
+    for (std::thread& thread : team)
+      thread.join();
+    writer.sync();
+  }
+  const Joblog log = read_joblog(path.string());
+  ASSERT_EQ(log.entries.size(), static_cast<std::size_t>(kThreads * kLines));
+  std::set<std::uint64_t> tasks;
+  for (const JoblogEntry& e : log.entries)
+    tasks.insert(e.task);
+  EXPECT_EQ(tasks.size(), static_cast<std::size_t>(kThreads * kLines));
+  EXPECT_FALSE(log.torn_tail);
+}
+
+TEST(Journal, is_named_after_the_joblog_and_its_rank_and_found_next_to_it) {
+  const fs::path dir = fs::temp_directory_path() / ("parakit_journal_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string joblog = (dir / "jobs.tsv").string();
+  EXPECT_EQ(journal_path(joblog, 3), joblog + ".rank3");
+  for (const char* name : {"jobs.tsv", "jobs.tsv.rank12", "jobs.tsv.rank2", "jobs.tsv.rank", "jobs.tsv.rankx",
+                           "jobs.tsv.rank1.tmp", "other.tsv.rank1"})
+    std::ofstream(dir / name) << "";
+  EXPECT_EQ(find_journals(joblog), (std::vector<std::string>{joblog + ".rank12", joblog + ".rank2"}));
+  fs::remove_all(dir);
+  EXPECT_TRUE(find_journals(joblog).empty()) << "no directory: no journals";
+}
+
+// The end line a supervisor writes (exec::EndLine) is format_joblog_line's line, cut where the fields
+// known only at the end go.
+TEST(JoblogLineParts, put_together_with_the_end_fields_make_the_line) {
+  const JoblogEntry e = entry(12, "timeout", "sleep 9\tx");
+  const JoblogLineParts parts = joblog_line_parts(e);
+  EXPECT_EQ(parts.head + "0.500\t2\t0\t" + parts.middle + "timeout" + parts.tail, format_joblog_line(e));
 }

@@ -4,7 +4,10 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <vector>
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -119,4 +122,45 @@ TEST(FindExecutable, looks_in_path) {
   EXPECT_TRUE(find_executable("/bin/sh"));
   EXPECT_FALSE(find_executable("no-such-command-parakit"));
   EXPECT_FALSE(find_executable(""));
+}
+
+// Issue 18, defect 9: the supervisor writes the end line itself the moment the command has ended, as
+// format_joblog_line would (duration with 3 decimals, exit code, signal, status), and says so; the
+// command does not get the log's file descriptor.
+TEST(RunShell, the_supervisor_writes_the_end_line_when_the_command_ends) {
+  const fs::path log = fs::temp_directory_path() / ("parakit_end_line_" + std::to_string(::getpid()));
+  const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0);
+  const EndLine end{.fd = fd, .head = "7\t1\t0\th\t1.5\t", .middle = "2\t", .tail = "\tcmd\n"};
+  const auto fields = [&] {
+    std::vector<std::string> lines;
+    std::istringstream in(slurp(log));
+    for (std::string l; std::getline(in, l);)
+      lines.push_back(l);
+    return lines;
+  };
+  const auto failed = run_shell("sleep 0.2; ls -l /proc/$$/fd | grep -c parakit_end_line; exit 3", {}, end);
+  EXPECT_TRUE(failed.line_written);
+  EXPECT_EQ(failed.out, "0\n") << "the command holds no descriptor of the log";
+  const auto killed = run_shell("kill -9 $$", {}, end);
+  EXPECT_TRUE(killed.line_written);
+  const auto timed_out =
+      run_shell("sleep 5", {.timeout_s = 0.1, .stdout_path = "", .stderr_path = "", .environment = {}}, end);
+  EXPECT_TRUE(timed_out.line_written);
+  EXPECT_EQ(timed_out.status, Status::kTimedOut);
+  EXPECT_FALSE(run_shell("true").line_written) << "no end line asked for";
+  ::close(fd);
+  const std::vector<std::string> lines = fields();
+  ASSERT_EQ(lines.size(), 3U) << slurp(log);
+  // Duration: what the supervisor measured, 3 decimals; at least the 0.2 s slept.
+  ASSERT_EQ(lines[0].rfind("7\t1\t0\th\t1.5\t", 0), 0U) << lines[0];
+  const std::string rest = lines[0].substr(std::string("7\t1\t0\th\t1.5\t").size());
+  const double duration = std::stod(rest.substr(0, rest.find('\t')));
+  EXPECT_GE(duration, 0.2);
+  EXPECT_LT(duration, 10.0);
+  EXPECT_EQ(rest.substr(rest.find('\t')), "\t3\t0\t2\tfailed\tcmd");
+  EXPECT_EQ(rest.find('.'), rest.find('\t') - 4) << "3 decimals: " << rest;
+  EXPECT_NE(lines[1].find("\t137\t9\t2\tfailed\tcmd"), std::string::npos) << lines[1];
+  EXPECT_NE(lines[2].find("\t143\t15\t2\ttimeout\tcmd"), std::string::npos) << lines[2];
+  fs::remove(log);
 }

@@ -90,3 +90,44 @@ TEST_F(ResumeFile, an_existing_log_without_resume_a_directory_and_a_log_of_anoth
   fs::create_directory(path);
   EXPECT_EQ(message(true), "--joblog " + path.string() + ": is a directory (accepted: a file)");
 }
+
+// Issue 18, defect 9: the attempts other ranks wrote to their journals while rank 0 died count like
+// the joblog's, and the lines the joblog lacks are to be added to it; a journal cut short while it
+// was created holds nothing, one of another run is refused, and a new joblog has the journals of an
+// unrelated run removed unread.
+TEST(ResumeJournals, count_like_the_joblog_and_what_it_lacks_is_merged) {
+  const fs::path dir = fs::temp_directory_path() / ("parakit_journals_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string joblog = (dir / "jobs.tsv").string();
+  const std::vector<std::string> commands = {"echo 1", "echo 2", "echo 3", "echo 4"};
+  const auto write = [](const std::string& path, const std::string& text) {
+    std::ofstream(path, std::ios::binary) << text;
+  };
+  write(joblog, joblog_header() + line(0, "ok", "echo 1") + line(1, "failed", "echo 2"));
+  // Rank 1 logged task 1 failing (rank 0 logged it too, with the duration it measured), then task 2
+  // done, which rank 0 never heard of.
+  JoblogEntry measured = read_joblog(joblog).entries.at(1);
+  measured.duration_s = 0.125;
+  write(journal_path(joblog, 1), joblog_header() + format_joblog_line(measured) + line(2, "ok", "echo 3"));
+  write(journal_path(joblog, 3), joblog_header().substr(0, 5));
+  write((dir / "jobs.tsv.rankx").string(), "not a journal");
+  const ResumePlan plan = plan_resume(joblog, true, commands, "t.txt");
+  EXPECT_EQ(plan.todo, (std::vector<std::uint64_t>{1, 3}));
+  EXPECT_EQ(plan.journal_lines, std::vector<std::string>{line(2, "ok", "echo 3")});
+  EXPECT_EQ(plan.journals, (std::vector<std::string>{journal_path(joblog, 1), journal_path(joblog, 3)}));
+
+  write(journal_path(joblog, 2), joblog_header() + line(1, "ok", "printf 2"));
+  try {
+    plan_resume(joblog, true, commands, "t.txt");
+    ADD_FAILURE() << "a journal of another run was accepted";
+  } catch (const parakit::UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find(journal_path(joblog, 2)), std::string::npos) << e.what();
+  }
+
+  fs::remove(joblog);
+  const ResumePlan fresh = plan_resume(joblog, false, commands, "t.txt");
+  EXPECT_EQ(fresh.todo.size(), 4U);
+  EXPECT_TRUE(fresh.journal_lines.empty());
+  EXPECT_EQ(fresh.journals.size(), 3U);
+  fs::remove_all(dir);
+}

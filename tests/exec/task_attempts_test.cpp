@@ -20,7 +20,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& path) {
+std::string file_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
@@ -69,7 +69,7 @@ TEST_F(TaskDir, a_failing_task_runs_again_until_it_succeeds_one_record_per_attem
     EXPECT_DOUBLE_EQ(records[static_cast<std::size_t>(i)].start_s, 11.0 + 2 * i);
     EXPECT_DOUBLE_EQ(records[static_cast<std::size_t>(i)].end_s, 12.0 + 2 * i);
   }
-  EXPECT_EQ(slurp(dir / "out"), "[5] 5:1:3\n") << "prefixed, with the task's environment";
+  EXPECT_EQ(file_text(dir / "out"), "[5] 5:1:3\n") << "prefixed, with the task's environment";
 }
 
 TEST_F(TaskDir, retries_end_at_their_limit_and_a_timeout_kills_the_attempt) {
@@ -87,8 +87,8 @@ TEST_F(TaskDir, a_results_dir_gets_the_output_in_the_tasks_own_files) {
   const auto records =
       run("echo out; echo err >&2", {.retries = 0, .timeout_s = 0.0, .results_dir = results, .output_fd = 1});
   ASSERT_EQ(records.size(), 1U);
-  EXPECT_EQ(slurp(dir / "results" / "5.out"), "out\n");
-  EXPECT_EQ(slurp(dir / "results" / "5.err"), "err\n");
+  EXPECT_EQ(file_text(dir / "results" / "5.out"), "out\n");
+  EXPECT_EQ(file_text(dir / "results" / "5.err"), "err\n");
 }
 
 TEST_F(TaskDir, a_results_dir_that_cannot_be_a_directory_is_refused) {
@@ -109,5 +109,5 @@ TEST_F(TaskDir, write_prefixed_prefixes_every_line_and_ends_the_last) {
   write_prefixed(out, 3, "");
   write_prefixed(out, 3, "c\n");
   ::close(out);
-  EXPECT_EQ(slurp(dir / "prefixed"), "[12] a\n[12] \n[12] b\n[3] c\n");
+  EXPECT_EQ(file_text(dir / "prefixed"), "[12] a\n[12] \n[12] b\n[3] c\n");
 }

@@ -129,6 +129,24 @@ TEST(CsvLayout, bad_lines_name_the_column_or_what_is_wrong) {
             "read; --skip-bad skips such lines)");
 }
 
+TEST(CsvLayout, names_and_paths_from_data_are_quoted_with_control_bytes_escaped) {
+  const CsvFile f(std::string("a\0b,\x1b[31mred\a\n1,2\n", 18));
+  EXPECT_EQ(f.error("price"), f.path() +
+                                  ": line 1: no column 'price' (accepted: a name from the header, 'a\\x00b', "
+                                  "'\\x1b[31mred\\x07', or an index from 0 to 1)");
+  const CsvFile open("a,\"b\x1b\n1,2\n");
+  EXPECT_EQ(open.error("a"), open.path() + ": line 1: CSV: unterminated quote in field 2 of 'a,\"b\\x1b'");
+  format::CsvLayout layout;
+  layout.name = "\x1b[31mp\a";
+  const kernels::csv::BadLine not_number{.line = 0, .field = 0, .message = "'x' is not a number"};
+  EXPECT_EQ(format::bad_line_message("d\x1b]0;t\a.csv", ',', layout, 3, not_number),
+            "d\\x1b]0;t\\x07.csv:3: column '\\x1b[31mp\\x07' (field 1): 'x' is not a number (accepted: "
+            "numbers; empty, NA or NaN for missing; --skip-bad skips such lines)");
+  // A header name of a megabyte is a few dozen bytes of message.
+  layout.name = std::string(1 << 20, 'n');
+  EXPECT_LT(format::bad_line_message("d.csv", ',', layout, 3, not_number).size(), 300U);
+}
+
 TEST(InputFile, a_usable_file_gives_its_size_and_binary_its_rows) {
   const CsvFile f(std::string(24, 'x'));
   EXPECT_EQ(format::check_input_file(f.path()), 24U);

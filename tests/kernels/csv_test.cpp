@@ -93,6 +93,54 @@ TEST(CsvParse, a_quote_inside_a_field_or_text_after_a_closing_quote_is_text) {
   EXPECT_EQ(after.error->message, "'3x' is not a number");
 }
 
+// pandas.read_csv and Python's csv module (their default, skipinitialspace=False; pandas 1.5.3, Python
+// 3.11) open a quoted field only at its first byte: they read '\t"n,44",-1.08' as the three fields
+// '\t"n', '44"' and '-1.08', and '1, "2' as '1' and ' "2' (no open quote). So does parakit, whole or in
+// chunks.
+TEST(CsvParse, a_quote_after_a_blank_is_text_as_pandas_reads_it) {
+  const std::string_view text = "\t\"n,44\",-1.08\n \"7\",2,3\n";
+  const ParsedColumn y = parse(text, 2, 3);
+  EXPECT_EQ(y.values, (std::vector<double>{-1.08, 3}));
+  EXPECT_FALSE(y.error.has_value());
+  const ParsedColumn x = parse(text, 1, 3);
+  ASSERT_TRUE(x.error.has_value());
+  EXPECT_EQ(x.error->line, 0U);
+  EXPECT_EQ(x.error->field, 1U);
+  EXPECT_EQ(x.error->message, "'44\"' is not a number");
+  const ParsedColumn first = parse(text.substr(next_line_start(text, 1)), 0, 3);
+  ASSERT_TRUE(first.error.has_value());
+  EXPECT_EQ(first.error->message, "'\"7\"' is not a number") << "' \"7\"' is text, trimmed";
+  // The blank turns the line into more fields than the header's: a ragged line, as pandas finds it.
+  const ParsedColumn ragged = parse("a,1\n\t\"n,44\",-1.08\n", 1, 2);
+  ASSERT_TRUE(ragged.error.has_value());
+  EXPECT_EQ(ragged.error->line, 1U);
+  EXPECT_EQ(ragged.error->field, 2U);
+  EXPECT_EQ(ragged.error->message, "3 fields, expected 2");
+  // No open quote after a blank, so no unterminated one either; skip_bad counts the line as any other.
+  const ParsedColumn open = parse("1, \"2\n3,4\n", 1, 2);
+  ASSERT_TRUE(open.error.has_value());
+  EXPECT_EQ(open.error->message, "'\"2' is not a number");
+  EXPECT_EQ(parse("1, \"2\n3,4\n", 1, 2, true).skipped, 1U);
+  // A tab that is the separator is no blank: the quote starts the next field.
+  EXPECT_EQ(parse("1\t\"2.5\"\n", 1, 2, false, '\t').values, (std::vector<double>{2.5}));
+  EXPECT_EQ(split_fields("\t\"n,44\",-1.08", Dialect{}),
+            (std::vector<std::string>{"\t\"n", "44\"", "-1.08"}));
+  EXPECT_EQ(split_fields(" \"a\",\"b\"", Dialect{}), (std::vector<std::string>{" \"a\"", "b"}));
+  // Ranks and threads parse pieces that start at line starts: the second line alone reads the same.
+  const std::string_view second = text.substr(next_line_start(text, 1));
+  EXPECT_EQ(parse(second, 2, 3).values, (std::vector<double>{3}));
+}
+
+TEST(CsvParse, control_bytes_and_a_nul_of_a_field_are_escaped_in_the_message) {
+  const std::string text("1,a\0b\x1b[31m\a\x7f\n", 13);
+  const ParsedColumn c = parse(text, 1);
+  ASSERT_TRUE(c.error.has_value());
+  EXPECT_EQ(c.error->message, "'a\\x00b\\x1b[31m\\x07\\x7f' is not a number");
+  const ParsedColumn tab = parse("1\t\"2\t3\"\n", 1, 2, false, '\t');
+  ASSERT_TRUE(tab.error.has_value());
+  EXPECT_EQ(tab.error->message, "'2\\t3' is not a number");
+}
+
 TEST(CsvParse, an_unterminated_quote_is_a_bad_line) {
   const std::string_view text = "1,2\n3,\"4\n5,6\n";
   const ParsedColumn stop = parse(text, 1);
@@ -154,7 +202,7 @@ TEST(CsvParse, a_missing_last_field_on_a_line) {
 }
 
 TEST(CsvParse, spaces_and_tabs_around_numbers_are_trimmed) {
-  const ParsedColumn c = parse("1,  2.5 ,3\n4,\t-0.75\t,6\n7, \" 8.25 \" ,9\n", 1, 3);
+  const ParsedColumn c = parse("1,  2.5 ,3\n4,\t-0.75\t,6\n7,\" 8.25 \" ,9\n", 1, 3);
   EXPECT_EQ(c.values, (std::vector<double>{2.5, -0.75, 8.25}));
   EXPECT_FALSE(c.error.has_value());
 }
@@ -258,7 +306,7 @@ TEST(CsvParse, a_long_non_numeric_field_is_shortened_in_the_message) {
   const std::string word(50, 'w');
   const ParsedColumn c = parse(word + "\n", 0);
   ASSERT_TRUE(c.error.has_value());
-  EXPECT_EQ(c.error->message, "'" + word.substr(0, 40) + "...' is not a number");
+  EXPECT_EQ(c.error->message, "'" + word.substr(0, 40) + "'... is not a number");
 }
 
 TEST(CsvParse, a_non_numeric_field_is_skipped_with_skip_bad) {
@@ -291,8 +339,8 @@ TEST(CsvParse, long_lines_cross_the_scanner_blocks) {
   std::vector<double> expected;
   for (int i = 0; i < 300; ++i) {
     const std::string pad(static_cast<std::size_t>(i % 97), ' ');
-    text += pad + std::to_string(i) + pad + "," + std::to_string(i) + ".25" + pad + "," + pad;
-    text += (i % 7 == 0 ? "\"q,q\"" : "z");
+    text += pad + std::to_string(i) + pad + "," + std::to_string(i) + ".25" + pad + ",";
+    text += (i % 7 == 0 ? "\"" + pad + "q,q\"" : pad + "z");
     text += "\n";
     expected.push_back(i + 0.25);
   }
@@ -316,6 +364,12 @@ TEST(CsvSplitFields, splits_the_header) {
 
 TEST(CsvSplitFields, throws_on_an_unterminated_quote) {
   EXPECT_THROW(split_fields("a,\"b", Dialect{}), parakit::UsageError);
+  try {
+    split_fields(std::string("a,\"b\0\x1b[2J", 9), Dialect{});
+    FAIL() << "an unterminated quote";
+  } catch (const parakit::UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), "CSV: unterminated quote in field 2 of 'a,\"b\\x00\\x1b[2J'");
+  }
 }
 
 TEST(CsvNextLineStart, at_zero_mid_line_at_a_line_start_and_without_a_newline) {

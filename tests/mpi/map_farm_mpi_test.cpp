@@ -143,7 +143,7 @@ TEST(RunCommands, runs_every_task_once_logs_every_attempt_and_agrees_on_the_exit
   EXPECT_EQ(run.todo.size(), 9U);
   EXPECT_EQ(run.skipped_done, 0U);
   EXPECT_EQ(run.outcomes.failed, 2U) << "on every rank";
-  EXPECT_EQ(run.outcomes.exit_code(), 2);
+  EXPECT_EQ(run.outcomes.exit_code(), parakit::kExitTasksFailed);
   if (world.rank() != 0) return;
   EXPECT_EQ(run.outcomes.attempts, 7U + 2 * 2) << "the two failing tasks ran twice (--retries 1)";
   ASSERT_EQ(run.outcomes.failures.size(), 2U);

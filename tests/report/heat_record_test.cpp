@@ -62,7 +62,7 @@ RunStats stats_2x1() {
 
 Record sample() {
   return heat_record(setup_37x53(), outcome_2x1(), stats_2x1(),
-                     {{"parakit", "heat"}, "MPI lib", "3.1", "funneled"});
+                     {{"parakit", "heat"}, "MPI lib", "3.1", "funneled", ""});
 }
 
 TEST(HeatRecord, states_what_was_asked_in_the_documented_order) {
@@ -146,7 +146,7 @@ TEST(HeatRecord, result_holds_only_what_every_layout_computes_alike) {
     stats.per_rank[static_cast<std::size_t>(i)].rank = i;
     o.per_rank[static_cast<std::size_t>(i)] = {i, 0, i, 0, 14 * i, 37, i < 3 ? 14 : 11};
   }
-  const Record other = heat_record(s, o, stats, {{"parakit", "heat"}, "MPI lib", "3.1", "funneled"});
+  const Record other = heat_record(s, o, stats, {{"parakit", "heat"}, "MPI lib", "3.1", "funneled", ""});
   EXPECT_EQ(other["result"].dump(), r["result"].dump());
   EXPECT_NE(other["per_rank"].dump(), r["per_rank"].dump());
 }

@@ -83,13 +83,15 @@ TEST(LayoutWarnings, one_sentence_per_host_in_rank_order_of_first_appearance) {
 
 TEST(ContextRecord, quotes_arguments_a_shell_would_split_and_carries_the_mpi_facts) {
   const Record c = context_record(
-      {{"parakit", "map", "exec", "--", "echo {} it's"}, "lib", "3.1", "funneled"}, {"h1", "h2"});
+      {{"parakit", "map", "exec", "--", "echo {} it's"}, "lib", "3.1", "funneled", "default: under Slurm"},
+      {"h1", "h2"});
   EXPECT_EQ(c["command_line"], "parakit map exec -- 'echo {} it'\\''s'");
   EXPECT_EQ(c["mpi_version"], "3.1");
   EXPECT_EQ(c["mpi_thread_level"], "funneled");
+  EXPECT_EQ(c["mpi_transports"], "default: under Slurm");
   EXPECT_EQ(c["hosts"], Record::array({"h1", "h2"}));
   EXPECT_TRUE(c["openmp_runtime"].contains("max_threads"));
-  EXPECT_EQ(context_record({{""}, "", "", ""}, {})["command_line"], "''")
+  EXPECT_EQ(context_record({{""}, "", "", "", ""}, {})["command_line"], "''")
       << "an empty argument stays visible";
 }
 
@@ -97,7 +99,7 @@ TEST(ContextRecord, under_slurm_ids_and_counts_are_numbers_and_names_stay_string
   ASSERT_EQ(::setenv("SLURM_JOB_ID", "1234", 1), 0);
   ASSERT_EQ(::setenv("SLURM_JOB_NAME", "007", 1), 0);
   ASSERT_EQ(::setenv("SLURM_NTASKS", "4x", 1), 0);  // not a number: kept as given
-  const Record c = context_record({{"parakit"}, "", "", ""}, {});
+  const Record c = context_record({{"parakit"}, "", "", "", ""}, {});
   ::unsetenv("SLURM_JOB_ID");
   ::unsetenv("SLURM_JOB_NAME");
   ::unsetenv("SLURM_NTASKS");
@@ -105,5 +107,5 @@ TEST(ContextRecord, under_slurm_ids_and_counts_are_numbers_and_names_stay_string
   EXPECT_EQ(c["slurm"]["job_id"], 1234);
   EXPECT_EQ(c["slurm"]["job_name"], "007");
   EXPECT_EQ(c["slurm"]["ntasks"], "4x");
-  EXPECT_FALSE(context_record({{"parakit"}, "", "", ""}, {}).contains("slurm")) << "outside a job: none";
+  EXPECT_FALSE(context_record({{"parakit"}, "", "", "", ""}, {}).contains("slurm")) << "outside a job: none";
 }

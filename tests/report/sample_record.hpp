@@ -19,7 +19,7 @@ inline Record sample_record() {
   r["result"] = {
       {"value", 3.5},
       {"tasks", Record::array({{{"task", 0}, {"label", "a,\"b\""}}, {{"task", 1}, {"label", "c"}}})}};
-  add_run_report(r, stats, 800.0, "units", {{"parakit", "test"}, "MPI lib", "3.1", "funneled"});
+  add_run_report(r, stats, 800.0, "units", {{"parakit", "test"}, "MPI lib", "3.1", "funneled", ""});
   return r;
 }
 

@@ -3,6 +3,7 @@
 // records must show the ranks, threads, hosts and Slurm job they ran in, with the same results as
 // the same work under plain mpiexec.
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -530,4 +531,61 @@ TEST(SlurmTemplates, a_missing_parakit_or_a_failing_run_fails_the_job_with_a_cle
   EXPECT_EQ(bad.state, "FAILED");
   EXPECT_NE(bad.exit_code, "0:0");
   EXPECT_NE(bad.output.find("parakit: error: "), std::string::npos) << bad.output;
+}
+
+namespace {
+
+// "S 1 2 ... starttime ...": the fields of /proc/PID/stat after the command name, or none when there
+// is no such process.
+std::vector<std::string> proc_stat(const std::string& pid) {
+  const std::string stat = slurp("/proc/" + pid + "/stat");
+  const std::size_t paren = stat.rfind(") ");
+  std::vector<std::string> fields;
+  if (paren == std::string::npos) return fields;
+  std::istringstream in(stat.substr(paren + 2));
+  for (std::string f; in >> f;)
+    fields.push_back(f);
+  return fields;
+}
+
+}  // namespace
+
+// Issue 18, defect 10: `slurm-local.sh down` returns only once every daemon it stopped is gone, so an
+// `up` right after it starts a working cluster (the fixture's: two nodes, as the other tests expect).
+TEST(SlurmLocal, down_returns_once_every_daemon_is_gone_and_up_right_after_works) {
+  const std::string script = std::string(PARAKIT_SOURCE_DIR) + "/scripts/slurm-local.sh";
+  const char* state = std::getenv("PARAKIT_SLURM_DIR");
+  ASSERT_NE(state, nullptr) << "the slurm fixture's environment sets PARAKIT_SLURM_DIR";
+  // Each daemon's pid and start time (field 22 of /proc/PID/stat), which tells it from a later process
+  // that might get the same pid.
+  std::map<std::string, std::string> started;
+  std::vector<fs::path> pid_files = {fs::path(state) / "munge" / "munged.pid",
+                                     fs::path(state) / "run" / "slurmctld.pid"};
+  for (const auto& entry : fs::directory_iterator(fs::path(state) / "run")) {
+    if (entry.path().filename().string().rfind("slurmd-", 0) == 0 && entry.path().extension() == ".pid")
+      pid_files.push_back(entry.path());
+  }
+  for (const fs::path& f : pid_files) {
+    std::string pid = slurp(f);
+    pid = pid.substr(0, pid.find('\n'));
+    const std::vector<std::string> stat = proc_stat(pid);
+    ASSERT_GE(stat.size(), 20U) << f << ": the daemon " << pid << " is not running";
+    started[pid] = stat[19];
+  }
+  ASSERT_EQ(started.size(), 4U) << "munged, slurmctld and two slurmd";
+
+  const ProcessResult down = run_process({script, "down"}, 60.0);
+  ASSERT_EQ(down.exit_code, 0) << down.err;
+  for (const auto& [pid, start] : started) {
+    const std::vector<std::string> stat = proc_stat(pid);
+    // Gone: no such pid, or another process's by now. (Init collects its orphans within a second;
+    // `down` waits for that, at most 2 s.)
+    EXPECT_TRUE(stat.size() < 20 || stat[19] != start)
+        << "daemon " << pid << " still exists when down has returned (state " << stat[0] << ")";
+  }
+
+  const ProcessResult up = run_process({script, "up", "--nodes", "2"}, 120.0);
+  ASSERT_EQ(up.exit_code, 0) << up.err;
+  const ProcessResult sinfo = run_process({"sinfo", "-h", "-N", "-o", "%N %T"}, 30.0);
+  EXPECT_EQ(sinfo.out, "pk1 idle\npk2 idle\n") << sinfo.err;
 }

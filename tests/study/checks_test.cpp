@@ -93,7 +93,7 @@ TEST(StudyContext, own_command_line_the_runs_mpi_and_every_host_once) {
   EXPECT_EQ(context["mpi_library"], "Open MPI 5") << "the last run's";
   EXPECT_EQ(context["mpi_version"], "") << "the last run did not say";
   EXPECT_EQ(context["mpi_thread_level"], "funneled");
-  EXPECT_EQ(context["hosts"], (nlohmann::json{"b", "a", "c"}));
+  EXPECT_EQ(context["hosts"], (report::Record{"b", "a", "c"}));
 }
 
 TEST(RowsCsv, the_rows_with_their_columns) {

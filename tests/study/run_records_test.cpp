@@ -16,12 +16,12 @@
 namespace parakit::study {
 namespace {
 
-const StudyKernel& pi() {
+const StudyKernel& pi_kernel() {
   return *find_kernel("pi");
 }
 
 std::string refusal(const std::string& dir) {
-  return test::message_of<UsageError>([&] { read_run_records(dir, pi()); });
+  return test::message_of<UsageError>([&] { read_run_records(dir, pi_kernel()); });
 }
 
 TEST(ReadRunRecords, takes_every_run_record_sorted_by_cores_and_skips_study_records) {
@@ -32,7 +32,7 @@ TEST(ReadRunRecords, takes_every_run_record_sorted_by_cores_and_skips_study_reco
   dir.write("study.json", nlohmann::json{{"schema", "parakit.scale/1"}}.dump());
   dir.write("compare.json", nlohmann::json{{"schema", "parakit.compare/1"}}.dump());
   dir.write("notes.txt", "not a record, and not *.json");
-  const std::vector<nlohmann::json> records = read_run_records(dir.str(), pi());
+  const std::vector<nlohmann::json> records = read_run_records(dir.str(), pi_kernel());
   ASSERT_EQ(records.size(), 3U);
   EXPECT_EQ(records[0]["samples"], 100);
   EXPECT_EQ(records[1]["samples"], 200);

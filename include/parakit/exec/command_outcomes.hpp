@@ -33,7 +33,7 @@ struct CommandOutcomes {
   std::vector<FailedTask> failures;  ///< in task order
 
   /// @brief The exit code of `map exec`: kExitStopped when tasks were not run (continue with --resume),
-  /// else the number of failed tasks, at most kExitMaxFailedTasks.
+  /// else kExitTasksFailed when a task failed, else kExitOk.
   [[nodiscard]] int exit_code() const;
 };
 
@@ -50,6 +50,12 @@ CommandOutcomes summarize_attempts(const std::vector<report::FarmRecord>& record
 /// @p command: its host from the farm's ranks, its start as Unix time.
 JoblogEntry joblog_entry(const report::FarmRecord& record, const report::FarmResult& farm, std::uint64_t task,
                          const std::string& command);
+
+/// @brief The same entry made where the attempt ran: its start from the farm's common start
+/// @p start_unix_s (FarmResult::start_unix_s, which every rank knows) and its rank's host @p host: from
+/// the same record, both give the same entry.
+JoblogEntry joblog_entry(const report::FarmRecord& record, double start_unix_s, const std::string& host,
+                         std::uint64_t task, const std::string& command);
 
 /// @brief One trace box per attempt in @p records (piece p being task todo[p]): named `task T`, with
 /// ` (attempt A)` after the first; failed when it did not succeed; its args are task, attempt, status,

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,14 @@ std::string joblog_header();
 /// @brief One line (with its newline) for @p entry.
 std::string format_joblog_line(const JoblogEntry& entry);
 
+/// @brief format_joblog_line(@p entry) cut where the fields known only once an attempt has ended go:
+/// `head` + duration_s + tab + exit + tab + signal + tab + `middle` + status + `tail` is the line (the
+/// entry's own duration, exit, signal and status are not used). For exec::EndLine.
+struct JoblogLineParts {
+  std::string head, middle, tail;
+};
+JoblogLineParts joblog_line_parts(const JoblogEntry& entry);
+
 /// @brief A joblog read back.
 struct Joblog {
   std::vector<JoblogEntry> entries;
@@ -58,9 +67,19 @@ struct Joblog {
 /// is corrupt (a missing or foreign header, a line with the wrong number of fields or a bad number).
 Joblog read_joblog(const std::string& path);
 
-/// @brief Appends whole lines to a joblog with one write each, so that a killed run leaves complete lines
-/// (and at most one torn last line, which read_joblog sets aside). Not thread-safe: one writer, one
-/// thread (`map exec` writes from rank 0's main thread).
+/// @brief The journal of rank @p rank of a run whose joblog is @p joblog: `<joblog>.rank<rank>`, a
+/// joblog of its own. `map exec` ranks other than 0 write the line of each attempt of theirs there
+/// before they report it to rank 0, so that the line survives rank 0's death; a run that ends normally
+/// removes its journals, and the next run merges what one left behind into the joblog (plan_resume).
+std::string journal_path(const std::string& joblog, int rank);
+
+/// @brief The journals of @p joblog that exist now (`<joblog>.rank<N>`, any N), sorted by name.
+std::vector<std::string> find_journals(const std::string& joblog);
+
+/// @brief Appends whole lines to a joblog with one write(2) each, so that a killed run leaves complete
+/// lines (and at most one torn last line, which read_joblog sets aside). A line is in the kernel when
+/// write() returns: it survives the death of the process, though not a crash of the machine before
+/// the kernel has written it out (sync() waits for that). Thread-safe: lines never interleave.
 class JoblogWriter {
  public:
   /// @brief Opens (creating it if needed) the joblog @p path, cuts it to its first @p keep_bytes bytes
@@ -76,8 +95,18 @@ class JoblogWriter {
   /// @throws parakit::Error `--joblog PATH: cannot write: <reason>` when the write fails.
   void write(const std::string& line);
 
+  /// @brief Waits until every line written is on the storage device (fdatasync), so that it survives
+  /// a crash of the machine too. Milliseconds on a disk: once per run, not once per line.
+  /// @throws parakit::Error `--joblog PATH: cannot sync: <reason>`.
+  void sync();
+
+  /// @brief The open file, for writers in other processes (exec::EndLine): it shares the file
+  /// offset, and a write(2) of a line to a regular file is not interleaved with another's.
+  [[nodiscard]] int fd() const { return fd_; }
+
  private:
   std::string path_;
+  std::mutex mutex_;
   int fd_ = -1;
 };
 

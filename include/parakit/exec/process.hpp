@@ -20,6 +20,18 @@ enum class Status : int {
 /// @brief The name used in joblogs and reports: "ok", "failed", "timeout", "not-started".
 std::string_view status_name(Status status);
 
+/// @brief A line that the command's supervisor writes to @p fd, with one write(2), the moment it has
+/// reaped the command: before run_process can return, and also if the calling process dies after the
+/// command ended (its supervisor then writes the line before it goes). A joblog line that must not be
+/// lost when the process keeping the log is killed. The line is @p head, the command's duration in
+/// seconds with 3 decimals (measured by the supervisor), a tab, the exit code, a tab, the signal (both
+/// as ProcessOutcome has them), a tab, @p middle, the status name (status_name: ok, failed or timeout),
+/// and @p tail (which ends with the newline).
+struct EndLine {
+  int fd = -1;  ///< where the line goes (shared with the caller); -1: no line
+  std::string head, middle, tail;
+};
+
 /// @brief Where the child's output goes and how long it may run.
 struct ProcessOptions {
   double timeout_s = 0.0;   ///< 0: no limit. At the limit the child's process group gets SIGTERM,
@@ -36,13 +48,23 @@ struct ProcessOutcome {
   int signal = 0;      ///< the signal that ended it, else 0
   std::string out;     ///< captured standard output (when not sent to a file)
   std::string err;     ///< captured standard error, or why it could not start
+  /// The supervisor wrote the end line (EndLine). False when there was none, the command never
+  /// started, its supervisor was killed before, or the write failed: then the caller logs the end.
+  bool line_written = false;
 };
 
 /// @brief Runs @p argv (argv[0] a path, or a name looked up in PATH) with standard input from
 /// /dev/null, in a process group of its own, and waits for it. A small supervisor process leads the
-/// group: if the calling thread's process dies (a rank killed by mpirun, or by hand), it kills the
-/// whole group, so no process of the command lives on. Thread-safe.
-ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+/// group: if the calling thread's process dies (a rank killed by mpirun, or by hand, even with
+/// SIGKILL), it kills the whole group, so no process of the command lives on. If the supervisor itself
+/// is killed, the command's process dies with it and run_process kills the rest of the group; so it
+/// does whenever the command ends by a signal. A process of the command that leaves the group
+/// (setsid) is not followed. Thread-safe. The parent-death signal that tells the supervisor of our
+/// death fires when the *thread* that started it ends, not only the process: run_process blocks its
+/// caller until the supervisor has ended, so that thread outlives it (do not cancel it meanwhile).
+/// With an @p end_line (fd >= 0), the supervisor writes it when the command ends (EndLine).
+ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {},
+                           const EndLine& end_line = {});
 
 /// @brief Kills (SIGKILL) the process groups of every command run_process is running now, in every
 /// thread: run_process then returns their outcome at once; from then on it starts nothing (kNotStarted).
@@ -50,7 +72,8 @@ ProcessOutcome run_process(const std::vector<std::string>& argv, const ProcessOp
 void kill_running_processes();
 
 /// @brief Runs @p command with `/bin/sh -c`.
-ProcessOutcome run_shell(const std::string& command, const ProcessOptions& options = {});
+ProcessOutcome run_shell(const std::string& command, const ProcessOptions& options = {},
+                         const EndLine& end_line = {});
 
 /// @brief @p text quoted for a POSIX shell: as is when it holds only safe characters, else in single
 /// quotes (a ' inside becomes '\'').

@@ -12,6 +12,15 @@
 
 namespace parakit::exec {
 
+class JoblogWriter;
+
+/// @brief Where run_task_attempts logs each attempt (`map exec --joblog`): one joblog line per attempt.
+struct TaskLog {
+  JoblogWriter* writer = nullptr;  ///< the joblog, or a rank's journal; nullptr: no log
+  double start_unix_s = 0.0;       ///< Unix time of the farm's start, from which record times count
+  std::string host;                ///< the host column
+};
+
 /// @brief How every task runs.
 struct TaskRunOptions {
   int retries = 0;          ///< further attempts after a failure (a command that cannot start gets none)
@@ -38,10 +47,14 @@ void prepare_results_dir(const std::string& dir);
 /// exec::Status, exit_code, signal) goes to @p emit as soon as it ends. Its output goes to options.output_fd
 /// and our stderr, prefixed (write_prefixed), or to the results directory (then only the reason a command
 /// could not start is printed, on stderr). Thread-safe.
+/// With a @p log, each attempt's joblog line is written before its record goes to @p emit, so that
+/// nothing counts an attempt that is not logged: by the command's supervisor the moment the command
+/// has ended (exec::EndLine: the line is then written even if this process dies right after), else
+/// (the command did not start, its supervisor was killed) here.
 /// @param now Seconds since the farm's common start.
 void run_task_attempts(const TaskSlot& slot, const std::string& command, const TaskRunOptions& options,
                        const std::function<double()>& now,
-                       const std::function<void(const report::FarmRecord&)>& emit);
+                       const std::function<void(const report::FarmRecord&)>& emit, const TaskLog& log = {});
 
 /// @brief Writes @p text to @p fd with every line prefixed `[task] `, as one block, so that the lines of
 /// tasks running at the same time never interleave (the writes are serialised). A missing last newline

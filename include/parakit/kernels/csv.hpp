@@ -10,8 +10,11 @@
 /// (`-NaN`, `-nan`, `#N/A`, `n/a`, `#NA`, `#N/A N/A`, `None`, `1.#IND`, `-1.#IND`, `1.#QNAN`,
 /// `-1.#QNAN`) are missing values and become NaN, as does any other text fast_float reads as NaN.
 /// Blank lines (empty, or only spaces and tabs that are not the separator) are skipped, as pandas does.
-/// Blanks before an opening quote and after a closing one are dropped; other text after a closing quote
-/// is kept as text, as pandas does.
+/// A field is quoted only when its first byte is `"`, as pandas and Python's csv module read it (their
+/// default, skipinitialspace=False): after a blank a quote is text, so `<TAB>"n,44",-1.08` is the three
+/// fields `<TAB>"n`, `44"` and `-1.08`, and a quote inside a field is text too. Blanks after a closing
+/// quote are dropped; other text after it is kept as text, as pandas does. Field text in messages is
+/// quoted with parakit::quoted (control bytes escaped, cut at 40 bytes).
 
 #include <cstdint>
 #include <optional>

@@ -13,7 +13,7 @@ namespace parakit::kernels {
 class Expression {
  public:
   /// @brief Compiles @p text. @throws parakit::UsageError naming the position and what muParser found
-  /// wrong (a syntax error, an unknown variable or function).
+  /// wrong (a syntax error, an unknown variable or function), or for a list of expressions (`x, 1`).
   explicit Expression(const std::string& text);
   ~Expression();
   Expression(Expression&&) noexcept;

@@ -46,12 +46,17 @@ struct CommandFarmResult {
 };
 
 /// @brief Runs the tasks of options.commands the joblog does not show done, over every thread of every rank
-/// of @p comm (mpi::run_farm), each with exec::run_task_attempts. Rank 0 first checks the joblog
-/// (exec::plan_resume) and only then creates the results directory and opens the joblog, to which it
-/// appends a line per attempt as it ends. Once options.stop_file exists no task starts; the running ones
-/// finish and are logged (outcomes.not_run counts the rest).
+/// of @p comm (mpi::run_farm), each with exec::run_task_attempts. Rank 0 first checks the joblog and the
+/// journals a killed run left (exec::plan_resume) and only then creates the results directory, opens the
+/// joblog and adds to it the journals' lines it lacks. The line of each attempt is written, as soon as
+/// the attempt ends and before it is reported, by the rank that ran it: rank 0 to the joblog, the others
+/// to their journals (exec::journal_path), whose lines rank 0 copies into the joblog as the reports
+/// arrive. So an attempt that ended is never counted unlogged, and survives the death of rank 0. The
+/// journals are removed and the joblog synced to disk when the run ends normally. Once
+/// options.stop_file exists no task starts; the running ones finish and are logged (outcomes.not_run
+/// counts the rest).
 /// @note Collective over @p comm: every rank passes the same options (the farm checks its part). A bad
-/// joblog or results directory throws parakit::UsageError on every rank before any task runs.
+/// joblog, journal or results directory throws parakit::UsageError on every rank before any task runs.
 /// @throws parakit::WrongAnswer on rank 0 when a task never reported though the farm did not drain.
 CommandFarmResult run_commands(const boost::mpi::communicator& comm, const CommandFarmOptions& options);
 

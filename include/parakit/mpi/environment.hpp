@@ -25,6 +25,8 @@ struct ErrorExitCodes {
 ///
 /// - parakit::UsageError must be thrown on every rank alike (they parse the same argv): rank 0 prints
 ///   `parakit: error: <what>` once, every rank returns kExitUsage (2).
+/// - A watchdog (mpi::Watchdog) watches every rank while @p body runs: a rank that stalls ends the job
+///   with one line and kExitStalled.
 /// - parakit::WrongAnswer and any other exception: the rank prints `parakit: error [rank r]: <what>`;
 ///   with more than one rank the job is aborted (MPI_Abort) so nobody hangs, else the code is returned
 ///   (3 for WrongAnswer, 1 otherwise).

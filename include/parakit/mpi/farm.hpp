@@ -32,10 +32,17 @@ using FarmResult = report::FarmResult;
 /// @brief A worker thread's view of the farm, passed to the work function.
 class FarmWorker {
  public:
-  FarmWorker(int rank, int thread, std::function<double()> now, std::function<void(const FarmRecord&)> emit)
-      : rank_(rank), thread_(thread), now_(std::move(now)), emit_(std::move(emit)) {}
+  FarmWorker(int rank, int thread, double start_unix_s, std::function<double()> now,
+             std::function<void(const FarmRecord&)> emit)
+      : rank_(rank),
+        thread_(thread),
+        start_unix_s_(start_unix_s),
+        now_(std::move(now)),
+        emit_(std::move(emit)) {}
   [[nodiscard]] int rank() const { return rank_; }
   [[nodiscard]] int thread() const { return thread_; }
+  /// @brief The common start as Unix time, on rank 0's clock: FarmResult::start_unix_s, on every rank.
+  [[nodiscard]] double start_unix_s() const { return start_unix_s_; }
   /// @brief Seconds since the common start.
   [[nodiscard]] double now() const { return now_(); }
   /// @brief Sends @p record to rank 0 (rank and thread are filled in). Call it once per attempt.
@@ -48,6 +55,7 @@ class FarmWorker {
  private:
   int rank_;
   int thread_;
+  double start_unix_s_;
   std::function<double()> now_;
   std::function<void(const FarmRecord&)> emit_;
 };

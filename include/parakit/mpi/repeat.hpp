@@ -10,6 +10,7 @@
 
 #include <boost/mpi/communicator.hpp>
 
+#include "parakit/mpi/watchdog.hpp"
 #include "parakit/report/run_stats.hpp"
 #include "parakit/sys.hpp"
 
@@ -57,6 +58,7 @@ report::RunStats repeat(const boost::mpi::communicator& comm, const RunOptions& 
   mine.reserve(static_cast<std::size_t>(options.repeat));
   const int runs = options.warmup + options.repeat;
   for (int r = 0; r < runs; ++r) {
+    progress("run");
     comm.barrier();
     report::PhaseTimes phases;
     const double start = sys::now_s();

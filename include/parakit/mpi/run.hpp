@@ -87,15 +87,18 @@ RunResult<typename K::Partial> run(const boost::mpi::communicator& comm, const K
     if (is_root) plan = kernels::split_chunks(whole, static_cast<std::uint64_t>(comm.size()));
     const double t1 = sys::now_s();
     std::vector<kernels::Chunk> share;
+    progress("scatter");
     if (is_root) {
       boost::mpi::scatter(comm, plan, share, 0);
     } else {
       boost::mpi::scatter(comm, share, 0);
     }
     const double t2 = sys::now_s();
+    progress("compute");
     const std::vector<Partial> local_partials = kernels::run_local(kernel, share, local);
     const double t3 = sys::now_s();
     std::vector<Partial> reduced;
+    progress("reduce");
     if (is_root) {
       reduced.resize(task_count);
       boost::mpi::reduce(comm, local_partials.data(), n, reduced.data(), detail::CombineOp<K>{}, 0);

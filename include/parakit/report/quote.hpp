@@ -1,17 +1,12 @@
 #pragma once
 /// @file
-/// @brief Text that comes from data (a program's output, a file's bytes) made safe to print in one line.
+/// @brief parakit::quoted under the name the reports and studies use: the one quoting function of every
+/// layer lives in parakit/quote.hpp.
 
-#include <cstddef>
-#include <string>
-#include <string_view>
+#include "parakit/quote.hpp"
 
 namespace parakit::report {
 
-/// @brief @p text in single quotes, safe for a terminal: a quote or backslash gets a backslash, a byte
-/// below 0x20 or 0x7f (NUL, ESC, BEL, a newline) becomes `\xNN` (`\n`, `\t`, `\r` as such), and text longer
-/// than @p max_bytes is cut there with `...` after the closing quote. Bytes of 0x80 and up pass as they
-/// are (UTF-8).
-std::string quoted(std::string_view text, std::size_t max_bytes = 200);
+using parakit::quoted;
 
 }  // namespace parakit::report

@@ -18,6 +18,7 @@ struct Context {
   std::string mpi_library;        ///< the MPI library's version line
   std::string mpi_version;        ///< the MPI standard version
   std::string mpi_thread_level;   ///< the thread support granted
+  std::string transports;         ///< which transports were chosen, and why (mpi::TransportChoice)
 };
 
 /// @brief Adds the common run report to @p record: `timing` (n, min, median, mean, stdev, max over
