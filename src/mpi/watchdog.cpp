@@ -8,7 +8,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -126,7 +125,6 @@ struct Watchdog::State {
   sockaddr_in hub{};             // rank 0's address (ranks other than 0)
   std::vector<std::string> who;  // per rank: "host H, pid P"
   std::vector<Peer> peers;       // rank 0: every rank; others: [0] is rank 0
-  double started_s = 0.0;
   double next_beat_s = 0.0;
   std::thread thread;
 
@@ -364,12 +362,12 @@ Watchdog::Watchdog(const boost::mpi::communicator& comm, const std::string& prog
   for (int r = 0; r < s->size; ++r)
     s->who.push_back(fmt::format("host {}, pid {}", hosts[static_cast<std::size_t>(r)],
                                  pids[static_cast<std::size_t>(r)]));
-  s->started_s = sys::now_s();
+  const double started_s = sys::now_s();
   s->peers.assign(s->rank == 0 ? static_cast<std::size_t>(s->size) : 1U,
-                  Peer{.heard_s = s->started_s, .moved_s = s->started_s});
-  g_marks.since_s.store(s->started_s, std::memory_order_relaxed);
+                  Peer{.heard_s = started_s, .moved_s = started_s});
+  g_marks.since_s.store(started_s, std::memory_order_relaxed);
   g_marks.active.store(true, std::memory_order_relaxed);
-  s->next_beat_s = s->started_s;
+  s->next_beat_s = started_s;
   State* raw = s.get();
   s->thread = std::thread([raw] { raw->loop(); });
   state_ = std::move(s);
