@@ -57,18 +57,6 @@ struct Beat {
   char phase[kPhaseChars];
 };
 
-// What a watcher knows of another rank.
-struct Peer {
-  double heard_s = 0.0;  // last heartbeat
-  double moved_s = 0.0;  // last time its count changed
-  std::uint64_t count = 0;
-  double longest_s = 0.0;
-  std::string phase = "start";
-  bool done = false;
-  bool known = false;  // rank 0: an address to answer to
-  sockaddr_in address{};
-};
-
 double parse_seconds(const std::string& text, bool& ok) {
   double value = 0.0;
   const char* end = text.data() + text.size();
@@ -116,6 +104,18 @@ void set_stall_limit(const StallLimit& limit) {
 }
 
 struct Watchdog::State {
+  // What a watcher knows of another rank.
+  struct Peer {
+    double heard_s = 0.0;  // last heartbeat
+    double moved_s = 0.0;  // last time its count changed
+    std::uint64_t count = 0;
+    double longest_s = 0.0;
+    std::string phase = "start";
+    bool done = false;
+    bool known = false;  // rank 0: an address to answer to
+    sockaddr_in address{};
+  };
+
   std::string program;
   int rank = 0;
   int size = 1;
@@ -364,7 +364,7 @@ Watchdog::Watchdog(const boost::mpi::communicator& comm, const std::string& prog
                                  pids[static_cast<std::size_t>(r)]));
   const double started_s = sys::now_s();
   s->peers.assign(s->rank == 0 ? static_cast<std::size_t>(s->size) : 1U,
-                  Peer{.heard_s = started_s, .moved_s = started_s});
+                  State::Peer{.heard_s = started_s, .moved_s = started_s});
   g_marks.since_s.store(started_s, std::memory_order_relaxed);
   g_marks.active.store(true, std::memory_order_relaxed);
   s->next_beat_s = started_s;
