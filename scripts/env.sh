@@ -6,14 +6,21 @@ if [ "$(id -u)" -eq 0 ]; then
   export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
 
-# Builds the Release preset unless every binary named (relative to build/bin) is already there; the
-# benchmarks call it before they measure. Usage: parakit_release_build parakit [other ...]
+# Configures a preset (cmake --preset NAME) in its build directory DIR. A directory configured before
+# the presets moved to Ninja (a Makefile cache) is cleared first: CMake refuses to change generators.
+# Usage: parakit_configure NAME DIR [cmake options...]
+parakit_configure() {
+  local name=$1 dir=$PARAKIT_ROOT/$2
+  shift 2
+  if [ -f "$dir/CMakeCache.txt" ] && ! grep -qx 'CMAKE_GENERATOR:INTERNAL=Ninja' "$dir/CMakeCache.txt"; then
+    echo "parakit: $2 was configured with another generator; clearing its CMake cache" >&2
+    rm -rf "$dir/CMakeCache.txt" "$dir/CMakeFiles"
+  fi
+  (cd "$PARAKIT_ROOT" && cmake --preset "$name" "$@" >/dev/null)
+}
+
+# Brings the named targets of the Release preset (build/bin/NAME) up to date; the benchmarks call it
+# before they measure. Usage: parakit_release_build parakit [other ...]
 parakit_release_build() {
-  local name
-  for name in "$@"; do
-    if [ ! -x "$PARAKIT_ROOT/build/bin/$name" ]; then
-      (cd "$PARAKIT_ROOT" && cmake --preset release >/dev/null && cmake --build --preset release --parallel >/dev/null)
-      return
-    fi
-  done
+  parakit_configure release build && (cd "$PARAKIT_ROOT" && cmake --build --preset release --target "$@" >/dev/null)
 }

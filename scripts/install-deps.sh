@@ -1,19 +1,27 @@
 #!/usr/bin/env bash
 # Installs what parakit needs to build, test and benchmark on Debian 12 (apt-get, as root or through
 # sudo). Idempotent: installs only what is missing. On a cluster, load modules instead (README).
+#   scripts/install-deps.sh          # everything (scripts/test.sh)
+#   scripts/install-deps.sh --main   # only what building and running parakit needs (scripts/quickstart.sh)
 set -euo pipefail
 
-packages=(
-  build-essential cmake ninja-build pkg-config git
+# What the main job (scripts/quickstart.sh: build parakit, run it) needs, and nothing more.
+main_packages=(
+  build-essential cmake ninja-build pkg-config
   openmpi-bin libopenmpi-dev openssh-client         # Open MPI (its launcher wants an rsh agent)
   libboost-mpi-dev libboost-program-options-dev libboost-serialization-dev
-  nlohmann-json3-dev libfmt-dev libgtest-dev googletest
+  nlohmann-json3-dev libfmt-dev
   libfast-float-dev libmuparser-dev                 # parakit stats: CSV numbers, --apply expressions
-  libhdf5-openmpi-dev hdf5-tools                    # parakit stats/gen: parallel HDF5 on Open MPI
-  python3-numpy                                     # stats tests: an independent reference
-  clang libclang-rt-14-dev libomp-14-dev            # scripts/fuzz.sh: libFuzzer + sanitizers, OpenMP
+  libhdf5-openmpi-dev                               # parakit stats/gen: parallel HDF5 on Open MPI
   libhwloc-dev                                      # parakit info: the machine's topology
   libpng-dev                                        # parakit heat --png: pictures of the field
+)
+# What the tests, the sanitizer and fuzz steps, the benchmarks and the studies' baselines add.
+test_packages=(
+  git libgtest-dev googletest
+  hdf5-tools                                        # h5dump and friends, to look into what gen writes
+  python3-numpy                                     # stats tests: an independent reference
+  clang libclang-rt-14-dev libomp-14-dev            # scripts/fuzz.sh: libFuzzer + sanitizers, OpenMP
   gnuplot-nox                                       # map --gantt, compare/scale plots (and tests)
   parallel                                          # GNU parallel: the baseline of scripts/bench/map.sh
   python3
@@ -21,6 +29,8 @@ packages=(
   python3-mpi4py                                    # tests of studies of any program: an mpi4py script
   slurm-wlm munge                                   # tests of slurm/: a local Slurm (scripts/slurm-local.sh)
 )
+packages=("${main_packages[@]}")
+[ "${1:-}" = "--main" ] || packages+=("${test_packages[@]}")
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "install-deps: not a Debian system; install the equivalents of: ${packages[*]}" >&2
@@ -44,4 +54,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 "${sudo[@]}" apt-get update -q
-DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+# --force-unsafe-io: dpkg skips its fsync per unpacked file; a crash mid-install is repaired by
+# running this again.
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends \
+  -o Dpkg::Options::=--force-unsafe-io "${missing[@]}"

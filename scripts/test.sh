@@ -32,7 +32,7 @@ if [ -e src/dist ] || [ -e include/parakit/dist ]; then
 fi
 
 start=$SECONDS
-cmake --preset "$preset"
+parakit_configure "$preset" "$([ "$preset" = ci ] && echo build-ci || echo build-dev)"
 cmake --build --preset "$preset" --parallel
 echo "test: $preset: built in $((SECONDS - start)) s"
 start=$SECONDS

@@ -34,10 +34,6 @@ std::vector<std::string> layouts(const nlohmann::json& record) {
   return names;
 }
 
-bool is_png(const fs::path& path) {
-  return slurp(path).rfind("\x89PNG\r\n\x1a\n", 0) == 0;
-}
-
 // Debian's Python, which has python3-mpi4py (as --with-python, prefer it to another python3 in PATH).
 std::string python() {
   return fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";

@@ -23,10 +23,6 @@ int available_cpus() {
   return CPU_COUNT(&set);
 }
 
-bool is_png(const std::filesystem::path& path) {
-  return slurp(path).rfind("\x89PNG\r\n\x1a\n", 0) == 0;
-}
-
 // The columns of a CSV file's first line.
 std::vector<std::string> csv_header(const std::filesystem::path& path) {
   std::ifstream in(path);

@@ -26,6 +26,10 @@ std::string slurp(const std::filesystem::path& path) {
   return text.str();
 }
 
+bool is_png(const std::filesystem::path& path) {
+  return slurp(path).rfind("\x89PNG\r\n\x1a\n", 0) == 0;
+}
+
 void write_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }

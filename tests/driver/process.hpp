@@ -63,6 +63,9 @@ class TempDir {
 /// The whole content of a file ("" if it cannot be read).
 std::string slurp(const std::filesystem::path& path);
 
+/// @brief Whether @p path starts with the PNG signature.
+bool is_png(const std::filesystem::path& path);
+
 /// Writes @p text, byte for byte, as the whole content of @p path.
 void write_file(const std::filesystem::path& path, const std::string& text);
 

@@ -18,13 +18,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class JoblogFile : public ::testing::Test {
- protected:
-  fs::path path = fs::temp_directory_path() / ("parakit_joblog_" + std::to_string(::getpid()) + ".tsv");
-  void write(const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
-  void TearDown() override { fs::remove(path); }
-};
-
 JoblogEntry entry(std::uint64_t task, const std::string& status, const std::string& command) {
   return {.task = task,
           .rank = 1,
@@ -40,6 +33,15 @@ JoblogEntry entry(std::uint64_t task, const std::string& status, const std::stri
 }
 
 }  // namespace
+
+// The fixture is outside the anonymous namespace: GCC refuses (-Wsubobject-linkage) a test class of
+// a unity build whose base has internal linkage.
+class JoblogFile : public ::testing::Test {
+ protected:
+  fs::path path = fs::temp_directory_path() / ("parakit_joblog_" + std::to_string(::getpid()) + ".tsv");
+  void write(const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+  void TearDown() override { fs::remove(path); }
+};
 
 TEST_F(JoblogFile, round_trips_entries_with_tabs_in_the_command) {
   write(joblog_header() + format_joblog_line(entry(0, "ok", "echo a")) +

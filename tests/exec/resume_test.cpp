@@ -16,22 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class ResumeFile : public ::testing::Test {
- protected:
-  fs::path path = fs::temp_directory_path() / ("parakit_resume_" + std::to_string(::getpid()) + ".tsv");
-  const std::vector<std::string> commands = {"echo 1", "echo 2", "echo 3", "echo 4"};
-  void write(const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
-  void TearDown() override { fs::remove_all(path); }
-  std::string message(bool resume) {
-    try {
-      plan_resume(path.string(), resume, commands, "t.txt");
-    } catch (const parakit::UsageError& e) {
-      return e.what();
-    }
-    return "accepted";
-  }
-};
-
 std::string line(std::uint64_t task, const std::string& status, const std::string& command, int attempt = 1) {
   return format_joblog_line({.task = task,
                              .rank = 0,
@@ -47,6 +31,24 @@ std::string line(std::uint64_t task, const std::string& status, const std::strin
 }
 
 }  // namespace
+
+// The fixture is outside the anonymous namespace: GCC refuses (-Wsubobject-linkage) a test class of
+// a unity build whose base has internal linkage.
+class ResumeFile : public ::testing::Test {
+ protected:
+  fs::path path = fs::temp_directory_path() / ("parakit_resume_" + std::to_string(::getpid()) + ".tsv");
+  const std::vector<std::string> commands = {"echo 1", "echo 2", "echo 3", "echo 4"};
+  void write(const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+  void TearDown() override { fs::remove_all(path); }
+  std::string message(bool resume) {
+    try {
+      plan_resume(path.string(), resume, commands, "t.txt");
+    } catch (const parakit::UsageError& e) {
+      return e.what();
+    }
+    return "accepted";
+  }
+};
 
 TEST_F(ResumeFile, without_a_joblog_or_with_a_new_one_every_task_runs) {
   for (const std::string& joblog : {std::string(), path.string()}) {

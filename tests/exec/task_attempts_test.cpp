@@ -25,6 +25,10 @@ std::string file_text(const fs::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+}  // namespace
+
+// The fixture is outside the anonymous namespace: GCC refuses (-Wsubobject-linkage) a test class of
+// a unity build whose base has internal linkage.
 class TaskDir : public ::testing::Test {
  protected:
   fs::path dir = fs::temp_directory_path() / ("parakit_attempts_" + std::to_string(::getpid()));
@@ -46,8 +50,6 @@ class TaskDir : public ::testing::Test {
     return ::open((dir / name).c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   }
 };
-
-}  // namespace
 
 TEST_F(TaskDir, a_failing_task_runs_again_until_it_succeeds_one_record_per_attempt) {
   const int out = open_out("out");
