@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Benchmark of `parakit stats`, every figure measured in this one run:
 #   1. memory read bandwidth: the STREAM-like sum of `parakit info --bench`, one core and all cores
-#   2. binary f64 input in the page cache: stats throughput (file bytes / median time) against it, and
-#      against one read of the file: the same sum over the file's mapped pages (page_cache_sum)
+#   2. binary f64 input in the page cache: stats throughput (file bytes / median time) against the
+#      two-read bound. One read of the file at best is the same sum over its mapped pages
+#      (page_cache_sum: map, sum, unmap); describe() must read every value twice (numpy's histogram
+#      edges need the exact min and max first), so its bound is half that rate. Target: --read mmap at
+#      >= 80 % of the two-read bound, on 1 core and on all cores, page_cache_sum measured in this run.
 #   3. CSV input: parsed GB/s per core, and against pandas.read_csv(...).describe() on the same file
 #   4. --read root vs parallel vs mmap, and rank 0's read buffer under root (bounded by --chunk-size)
 # Times are parakit's own (timing.median_s: opening, reading, parsing, computing, reducing; launch cost
 # excluded) and pandas' own (read_csv + describe, imports excluded).
 # Usage: scripts/bench/stats.sh [--quick]   (--quick: a tenth of the data)
+#   PARAKIT_STATS_BUILD=DIR: take parakit and page_cache_sum from DIR/bin, built already (default: build,
+#   built here with the release preset when missing).
 # Prints a Markdown summary and exits 1 if a target is missed; records go to results/bench-stats-<time>/.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../env.sh"
@@ -22,12 +27,18 @@ elif [ $# -gt 0 ]; then
   echo "stats.sh: unknown argument '$1' (accepted: --quick)" >&2
   exit 2
 fi
-parakit_release_build parakit page_cache_sum
+build=${PARAKIT_STATS_BUILD:-build}
+if [ "$build" = build ]; then
+  parakit_release_build parakit page_cache_sum
+fi
+for name in parakit page_cache_sum; do
+  [ -x "$build/bin/$name" ] || { echo "stats.sh: $build/bin/$name is missing (build it first)" >&2; exit 2; }
+done
 out="results/bench-stats-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
 data=$(mktemp -d "${TMPDIR:-/tmp}/parakit-bench-stats-XXXXXX")
 trap 'rm -rf "$data"' EXIT
-parakit=build/bin/parakit
+parakit=$build/bin/parakit
 cores=$(nproc)
 python=${PARAKIT_PYTHON:-/usr/bin/python3}
 echo "machine: $cores cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" >&2
@@ -43,8 +54,8 @@ cat "$data/values.f64" "$data/prices.csv" >/dev/null  # into the page cache
 dd if="$data/values.f64" of=/dev/null bs=1M 2>&1 | awk '/copied/ {print "{\"bytes\": " $1 ", \"seconds\": " $(NF-3) "}"}' \
   >"$out/dd.json"
 # One read of the file at best: the STREAM-like sum over its mapped pages (map, sum, unmap; best of 5).
-build/bin/page_cache_sum "$data/values.f64" 1 >"$out/page-cache-1.json"
-build/bin/page_cache_sum "$data/values.f64" "$cores" >"$out/page-cache-all.json"
+"$build/bin/page_cache_sum" "$data/values.f64" 1 >"$out/page-cache-1.json"
+"$build/bin/page_cache_sum" "$data/values.f64" "$cores" >"$out/page-cache-all.json"
 $parakit info --bench --threads 1 --format json >"$out/bandwidth-1.json"
 mpirun -n "$cores" --bind-to core $parakit info --bench --threads 1 --format json >"$out/bandwidth-all.json"
 run() {  # name ranks threads args...
@@ -92,8 +103,8 @@ print(f"the same sum over the file's mapped pages (page_cache_sum: one read at b
 print(f"describe() reads every value twice (numpy's histogram edges need the exact min and max first), so "
       f"at best half of that: 1 core {gb(pc1 / 2)} ({50 * pc1 / bw1:.0f} %), {cores} cores {gb(pcall / 2)} "
       f"({50 * pcall / bwall:.0f} %)\n")
-print("| input | layout | read | median | throughput | per core | target | |")
-print("|---|---|---|---|---|---|---|---|")
+print("| input | layout | read | median | throughput | per core | of memory read | target | |")
+print("|---|---|---|---|---|---|---|---|---|")
 rows = {}
 for path in sorted(glob.glob(f"{out}/*-*x*-*.json")):
     name = os.path.basename(path)[:-5]
@@ -104,16 +115,19 @@ for path in sorted(glob.glob(f"{out}/*-*x*-*.json")):
     rate = r["bytes"] / t
     rows[name] = (r, rate)
     if kind == "bin":
-        ceiling = bw1 if ranks * threads == 1 else bwall
-        target = f"{100 * rate / ceiling:.0f} % of {gb(ceiling)} (>= 80 %)"
+        one_core = ranks * threads == 1
+        memory = f"{100 * rate / (bw1 if one_core else bwall):.0f} %"
+        bound = (pc1 if one_core else pcall) / 2  # two reads of the file, measured in this run
+        target = f"{100 * rate / bound:.0f} % of the two-read bound {gb(bound)} (>= 80 %)"
         # The target is for input in the page cache: --read mmap is the strategy that reads it in place.
-        verdict = check(rate >= 0.8 * ceiling) if read == "mmap" else ""
+        verdict = check(rate >= 0.8 * bound) if read == "mmap" else ""
     else:
+        memory = ""
         target = f"{rate / ranks / threads / 1e9:.2f} GB/s per core (>= 0.5)"
         # Under --read root one rank parses everything by design: its per-core figure is for comparison.
         verdict = check(rate / ranks / threads >= 0.5e9) if read == "parallel" else ""
     print(f"| {kind} {r['bytes'] / 1e9:.2f} GB | {layout} | {read} | {t:.3f} s | {gb(rate)} | "
-          f"{gb(rate / ranks / threads)} | {target} | {verdict} |")
+          f"{gb(rate / ranks / threads)} | {memory} | {target} | {verdict} |")
 p = load("pandas")
 csv1 = rows["csv-1x1-parallel"][0]
 speed = p["median_s"] / csv1["timing"]["median_s"]

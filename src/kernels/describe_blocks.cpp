@@ -45,55 +45,65 @@ struct DoubleDouble {
   double value() const { return hi + lo; }
 };
 
+// The vector part of sweep 1 over kSumLanes lanes: compensated sums, counts, min and max. GCC/Clang
+// vector types: one lane per array slot, the same operations in every lane; lanes 0-7 in one vector,
+// 8-15 in another (two chains of additions that overlap). The order of operations per lane is fixed, so
+// the bits do not depend on the vector width. With kHasNaN false, every value is taken as present: the
+// same bits as with true when there is no NaN, and a NaN lane sum when there is one (the caller checks).
+template <bool kHasNaN>
+std::size_t sum_lanes(const double* x, std::size_t n, double* sum, double* err, std::uint64_t* count,
+                      double* lo, double* hi) {
+  V sv[2] = {}, ev[2] = {}, lov[2], hiv[2];
+  M cv[2] = {};
+  for (int h = 0; h < 2; ++h) {
+    for (int l = 0; l < kLanes; ++l) {
+      lov[h][l] = std::numeric_limits<double>::infinity();
+      hiv[h][l] = -std::numeric_limits<double>::infinity();
+    }
+  }
+  const V zero{};
+  std::size_t i = 0;
+  for (; i + kSumLanes <= n; i += kSumLanes) {
+    for (int h = 0; h < 2; ++h) {
+      V v;
+      std::memcpy(&v, x + i + h * kLanes, sizeof v);
+      V a = v;
+      if constexpr (kHasNaN) {
+        const M present = v == v;
+        a = present ? v : zero;
+        cv[h] -= present;
+      }
+      const V t = sv[h] + a;
+      const V z = t - sv[h];
+      ev[h] += (sv[h] - (t - z)) + (a - z);
+      sv[h] = t;
+      lov[h] = v < lov[h] ? v : lov[h];
+      hiv[h] = v > hiv[h] ? v : hiv[h];
+    }
+  }
+  for (int h = 0; h < 2; ++h) {
+    for (int l = 0; l < kLanes; ++l) {
+      sum[h * kLanes + l] = sv[h][l];
+      err[h * kLanes + l] = ev[h][l];
+      count[h * kLanes + l] = kHasNaN ? static_cast<std::uint64_t>(cv[h][l]) : i / kSumLanes;
+      lo[h * kLanes + l] = lov[h][l];
+      hi[h * kLanes + l] = hiv[h][l];
+    }
+  }
+  return i;
+}
+
 // Sweep 1 of summarize_block: count, compensated sum, min and max of the values that are not NaN.
 BlockSummary sum_and_range(const double* x, std::size_t n) {
-  // Sweep 1: counts, compensated sums and min/max in kSumLanes independent lanes (they vectorise; the
-  // order of operations per lane is fixed, so the bits do not depend on the vector width).
-  double sum[kSumLanes] = {}, err[kSumLanes] = {};
-  double lo[kSumLanes], hi[kSumLanes];
-  std::uint64_t count[kSumLanes] = {};
-  for (int l = 0; l < kSumLanes; ++l) {
-    lo[l] = std::numeric_limits<double>::infinity();
-    hi[l] = -std::numeric_limits<double>::infinity();
-  }
-  std::size_t i = 0;
-  {
-    // GCC/Clang vector extensions: one lane per array slot, the same operations in every lane; lanes
-    // 0-7 in one vector, 8-15 in another (two chains of additions that overlap).
-    V sv[2] = {}, ev[2] = {}, lov[2], hiv[2];
-    M cv[2] = {};
-    for (int h = 0; h < 2; ++h) {
-      for (int l = 0; l < kLanes; ++l) {
-        lov[h][l] = lo[h * kLanes + l];
-        hiv[h][l] = hi[h * kLanes + l];
-      }
-    }
-    const V zero{};
-    for (; i + kSumLanes <= n; i += kSumLanes) {
-      for (int h = 0; h < 2; ++h) {
-        V v;
-        std::memcpy(&v, x + i + h * kLanes, sizeof v);
-        const M present = v == v;
-        const V a = present ? v : zero;
-        const V t = sv[h] + a;
-        const V z = t - sv[h];
-        ev[h] += (sv[h] - (t - z)) + (a - z);
-        sv[h] = t;
-        cv[h] -= present;
-        lov[h] = v < lov[h] ? v : lov[h];
-        hiv[h] = v > hiv[h] ? v : hiv[h];
-      }
-    }
-    for (int h = 0; h < 2; ++h) {
-      for (int l = 0; l < kLanes; ++l) {
-        sum[h * kLanes + l] = sv[h][l];
-        err[h * kLanes + l] = ev[h][l];
-        count[h * kLanes + l] = static_cast<std::uint64_t>(cv[h][l]);
-        lo[h * kLanes + l] = lov[h][l];
-        hi[h * kLanes + l] = hiv[h][l];
-      }
-    }
-  }
+  double sum[kSumLanes], err[kSumLanes], lo[kSumLanes], hi[kSumLanes];
+  std::uint64_t count[kSumLanes];
+  // Most blocks hold no NaN: the sweep without the missing-value masks first, and again with them when
+  // a lane's sum says it met a NaN (or an infinity: inf - inf in its error term).
+  std::size_t i = sum_lanes<false>(x, n, sum, err, count, lo, hi);
+  bool is_clean = true;
+  for (int l = 0; l < kSumLanes; ++l)
+    is_clean = is_clean && sum[l] == sum[l] && err[l] == err[l];
+  if (!is_clean) i = sum_lanes<true>(x, n, sum, err, count, lo, hi);
   for (std::size_t l = 0; i < n; ++i, ++l) {
     const double v = x[i];
     if (v != v) continue;
@@ -122,33 +132,41 @@ BlockSummary sum_and_range(const double* x, std::size_t n) {
   return b;
 }
 
+// The vector part of sweep 2: squared deviations from @p mean and their sum, in kSumLanes lanes. With
+// kHasNaN false every value is taken as present (the block has no NaN).
+template <bool kHasNaN>
+std::size_t deviation_lanes(const double* x, std::size_t n, double mean, double* sq, double* dev) {
+  V sqv[2] = {}, devv[2] = {};
+  const V zero{};
+  V mv;
+  for (int l = 0; l < kLanes; ++l)
+    mv[l] = mean;
+  std::size_t i = 0;
+  for (; i + kSumLanes <= n; i += kSumLanes) {
+    for (int h = 0; h < 2; ++h) {
+      V v;
+      std::memcpy(&v, x + i + h * kLanes, sizeof v);
+      V d = v - mv;
+      if constexpr (kHasNaN) d = v == v ? d : zero;
+      sqv[h] += d * d;
+      devv[h] += d;
+    }
+  }
+  for (int h = 0; h < 2; ++h) {
+    for (int l = 0; l < kLanes; ++l) {
+      sq[h * kLanes + l] = sqv[h][l];
+      dev[h * kLanes + l] = devv[h][l];
+    }
+  }
+  return i;
+}
+
 // Sweep 2 of summarize_block (the block is in cache): the M2 of its @p count values, i.e. the squared
 // deviations from @p mean, with the correction term of the corrected two-pass algorithm.
 double squared_deviations(const double* x, std::size_t n, double mean, std::uint64_t count) {
-  double sq[kSumLanes] = {}, dev[kSumLanes] = {};
-  std::size_t i = 0;
-  {
-    V sqv[2] = {}, devv[2] = {};
-    const V zero{};
-    V mv;
-    for (int l = 0; l < kLanes; ++l)
-      mv[l] = mean;
-    for (; i + kSumLanes <= n; i += kSumLanes) {
-      for (int h = 0; h < 2; ++h) {
-        V v;
-        std::memcpy(&v, x + i + h * kLanes, sizeof v);
-        const V d = v == v ? v - mv : zero;
-        sqv[h] += d * d;
-        devv[h] += d;
-      }
-    }
-    for (int h = 0; h < 2; ++h) {
-      for (int l = 0; l < kLanes; ++l) {
-        sq[h * kLanes + l] = sqv[h][l];
-        dev[h * kLanes + l] = devv[h][l];
-      }
-    }
-  }
+  double sq[kSumLanes], dev[kSumLanes];
+  std::size_t i =
+      count == n ? deviation_lanes<false>(x, n, mean, sq, dev) : deviation_lanes<true>(x, n, mean, sq, dev);
   for (std::size_t l = 0; i < n; ++i, ++l) {
     const double v = x[i];
     if (v != v) continue;

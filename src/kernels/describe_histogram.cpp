@@ -61,6 +61,7 @@ class Histogram {
 
   std::size_t bins() const { return bins_; }
   std::size_t stride() const { return stride_; }
+  double slack() const { return slack_; }
 
   // numpy's rule, exactly: the bin from the scaled position, then corrected by comparisons with the
   // linspace edges (the multiplication may round across an edge). bins for NaN and values outside.
@@ -146,6 +147,214 @@ std::size_t Histogram::count_batches(const double*, std::size_t, std::uint32_t*,
 }
 #endif
 
+#if defined(__AVX512F__) && defined(__AVX512DQ__)
+// For a few bins (the default 10), counting needs no store per value: a vector lane's counts live in
+// fields of w bits of one 64-bit accumulator, and a value adds 1 << (w bin) to its lane. The fields
+// are emptied into 64-bit counts before they can overflow. The window tests run in the same sweep:
+// for sorted windows that do not overlap, one comparison per window gives the count below it and the
+// last window begun, and one more (against that window's end) whether the value is a candidate.
+class SmallHistogram {
+  // The sum of the lanes (GCC 12's _mm512_reduce_add_epi64 trips -Wmaybe-uninitialized).
+  static std::uint64_t lane_sum(__m512i v) {
+    alignas(64) std::uint64_t lanes[kLanes];
+    _mm512_store_si512(lanes, v);
+    std::uint64_t sum = 0;
+    for (const std::uint64_t l : lanes)
+      sum += l;
+    return sum;
+  }
+
+ public:
+  static constexpr std::size_t kMaxBins = 16;
+  static constexpr std::size_t kMaxWindows = 4;
+
+  // The windows, as sorted doubles that do not overlap; false when they overlap (the general path).
+  static bool sorted_windows(const DistinctWindows& distinct, double* lo, double* hi, std::size_t* order) {
+    std::size_t d = 0;
+    for (; d < distinct.count; ++d)
+      order[d] = d;
+    std::sort(order, order + distinct.count,
+              [&](std::size_t a, std::size_t b) { return distinct.lo[a] < distinct.lo[b]; });
+    for (d = 0; d < distinct.count; ++d) {
+      lo[d] = distinct.lo[order[d]];
+      hi[d] = distinct.hi[order[d]];
+      if (!(lo[d] <= hi[d]) || (d > 0 && !(hi[d - 1] < lo[d]))) return false;
+    }
+    return true;
+  }
+
+  SmallHistogram(const Histogram& h, std::span<const double> edges)
+      : h_(h),
+        width_(std::min<std::size_t>(8, 64 / h.bins())),
+        first_(_mm512_set1_pd(edges.front())),
+        norm_(_mm512_set1_pd(static_cast<double>(h.bins()) / (edges.back() - edges.front()))),
+        low_(_mm512_set1_pd(h.slack())),
+        high_(_mm512_set1_pd(1.0 - h.slack())) {}
+
+  // Counts x[0, n) (whole vectors only) into @p counts (bins entries) and, per window d, the values
+  // below lo[d] into @p under; appends the values inside any window at @p kept. Returns the values
+  // covered and moves @p kept past the candidates.
+  template <std::size_t D>
+  std::size_t count(const double* x, std::size_t n, std::uint64_t* counts, const double* lo, const double* hi,
+                    std::uint64_t* under, double*& kept) const {
+    const std::size_t bins = h_.bins();
+    const std::size_t period = (std::size_t{1} << width_) - 1;  // vectors before a field can overflow
+    const __m512i one = _mm512_set1_epi64(1), width = _mm512_set1_epi64(static_cast<long long>(width_));
+    const __m512i field = _mm512_set1_epi64(static_cast<long long>(period));
+    __m512d vlo[D > 0 ? D : 1], vhi[D > 0 ? D : 1];
+    __m512i below[D > 0 ? D : 1];
+    for (std::size_t d = 0; d < D; ++d) {
+      vlo[d] = _mm512_set1_pd(lo[d]);
+      vhi[d] = _mm512_set1_pd(hi[d]);
+      below[d] = _mm512_setzero_si512();
+    }
+    const __m512d none = _mm512_set1_pd(std::numeric_limits<double>::quiet_NaN());
+    __m512i total[kMaxBins];
+    for (__m512i& t : total)
+      t = _mm512_setzero_si512();
+    std::size_t i = 0;
+    while (i + kLanes <= n) {
+      const std::size_t start = i, vectors = std::min(period, (n - i) / kLanes);
+      __m512i acc = _mm512_setzero_si512();
+      for (std::size_t j = 0; j < vectors; ++j, i += kLanes) {
+        const __m512d v = _mm512_loadu_pd(x + i);
+        __m512i bin;
+        const __mmask8 clear = clear_bins(v, bin);
+        acc = _mm512_add_epi64(acc, _mm512_maskz_sllv_epi64(clear, one, _mm512_mullo_epi64(bin, width)));
+        if constexpr (D > 0) {
+          // Per window: the values below it; the end of the last window begun (NaN before the first).
+          __m512d end = none;
+          for (std::size_t d = 0; d < D; ++d) {
+            const __mmask8 is_below = _mm512_cmp_pd_mask(v, vlo[d], _CMP_LT_OQ);
+            below[d] = _mm512_mask_add_epi64(below[d], is_below, below[d], one);
+            end = _mm512_mask_blend_pd(is_below, vhi[d], end);
+          }
+          const __mmask8 inside = _mm512_cmp_pd_mask(v, end, _CMP_LE_OQ);
+          _mm512_storeu_pd(kept, _mm512_maskz_compress_pd(inside, v));
+          kept += __builtin_popcount(inside);
+        }
+      }
+      __m512i counted = _mm512_setzero_si512();
+      for (std::size_t b = 0; b < bins; ++b) {
+        const __m512i c =
+            _mm512_and_si512(_mm512_maskz_srli_epi64(0xFF, acc, static_cast<unsigned>(width_ * b)), field);
+        total[b] = _mm512_add_epi64(total[b], c);
+        counted = _mm512_add_epi64(counted, c);
+      }
+      // Values near an edge, NaN and values outside were not counted: numpy's rule, one by one (rare).
+      if (lane_sum(counted) != vectors * kLanes) count_unclear(x + start, vectors * kLanes, counts);
+    }
+    for (std::size_t b = 0; b < bins; ++b)
+      counts[b] += lane_sum(total[b]);
+    for (std::size_t d = 0; d < D; ++d)
+      under[d] += lane_sum(below[d]);
+    return i;
+  }
+
+ private:
+  // The bin of each lane from the scaled position, and the lanes where it is certain: a value at least
+  // the position's rounding error (slack) away from a whole number, so inside [first, last] and not NaN.
+  __mmask8 clear_bins(__m512d v, __m512i& bin) const {
+    const __m512d position = _mm512_mul_pd(_mm512_sub_pd(v, first_), norm_);
+    bin = _mm512_cvttpd_epi64(position);
+    const __m512d fraction = _mm512_reduce_pd(position, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    return _mm512_mask_cmp_pd_mask(_mm512_cmp_pd_mask(fraction, low_, _CMP_GE_OQ), fraction, high_,
+                                   _CMP_LE_OQ);
+  }
+
+  void count_unclear(const double* x, std::size_t n, std::uint64_t* counts) const {
+    for (std::size_t i = 0; i < n; i += kLanes) {
+      __m512i bin;
+      for (unsigned lanes = static_cast<__mmask8>(~clear_bins(_mm512_loadu_pd(x + i), bin)); lanes != 0;
+           lanes &= lanes - 1) {
+        const std::size_t k = h_.bin_of(x[i + static_cast<std::size_t>(__builtin_ctz(lanes))]);
+        if (k < h_.bins()) ++counts[k];
+      }
+    }
+  }
+
+  const Histogram& h_;
+  std::size_t width_;
+  __m512d first_, norm_, low_, high_;
+};
+
+// The small-bin path for D sorted windows: whole vectors of @p values, then the rest one by one.
+template <std::size_t D>
+void count_small(const Histogram& h, std::span<const double> values, std::span<const double> edges,
+                 std::span<std::uint64_t> counts, const double* lo, const double* hi, std::uint64_t* under,
+                 std::uint64_t* in, std::vector<double>& out) {
+  thread_local std::vector<double> scratch;
+  if (scratch.size() < values.size() + kLanes) scratch.resize(values.size() + kLanes);
+  double* kept = scratch.data();
+  const SmallHistogram small(h, edges);
+  const std::size_t done = small.count<D>(values.data(), values.size(), counts.data(), lo, hi, under, kept);
+  for (std::size_t i = done; i < values.size(); ++i) {
+    const double v = values[i];
+    const std::size_t k = h.bin_of(v);
+    if (k < h.bins()) ++counts[k];
+    bool keep = false;
+    for (std::size_t d = 0; d < D; ++d) {
+      under[d] += v < lo[d] ? 1U : 0U;
+      keep = keep || (v >= lo[d] && v <= hi[d]);
+    }
+    if (keep) *kept++ = v;
+  }
+  // The windows do not overlap: each candidate is inside exactly one.
+  for (const double* c = scratch.data(); c != kept; ++c) {
+    for (std::size_t d = 0; d < D; ++d)
+      in[d] += *c >= lo[d] && *c <= hi[d] ? 1U : 0U;
+  }
+  out.insert(out.end(), scratch.data(), kept);
+}
+
+// Tries the small-bin path; false when it does not apply (many bins, large rounding, overlapping windows).
+bool try_small(std::span<const double> values, std::span<const double> edges, std::span<std::uint64_t> counts,
+               std::span<const KeyWindow> windows, std::span<std::uint64_t> below,
+               std::span<std::uint64_t> inside, std::vector<double>& out) {
+  const Histogram h(edges);
+  if (h.bins() > SmallHistogram::kMaxBins || !h.vector_path()) return false;
+  const DistinctWindows distinct(windows);
+  double lo[DistinctWindows::kMax], hi[DistinctWindows::kMax];
+  std::size_t order[DistinctWindows::kMax];
+  if (distinct.count > SmallHistogram::kMaxWindows ||
+      !SmallHistogram::sorted_windows(distinct, lo, hi, order))
+    return false;
+  PARAKIT_REQUIRE(counts.size() == h.bins(), "one count per bin");
+  PARAKIT_REQUIRE(below.size() == windows.size() && inside.size() == windows.size(), "one count per window");
+  std::uint64_t under[DistinctWindows::kMax] = {}, in[DistinctWindows::kMax] = {};
+  switch (distinct.count) {
+    case 0:
+      count_small<0>(h, values, edges, counts, lo, hi, under, in, out);
+      break;
+    case 1:
+      count_small<1>(h, values, edges, counts, lo, hi, under, in, out);
+      break;
+    case 2:
+      count_small<2>(h, values, edges, counts, lo, hi, under, in, out);
+      break;
+    case 3:
+      count_small<3>(h, values, edges, counts, lo, hi, under, in, out);
+      break;
+    default:
+      count_small<4>(h, values, edges, counts, lo, hi, under, in, out);
+  }
+  std::size_t sorted_of[DistinctWindows::kMax] = {};
+  for (std::size_t d = 0; d < distinct.count; ++d)
+    sorted_of[order[d]] = d;
+  for (std::size_t w = 0; w < windows.size(); ++w) {
+    below[w] += under[sorted_of[distinct.which[w]]];
+    inside[w] += in[sorted_of[distinct.which[w]]];
+  }
+  return true;
+}
+#else
+bool try_small(std::span<const double>, std::span<const double>, std::span<std::uint64_t>,
+               std::span<const KeyWindow>, std::span<std::uint64_t>, std::span<std::uint64_t>,
+               std::vector<double>&) {
+  return false;
+}
+#endif
+
 // A hook that does nothing: the histogram alone.
 struct NoHook {
 #if defined(__AVX512F__)
@@ -173,6 +382,8 @@ void count_rest(const Histogram& h, std::span<const double> values, std::size_t 
 void count_histogram(std::span<const double> values, std::span<const double> edges,
                      std::span<std::uint64_t> counts) {
   if (edges.size() < 2) return;
+  std::vector<double> no_candidates;
+  if (try_small(values, edges, counts, {}, {}, {}, no_candidates)) return;
   const Histogram h(edges);
   PARAKIT_REQUIRE(counts.size() == h.bins(), "one count per bin");
   PARAKIT_REQUIRE(values.size() < (std::size_t{1} << 32), "at most 2^32 - 1 values per call");
@@ -198,6 +409,7 @@ void histogram_and_windows(std::span<const double> values, std::span<const doubl
                            std::span<std::uint64_t> counts, std::span<const KeyWindow> windows,
                            std::span<std::uint64_t> below, std::span<std::uint64_t> inside,
                            std::vector<double>& out) {
+  if (edges.size() >= 2 && try_small(values, edges, counts, windows, below, inside, out)) return;
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
   if (edges.size() >= 2 && !windows.empty()) {
     const Histogram h(edges);

@@ -205,7 +205,6 @@ void second_pass(const LocalColumn& column, const std::vector<double>& edges,
   const std::size_t pieces = (all.size() + kBlock - 1) / kBlock;
   std::vector<std::vector<std::uint64_t>> t_counts(static_cast<std::size_t>(threads));
   std::vector<std::vector<std::uint64_t>> t_below(static_cast<std::size_t>(threads)), t_inside = t_below;
-  std::vector<std::vector<double>> t_candidates(static_cast<std::size_t>(threads));
 #pragma omp parallel num_threads(threads)
   {
     const int t = omp_get_thread_num();
@@ -215,13 +214,18 @@ void second_pass(const LocalColumn& column, const std::vector<double>& edges,
     c.assign(bins, 0);
     b.assign(nw, 0);
     in.assign(nw, 0);
-    t_candidates[static_cast<std::size_t>(t)].reserve(expected_candidates /
-                                                      static_cast<std::size_t>(threads));
-#pragma omp for schedule(static)
+    // Kept from one call to the next: fresh pages cost a fault each (as much as the copy, or more).
+    thread_local std::vector<double> mine;
+    mine.clear();
+    mine.reserve(expected_candidates / static_cast<std::size_t>(threads));
+#pragma omp for schedule(static) nowait
     for (std::size_t p = 0; p < pieces; ++p) {
       const auto piece = all.subspan(p * kBlock, std::min<std::size_t>(kBlock, all.size() - p * kBlock));
-      kd::histogram_and_windows(piece, edges, c, windows, b, in, t_candidates[static_cast<std::size_t>(t)]);
+      kd::histogram_and_windows(piece, edges, c, windows, b, in, mine);
     }
+    // In any order: nothing after depends on the candidates' order.
+#pragma omp critical(parakit_describe_candidates)
+    candidates.insert(candidates.end(), mine.begin(), mine.end());
   }
   counts.assign(bins, 0);
   below.assign(nw, 0);
@@ -233,7 +237,6 @@ void second_pass(const LocalColumn& column, const std::vector<double>& edges,
       below[w] += t_below[t][w];
       inside[w] += t_inside[t][w];
     }
-    candidates.insert(candidates.end(), t_candidates[t].begin(), t_candidates[t].end());
   }
 }
 
@@ -363,7 +366,8 @@ void narrow_windows(const boost::mpi::communicator& comm, std::vector<kd::KeyWin
   std::vector<kd::KeyWindow> still;
   for (const kd::KeyWindow& w : windows)
     if (w.lo != w.hi) still.push_back(w);
-  std::vector<double> kept;
+  thread_local std::vector<double> kept;  // kept from call to call, as the candidates are
+  kept.clear();
   std::vector<std::uint64_t> b(still.size()), in(still.size());
   if (!still.empty()) kd::scan_windows(candidates, still, b, in, kept);
   candidates.swap(kept);
@@ -424,7 +428,9 @@ Description describe(const boost::mpi::communicator& comm, const LocalColumn& co
   // hold: room for them, and some.
   d.edges = kd::histogram_edges(d.moments.min, d.moments.max, options.bins);
   std::vector<std::uint64_t> below, inside;
-  std::vector<double> candidates;
+  // Kept from one run to the next (tens of MB on large columns): their pages are touched only once.
+  thread_local std::vector<double> candidates;
+  candidates.clear();
   std::uint64_t window_fraction_ppm = 0;
   if (is_root && !windows.empty()) window_fraction_ppm = sample_share_ppm(windows, sample);
   boost::mpi::broadcast(comm, window_fraction_ppm, 0);

@@ -293,3 +293,67 @@ TEST(Expression, BadExpressionsAreUsageErrors) {
     EXPECT_NE(std::string(e.what()).find("--apply 'x + y'"), std::string::npos) << e.what();
   }
 }
+
+// The few-bin path (up to 16 bins: counts in bit fields of a vector accumulator, emptied before they
+// overflow; sorted windows tested in the same sweep) against references written out here: the bin its
+// edges say (numpy's rule, closed last bin) and the window tests one by one. Lengths cross the fields'
+// emptying period and leave a tail; values lie on and beside every edge, and NaN, +-inf and values
+// outside are mixed in. 17 bins and overlapping windows take the general path, and must agree as well.
+TEST(DescribeHistogram, FewBinPathCountsAndWindowsEqualTheScalarRules) {
+  for (const std::size_t bins : {1U, 2U, 3U, 7U, 8U, 9U, 10U, 13U, 16U, 17U}) {
+    for (const std::size_t n :
+         {std::size_t{5}, std::size_t{8 * 63 * 3 + 5}, std::size_t{8 * 255 + 3}, kd::kBlock}) {
+      const auto edges = kd::histogram_edges(-2.5, 3.25, bins);
+      std::vector<double> v = random_values(n, 0.0, 1.0, static_cast<unsigned>(bins + n));
+      for (std::size_t i = 0; i < edges.size() && 3 * i + 2 < v.size(); ++i) {
+        v[3 * i] = edges[i];
+        v[3 * i + 1] = std::nextafter(edges[i], -kInf);
+        v[3 * i + 2] = std::nextafter(edges[i], kInf);
+      }
+      for (const double x : {kNaN, kInf, -kInf, 100.0, -100.0})
+        v[(v.size() * 7 + static_cast<std::size_t>(x == x ? 100 + x : 0)) % v.size()] = x;
+      std::shuffle(v.begin(), v.end(), std::mt19937_64(n));
+      std::vector<std::uint64_t> expected(bins);
+      for (const double x : v) {
+        if (!(x >= edges.front() && x <= edges.back())) continue;
+        const auto k =
+            static_cast<std::size_t>(std::upper_bound(edges.begin(), edges.end(), x) - edges.begin()) - 1;
+        ++expected[std::min(k, bins - 1)];
+      }
+      std::vector<std::uint64_t> counts(bins);
+      kd::count_histogram(v, edges, counts);
+      EXPECT_EQ(counts, expected) << bins << " bins, " << n << " values";
+      // Windows: none, sorted apart (given out of order, with a repeat), and two that overlap.
+      const std::vector<std::vector<std::pair<double, double>>> cases = {
+          {},
+          {{0.5, 0.6}},
+          {{0.5, 0.6}, {-1.0, -0.7}, {0.5, 0.6}, {edges[bins / 2], 2.0}},
+          {{-0.5, 0.5}, {0.0, 1.0}}};
+      for (const auto& spans : cases) {
+        std::vector<kd::KeyWindow> w;
+        for (const auto& [lo, hi] : spans)
+          w.push_back({.rank = 0, .lo = kd::to_key(lo), .hi = kd::to_key(hi), .below = 0});
+        std::vector<std::uint64_t> got(bins), below(w.size()), inside(w.size());
+        std::vector<double> out;
+        kd::histogram_and_windows(v, edges, got, w, below, inside, out);
+        EXPECT_EQ(got, expected) << bins << " bins, " << n << " values, " << w.size() << " windows";
+        std::vector<double> kept;
+        for (std::size_t i = 0; i < w.size(); ++i) {
+          const double lo = spans[i].first, hi = spans[i].second;
+          EXPECT_EQ(below[i], static_cast<std::uint64_t>(
+                                  std::count_if(v.begin(), v.end(), [&](double x) { return x < lo; })));
+          EXPECT_EQ(inside[i], static_cast<std::uint64_t>(std::count_if(
+                                   v.begin(), v.end(), [&](double x) { return x >= lo && x <= hi; })));
+        }
+        for (const double x : v) {
+          if (std::any_of(spans.begin(), spans.end(),
+                          [&](const auto& s) { return x >= s.first && x <= s.second; }))
+            kept.push_back(x);
+        }
+        std::sort(out.begin(), out.end());
+        std::sort(kept.begin(), kept.end());
+        EXPECT_EQ(out, kept) << bins << " bins, " << n << " values, " << w.size() << " windows";
+      }
+    }
+  }
+}
