@@ -32,8 +32,9 @@ seconds() {  # command... -> wall seconds of one run (output discarded; a failur
   start=$(date +%s.%N)
   "$@" >/dev/null 2>&1 || { echo "launch.sh: failed: $*" >&2; exit 1; }
   end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
+  awk -v a="$start" -v b="$end" 'BEGIN {printf "%.6f", b - a}'
 }
+div() { awk -v a="$1" -v b="$2" -v k="${3:-1}" 'BEGIN {printf "%.6f", k * a / b}'; }
 
 declare -A times
 for ((r = 0; r < rounds; r++)); do
@@ -48,18 +49,18 @@ p=$(median <<<"${times[parakit]}")
 d=$(median <<<"${times[defaults]}")
 e=$(median <<<"${times[empty]}")
 s=$(median <<<"${times[pool]}")
-ratio=$(echo "$p / $s" | bc -l)
+ratio=$(div "$p" "$s")
 cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 echo "launch.sh: $rounds rounds, medians, on $(nproc) CPUs ($cpu)"
 echo
 echo "| run | median (s) | vs seed pool |"
 echo "|---|---|---|"
 printf '| `mpirun -n 2 parakit pi` | %.3f | %.2f x |\n' "$p" "$ratio"
-printf '| the same, `PARAKIT_FAST_LAUNCH=off` (Open MPI defaults) | %.3f | %.2f x |\n' "$d" "$(echo "$d / $s" | bc -l)"
-printf '| `mpirun -n 2 parakit empty` (the launch alone) | %.3f | %.0f %% of parakit pi |\n' "$e" "$(echo "100 * $e / $p" | bc -l)"
+printf '| the same, `PARAKIT_FAST_LAUNCH=off` (Open MPI defaults) | %.3f | %.2f x |\n' "$d" "$(div "$d" "$s")"
+printf '| `mpirun -n 2 parakit empty` (the launch alone) | %.3f | %.0f %% of parakit pi |\n' "$e" "$(div "$e" "$p" 100)"
 printf '| seed: `python3 seed_pool.py` (pandas, Pool(), map) | %.3f | 1 |\n' "$s"
 echo
-if (($(echo "$ratio <= 0.35" | bc -l))); then
+if awk -v r="$ratio" 'BEGIN {exit !(r <= 0.35)}'; then
   printf 'target met: parakit pi end to end is %.2f x the seed pool (target <= 0.35 x)\n' "$ratio"
 else
   printf 'target MISSED: parakit pi end to end is %.2f x the seed pool (target <= 0.35 x)\n' "$ratio" >&2
