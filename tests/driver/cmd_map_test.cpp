@@ -515,6 +515,29 @@ TEST(MapExec, a_stop_file_there_at_the_start_runs_no_task) {
   EXPECT_FALSE(fs::exists(done)) << "no task ran";
 }
 
+// What the program does with a stop file there at the start (above) is what --help and the README say
+// (issue 18, defect 8: the README said the file must not exist at the start).
+TEST(MapExec, help_and_readme_say_what_a_stop_file_there_at_the_start_does) {
+  const auto one_line = [](const std::string& text) {  // Boost wraps --help: whitespace runs as one space
+    std::string out;
+    for (const char c : text) {
+      const bool blank = c == ' ' || c == '\n' || c == '\t';
+      if (!blank || (!out.empty() && out.back() != ' ')) out += blank ? ' ' : c;
+    }
+    return out;
+  };
+  const ProcessResult help = run_process(parakit_cmd({"map", "exec", "--help"}));
+  ASSERT_EQ(help.exit_code, 0) << help.err;
+  EXPECT_NE(one_line(help.out).find("once FILE exists (or if it does at the start), start no more tasks"),
+            std::string::npos)
+      << help.out;
+  const std::string readme = one_line(slurp(fs::path(PARAKIT_SOURCE_DIR) / "README.md"));
+  EXPECT_NE(readme.find("A FILE already there at the start stops the farm before any task (exit 5, every "
+                        "task `not_run`)"),
+            std::string::npos);
+  EXPECT_EQ(readme.find("must not exist at the start"), std::string::npos);
+}
+
 // parakit info: one entry per rank x thread, each on a CPU it may run on.
 TEST(Info, one_line_per_rank_and_thread_with_valid_cpus) {
   for (const int ranks : {0, 1, 2, 3}) {
