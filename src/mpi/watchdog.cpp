@@ -21,6 +21,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -369,7 +370,11 @@ Watchdog::Watchdog(const boost::mpi::communicator& comm, const std::string& prog
   g_marks.active.store(true, std::memory_order_relaxed);
   s->next_beat_s = started_s;
   State* raw = s.get();
-  s->thread = std::thread([raw] { raw->loop(); });
+  s->thread = std::thread([raw] {
+    // Named, so that `top -H`, a debugger or a test sees that this rank's watchdog is armed.
+    ::pthread_setname_np(::pthread_self(), kThreadName);
+    raw->loop();
+  });
   state_ = std::move(s);
 }
 

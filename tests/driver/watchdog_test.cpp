@@ -1,5 +1,6 @@
 // The watchdog, end to end: a rank that stops (SIGSTOP) or stops making progress ends the job within the
 // limit and a few seconds, with one line naming the rank, its host and pid, and its phase; exit 6.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -67,6 +68,18 @@ std::map<int, pid_t> ranks_of(pid_t launcher) {
   return ranks;
 }
 
+// Whether the watchdog of process @p pid is armed: a thread named "parakit-watch" (kThreadName of
+// parakit/mpi/watchdog.hpp). Before that a rank is starting (MPI_Init, the watchdog's own set-up).
+bool armed(pid_t pid) {
+  std::error_code error;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(pid) + "/task", error)) {
+    std::ifstream in(task.path() / "comm");
+    std::string name;
+    if (std::getline(in, name) && name == "parakit-watch") return true;
+  }
+  return false;
+}
+
 struct Stalled {
   int exit_code = 0;
   double after_stop_s = 0.0;  // from the SIGSTOP to the end of mpiexec
@@ -74,8 +87,9 @@ struct Stalled {
   std::string err;
 };
 
-// Starts @p argv (an mpiexec command line of @p ranks ranks), waits until every rank has run for
-// @p settle_s, SIGSTOPs rank @p victim and waits for the job to end (at most 60 s).
+// Starts @p argv (an mpiexec command line of @p ranks ranks), waits until every rank's watchdog is armed
+// and then @p settle_s more (the run reaches its phase; start-up under a sanitizer takes seconds),
+// SIGSTOPs rank @p victim and waits for the job to end (at most 60 s).
 Stalled stop_a_rank(const std::vector<std::string>& argv, int ranks, int victim, double settle_s = 1.5) {
   TempDir dir;
   const std::string out = (dir.path() / "out").string(), err = (dir.path() / "err").string();
@@ -92,6 +106,17 @@ Stalled stop_a_rank(const std::vector<std::string>& argv, int ranks, int victim,
     ::kill(-launcher, SIGKILL);
     wait_process(launcher, 10);
     ADD_FAILURE() << "the ranks did not start: " << slurp(err);
+    return result;
+  }
+  const auto every_rank_armed = [&found] {
+    return std::all_of(found.begin(), found.end(), [](const auto& rank) { return armed(rank.second); });
+  };
+  while (!every_rank_armed() && std::chrono::steady_clock::now() - start < std::chrono::seconds(60))
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (!every_rank_armed()) {
+    ::kill(-launcher, SIGKILL);
+    wait_process(launcher, 10);
+    ADD_FAILURE() << "the watchdogs were not armed within 60 s: " << slurp(err);
     return result;
   }
   std::this_thread::sleep_for(std::chrono::duration<double>(settle_s));

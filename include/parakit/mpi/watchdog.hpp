@@ -31,6 +31,8 @@ inline constexpr double kStallFloorS = 30.0;
 inline constexpr double kStallPhaseFactor = 10.0;
 /// Seconds between two heartbeats.
 inline constexpr double kHeartbeatS = 0.2;
+/// The name of a rank's watchdog thread (/proc/PID/task/TID/comm) once it is armed.
+inline constexpr char kThreadName[] = "parakit-watch";
 
 /// @brief Parses `auto`, `off` or a number of seconds (0.5 to 10^6).
 /// @throws parakit::UsageError naming @p what and what is accepted.
