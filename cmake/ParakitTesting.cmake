@@ -23,11 +23,14 @@ set(PARAKIT_TEST_ENV
   # they wait for (a heat test with a barrier every step took minutes instead of a second); sleeping
   # threads keep oversubscribed tests quick. Nothing measured here depends on it.
   OMP_WAIT_POLICY=passive)
+# The sanitizer preset's part of it, for tests that take no other part (docs/course.md's commands).
+set(PARAKIT_SANITIZER_ENV "")
 if(PARAKIT_SANITIZE)
-  list(APPEND PARAKIT_TEST_ENV
+  set(PARAKIT_SANITIZER_ENV
     "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/tests/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0"
     "ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0"
     "UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1")
+  list(APPEND PARAKIT_TEST_ENV ${PARAKIT_SANITIZER_ENV})
 endif()
 
 # parakit_add_mpi_test(NAME FILES f.cpp... RANKS 1 2 3 4): one executable, one ctest entry per rank

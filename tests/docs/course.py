@@ -122,7 +122,8 @@ def normalise(line, host):
     line = re.sub(r"^(\s*)(\S+) vs (\S+):", lambda m: m.group(1) + " vs ".join(sorted(m.group(2, 3))) + ":", line)
     line = re.sub(r"(cpu_model|cache_summary) .*?(  |$)", r"\1 <machine>\2", line)
     line = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "<timestamp>", line)
-    line = re.sub(r"parakit (\S+) \([0-9a-f]{7,40}(-dirty)?, ", r"parakit \1 (<commit>, ", line)
+    # The commit and the build type (the page is made from a Release build; the sanitizer preset's is Debug).
+    line = re.sub(r"parakit (\S+) \([0-9a-f]{7,40}(-dirty)?, \w+\)", r"parakit \1 (<commit>, <build>)", line)
     if host:
         line = re.sub(rf"(?<![\w.-]){re.escape(host)}(?![\w.-])", "<host>", line)
     return line
