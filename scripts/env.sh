@@ -10,10 +10,10 @@ fi
 # the presets moved to Ninja (a Makefile cache) is cleared first: CMake refuses to change generators.
 # Usage: parakit_configure NAME DIR [cmake options...]
 parakit_configure() {
-  local name=$1 dir=$PARAKIT_ROOT/$2
+  local name=$1 rel=$2 dir=$PARAKIT_ROOT/$2
   shift 2
   if [ -f "$dir/CMakeCache.txt" ] && ! grep -qx 'CMAKE_GENERATOR:INTERNAL=Ninja' "$dir/CMakeCache.txt"; then
-    echo "parakit: $2 was configured with another generator; clearing its CMake cache" >&2
+    echo "parakit: $rel was configured with another generator; clearing its CMake cache" >&2
     rm -rf "$dir/CMakeCache.txt" "$dir/CMakeFiles"
   fi
   (cd "$PARAKIT_ROOT" && cmake --preset "$name" "$@" >/dev/null)
