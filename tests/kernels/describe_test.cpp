@@ -310,8 +310,9 @@ TEST(DescribeHistogram, FewBinPathCountsAndWindowsEqualTheScalarRules) {
         v[3 * i + 1] = std::nextafter(edges[i], -kInf);
         v[3 * i + 2] = std::nextafter(edges[i], kInf);
       }
-      for (const double x : {kNaN, kInf, -kInf, 100.0, -100.0})
-        v[(v.size() * 7 + static_cast<std::size_t>(x == x ? 100 + x : 0)) % v.size()] = x;
+      const double specials[] = {kNaN, kInf, -kInf, 100.0, -100.0};
+      for (std::size_t j = 0; j < std::size(specials); ++j)
+        v[(v.size() * 7 + 37 * j) % v.size()] = specials[j];
       std::shuffle(v.begin(), v.end(), std::mt19937_64(n));
       std::vector<std::uint64_t> expected(bins);
       for (const double x : v) {
