@@ -19,6 +19,23 @@ parakit_configure() {
   (cd "$PARAKIT_ROOT" && cmake --preset "$name" "$@" >/dev/null)
 }
 
+# The benchmarks' binaries: with PARAKIT_BENCH_BUILD=DIR, DIR/bin, which must hold every named target
+# already; else build/bin, brought up to date. Sets PARAKIT_BENCH_BIN. Usage: parakit_bench_binaries NAME...
+parakit_bench_binaries() {
+  local name
+  if [ -z "${PARAKIT_BENCH_BUILD:-}" ]; then
+    parakit_release_build "$@" && PARAKIT_BENCH_BIN=$PARAKIT_ROOT/build/bin
+    return
+  fi
+  PARAKIT_BENCH_BIN=$PARAKIT_BENCH_BUILD/bin
+  for name in "$@"; do
+    if [ ! -x "$PARAKIT_BENCH_BIN/$name" ]; then
+      echo "parakit: $PARAKIT_BENCH_BIN/$name is missing (build it: cmake --build $PARAKIT_BENCH_BUILD --target $*)" >&2
+      return 2
+    fi
+  done
+}
+
 # Brings the named targets of the Release preset (build/bin/NAME) up to date; the benchmarks call it
 # before they measure. Usage: parakit_release_build parakit [other ...]
 parakit_release_build() {

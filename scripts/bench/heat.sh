@@ -37,18 +37,8 @@ elif [ $# -gt 0 ]; then
   echo "heat.sh: unknown argument '$1' (accepted: --quick)" >&2
   exit 2
 fi
-if [ -n "${PARAKIT_BENCH_BUILD:-}" ]; then
-  bin=$PARAKIT_BENCH_BUILD/bin
-  for name in parakit copy_bandwidth; do
-    if [ ! -x "$bin/$name" ]; then
-      echo "heat.sh: $bin/$name is missing (build it: cmake --build $PARAKIT_BENCH_BUILD --target parakit copy_bandwidth)" >&2
-      exit 2
-    fi
-  done
-else
-  parakit_release_build parakit copy_bandwidth
-  bin=build/bin
-fi
+parakit_bench_binaries parakit copy_bandwidth || exit 2
+bin=$PARAKIT_BENCH_BIN
 
 cores=$(nproc)
 if [ "$quick" = 1 ]; then

@@ -11,8 +11,8 @@
 # Times are parakit's own (timing.median_s: opening, reading, parsing, computing, reducing; launch cost
 # excluded) and pandas' own (read_csv + describe, imports excluded).
 # Usage: scripts/bench/stats.sh [--quick]   (--quick: a tenth of the data)
-#   PARAKIT_STATS_BUILD=DIR: take parakit and page_cache_sum from DIR/bin, built already (default: build,
-#   built here with the release preset when missing).
+#   PARAKIT_BENCH_BUILD=DIR: take parakit and page_cache_sum from DIR/bin, built already (default: build,
+#   brought up to date with the release preset).
 # Prints a Markdown summary and exits 1 if a target is missed; records go to results/bench-stats-<time>/.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../env.sh"
@@ -27,18 +27,13 @@ elif [ $# -gt 0 ]; then
   echo "stats.sh: unknown argument '$1' (accepted: --quick)" >&2
   exit 2
 fi
-build=${PARAKIT_STATS_BUILD:-build}
-if [ "$build" = build ]; then
-  parakit_release_build parakit page_cache_sum
-fi
-for name in parakit page_cache_sum; do
-  [ -x "$build/bin/$name" ] || { echo "stats.sh: $build/bin/$name is missing (build it first)" >&2; exit 2; }
-done
+parakit_bench_binaries parakit page_cache_sum || exit 2
+bin=$PARAKIT_BENCH_BIN
 out="results/bench-stats-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
 data=$(mktemp -d "${TMPDIR:-/tmp}/parakit-bench-stats-XXXXXX")
 trap 'rm -rf "$data"' EXIT
-parakit=$build/bin/parakit
+parakit=$bin/parakit
 cores=$(nproc)
 python=${PARAKIT_PYTHON:-/usr/bin/python3}
 echo "machine: $cores cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" >&2
@@ -54,8 +49,8 @@ cat "$data/values.f64" "$data/prices.csv" >/dev/null  # into the page cache
 dd if="$data/values.f64" of=/dev/null bs=1M 2>&1 | awk '/copied/ {print "{\"bytes\": " $1 ", \"seconds\": " $(NF-3) "}"}' \
   >"$out/dd.json"
 # One read of the file at best: the STREAM-like sum over its mapped pages (map, sum, unmap; best of 5).
-"$build/bin/page_cache_sum" "$data/values.f64" 1 >"$out/page-cache-1.json"
-"$build/bin/page_cache_sum" "$data/values.f64" "$cores" >"$out/page-cache-all.json"
+"$bin/page_cache_sum" "$data/values.f64" 1 >"$out/page-cache-1.json"
+"$bin/page_cache_sum" "$data/values.f64" "$cores" >"$out/page-cache-all.json"
 $parakit info --bench --threads 1 --format json >"$out/bandwidth-1.json"
 mpirun -n "$cores" --bind-to core $parakit info --bench --threads 1 --format json >"$out/bandwidth-all.json"
 run() {  # name ranks threads args...
