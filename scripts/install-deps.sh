@@ -15,6 +15,7 @@ main_packages=(
   libhdf5-openmpi-dev                               # parakit stats/gen: parallel HDF5 on Open MPI
   libhwloc-dev                                      # parakit info: the machine's topology
   libpng-dev                                        # parakit heat --png: pictures of the field
+  libxxhash-dev                                     # map exec --graph: the graph's fingerprint in the joblog
 )
 # What the tests, the sanitizer and fuzz steps, the benchmarks and the studies' baselines add.
 test_packages=(

@@ -175,7 +175,7 @@ TEST(InputFile, missing_empty_and_directory_are_refused) {
   };
   EXPECT_EQ(error(empty.path()), empty.path() + ": the file is empty (accepted: at least one value)");
   const std::string dir = fs::path(empty.path()).parent_path().string();
-  EXPECT_EQ(error(dir), dir + ": is a directory (accepted: a data file)");
+  EXPECT_EQ(error(dir), dir + ": is a directory (accepted: a CSV, binary or HDF5 file)");
   EXPECT_EQ(error(dir + "/none.csv"), dir +
                                           "/none.csv: cannot open: No such file or directory (accepted: a "
                                           "readable CSV, binary or HDF5 file)");
