@@ -1,4 +1,4 @@
-# ctest driver: the README shows apps/examples/midpoint_pi.cpp in full; fail when the two drift apart.
+# ctest driver: the README shows an example of apps/examples/ (EXAMPLE) in full; fail when the two drift apart.
 file(READ ${README} readme)
 file(READ ${EXAMPLE} example)
 string(FIND "${readme}" "```cpp\n${example}```" at)

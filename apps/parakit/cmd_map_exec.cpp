@@ -1,5 +1,6 @@
-// parakit map exec: a shell command per line of a task file, over every thread of every rank
-// (mpi::run_commands), with a joblog that --resume continues, retries, time limits and a stop file.
+// parakit map exec: a shell command per line of a task file (or per task of a graph file, each once the
+// tasks it waits for succeeded), over every thread of every rank (mpi::run_commands), with a joblog that
+// --resume continues, retries, time limits and a stop file.
 
 #include <algorithm>
 #include <cstdint>
@@ -14,12 +15,16 @@
 #include "parakit/exec/command_outcomes.hpp"
 #include "parakit/exec/process.hpp"
 #include "parakit/exec/resume.hpp"
+#include "parakit/format/graph_file.hpp"
 #include "parakit/kernels/schedule.hpp"
+#include "parakit/kernels/task_graph.hpp"
 #include "parakit/mpi/agree.hpp"
 #include "parakit/mpi/command_farm.hpp"
+#include "parakit/mpi/graph_file.hpp"
 #include "parakit/mpi/task_file.hpp"
 #include "parakit/parse.hpp"
 #include "parakit/report/farm_report.hpp"
+#include "parakit/report/graph_report.hpp"
 #include "parakit/report/output_file.hpp"
 
 #include "common_options.hpp"
@@ -34,18 +39,25 @@ using kernels::Schedule;
 
 const char* const kMapExecUsage =
     "Usage: mpirun -n P parakit map exec --tasks @FILE [--joblog FILE [--resume]] [options] -- CMD {}\n"
+    "       mpirun -n P parakit map exec --graph @FILE [--joblog FILE [--resume]] [options] -- CMD {}\n"
     "Runs CMD with /bin/sh -c once per non-blank line of FILE, over every thread of every rank: each {}\n"
     "becomes the line, quoted for the shell (do not quote {} yourself); without {} the line is\n"
     "appended. The words of CMD are joined with spaces and read by the shell, as GNU parallel does.\n"
-    "Exit code: 0 when every task succeeded (or there was none), 4 when a task failed, 5 when\n"
-    "--stop-file stopped it before every task ran (continue with --resume), 2 for bad input.\n"
-    "Schedules: static (equal blocks of tasks), cyclic (task i to worker i mod W), dynamic (--chunk\n"
-    "tasks at a time to whichever worker is free; the default).";
+    "--graph: one task per line, `NAME: ARGS` or `NAME after DEP[,DEP...]: ARGS` ({} becomes ARGS), or\n"
+    "JSON lines {\"name\", \"after\", \"args\", \"cost\"}; a task starts once every task it waits for\n"
+    "succeeded, and the tasks that wait for a failed one are skipped (logged as skipped).\n"
+    "Exit code: 0 when every task succeeded (or there was none), 4 when a task failed (or was skipped),\n"
+    "5 when --stop-file stopped it before every task ran (continue with --resume), 2 for bad input.\n"
+    "Schedules of --tasks: static (equal blocks of tasks), cyclic (task i to worker i mod W), dynamic\n"
+    "(--chunk tasks at a time to whichever worker is free; the default).";
 
 // The options of map exec beyond the common ones and --tasks, checked.
 struct ExecOptions {
   MapOptions map;
-  std::string task_file;
+  std::string task_file;  // of --tasks, or the graph file of --graph
+  bool is_graph = false;
+  kernels::GraphOrder order = kernels::GraphOrder::kCriticalPath;
+  bool halt_on_failure = false;
   int retries = 0;
   double timeout_s = 0.0;  // 0: not given
   bool resume = false;
@@ -56,6 +68,11 @@ void add_exec_options(po::options_description& options) {
   add_map_options(options, false);
   // clang-format off
   options.add_options()
+    ("graph", po::value<std::string>(), "@FILE: one task per line with the tasks it waits for (NAME: ARGS, "
+     "NAME after DEP[,DEP...]: ARGS, or JSON lines); instead of --tasks")
+    ("order", po::value<std::string>(), "--graph: which ready task starts first: critical-path (the longest "
+     "remaining path; the default) or fifo")
+    ("halt-on-failure", "--graph: start no task after the first failure (the running ones finish; exit 4)")
     ("joblog", po::value<std::string>(), "append one line per attempt to FILE as it ends (task, rank, host, "
      "start, duration, exit code, ...); refuses an existing FILE unless --resume")
     ("resume", "skip the tasks FILE shows done (exit code 0); run the others")
@@ -73,7 +90,9 @@ void add_exec_options(po::options_description& options) {
 // The command after '--': there, and one line.
 void check_command(const std::vector<std::string>& words) {
   if (words.empty() || words.front().empty()) {
-    throw UsageError("map exec: no command after '--' (usage: parakit map exec --tasks @FILE -- CMD {})");
+    throw UsageError(
+        "map exec: no command after '--' (usage: parakit map exec --tasks @FILE -- CMD {}, or --graph "
+        "@FILE)");
   }
   for (const std::string& w : words) {
     if (w.find_first_of("\n\r") != std::string::npos) {
@@ -93,15 +112,46 @@ std::string path_option(const po::variables_map& values, const char* name, const
   return path;
 }
 
+// --graph and what only it takes: --order and --halt-on-failure; --schedule and --chunk are the farm's.
+void read_graph_options(const po::variables_map& values, ExecOptions& x) {
+  x.is_graph = values.count("graph") != 0;
+  if (x.is_graph && values.count("tasks") != 0)
+    throw UsageError("map exec: --graph and --tasks exclude each other (accepted: one of them)");
+  if (!x.is_graph) {
+    for (const char* name : {"order", "halt-on-failure"}) {
+      if (values.count(name) != 0)
+        throw UsageError(fmt::format("--{}: only with --graph (the tasks of --tasks wait for none)", name));
+    }
+    return;
+  }
+  if (values.count("chunk") != 0 || !values["schedule"].defaulted()) {
+    throw UsageError(
+        fmt::format("--{}: not with --graph, whose tasks start as they become ready (accepted: --order "
+                    "critical-path|fifo)",
+                    values.count("chunk") != 0 ? "chunk" : "schedule"));
+  }
+  const std::string graph = values["graph"].as<std::string>();
+  if (graph.rfind('@', 0) != 0) {
+    throw UsageError("--graph: '" + graph + "' is not @FILE (accepted: a graph file, one task per line" +
+                     (std::filesystem::is_regular_file(graph) ? "; did you mean @" + graph + "?" : "") + ")");
+  }
+  x.task_file = graph.substr(1);
+  if (values.count("order") != 0) x.order = kernels::parse_graph_order(values["order"].as<std::string>());
+  x.halt_on_failure = values.count("halt-on-failure") != 0;
+}
+
 ExecOptions read_exec_options(const boost::mpi::communicator& comm, const po::variables_map& values) {
   ExecOptions x;
-  if (values.count("tasks") == 0 || values["tasks"].as<std::string>().rfind('@', 0) != 0) {
+  read_graph_options(values, x);
+  if (!x.is_graph && (values.count("tasks") == 0 || values["tasks"].as<std::string>().rfind('@', 0) != 0)) {
     std::string hint;
     if (values.count("tasks") != 0 && std::filesystem::is_regular_file(values["tasks"].as<std::string>())) {
       hint = "; did you mean @" + values["tasks"].as<std::string>() + "?";
     }
-    throw UsageError("map exec: --tasks @FILE is required (accepted: a file with one task per line" + hint +
-                     ")");
+    throw UsageError(
+        "map exec: --tasks @FILE is required, or --graph @FILE (accepted: a file with one task "
+        "per line" +
+        hint + ")");
   }
   x.map = read_map_options(comm, values);
   if (x.map.schedule == Schedule::kSplit) {
@@ -135,7 +185,7 @@ ExecOptions read_exec_options(const boost::mpi::communicator& comm, const po::va
                        "(accepted: a file path in an existing directory)");
     }
   }
-  x.task_file = values["tasks"].as<std::string>().substr(1);
+  if (!x.is_graph) x.task_file = values["tasks"].as<std::string>().substr(1);
   return x;
 }
 
@@ -146,6 +196,14 @@ report::Record exec_record(int ranks, const ExecOptions& x, const mpi::CommandFa
   const std::uint64_t run_count = run.todo.size();
   report::Record record =
       map_record("map exec", ranks, farm_options.threads, x.map.schedule, farm_options.chunk);
+  if (x.is_graph) {
+    // A graph has no farm schedule: its tasks start as they become ready, in its order.
+    record.erase("schedule");
+    record.erase("chunk");
+    record["graph_file"] = x.task_file;
+    record["order"] = kernels::graph_order_name(x.order);
+    record["halt_on_failure"] = x.halt_on_failure;
+  }
   record["tasks"] = farm_options.commands.size();
   record["pieces"] = run_count;
   record["retries"] = x.retries;
@@ -159,15 +217,15 @@ report::Record exec_record(int ranks, const ExecOptions& x, const mpi::CommandFa
                         {"attempts", f.attempts},
                         {"command", f.command}});
   }
-  report::Record result = {{"tasks_run", run_count - o.not_run},
-                           {"skipped_done", run.skipped_done},
-                           {"succeeded", run_count - o.not_run - o.failed},
-                           {"failed", o.failed},
-                           {"timed_out", o.timed_out},
-                           {"attempts", o.attempts},
-                           {"not_run", o.not_run},
-                           {"stopped", o.not_run > 0},
-                           {"failed_tasks", failures}};
+  const std::uint64_t started = run_count - o.not_run - o.skipped - o.halted;
+  report::Record result = {
+      {"tasks_run", started}, {"skipped_done", run.skipped_done}, {"succeeded", started - o.failed},
+      {"failed", o.failed},   {"timed_out", o.timed_out},         {"attempts", o.attempts},
+      {"not_run", o.not_run}, {"stopped", o.not_run > 0},         {"failed_tasks", failures}};
+  if (x.is_graph) {
+    result["skipped"] = o.skipped;  // a task they wait for failed
+    result["halted"] = o.halted;    // not started after a failure (--halt-on-failure)
+  }
   report::add_schedule_figures(result, figures);
   record["result"] = result;
   return record;
@@ -198,7 +256,7 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
   const CommonOptions common = read_common_options(comm, values);
   // No file written replaces the task file or another one written.
   mpi::check_on_root(comm, [&] {
-    report::check_distinct_files({{"--tasks", x.task_file},
+    report::check_distinct_files({{x.is_graph ? "--graph" : "--tasks", x.task_file},
                                   {"--joblog", x.joblog},
                                   {"--trace", x.map.trace},
                                   {"--gantt", x.map.gantt},
@@ -222,6 +280,10 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
       .schedule = x.map.schedule,
       .chunk = x.map.chunk == 0 ? 1 : x.map.chunk,
       .threads = common.threads,
+      .graph = nullptr,
+      .graph_fingerprint = {},
+      .order = x.order,
+      .halt_on_failure = x.halt_on_failure,
       .planned = [&x](const exec::ResumePlan& plan) {
         if (plan.torn_tail) {
           std::cerr
@@ -229,29 +291,60 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
               << " was cut short by the end of the previous run; it was dropped and its task runs again\n";
         }
       }};
-  for (const TaskLine& l : mpi::read_tasks_everywhere(comm, x.task_file, "--tasks", true))
-    farm_options.commands.push_back(exec::expand_command(words, l.text));
+  format::GraphFile graph;
+  if (x.is_graph) {
+    graph = mpi::read_graph_everywhere(comm, x.task_file);
+    for (const std::string& task_args : graph.args)
+      farm_options.commands.push_back(exec::expand_command(words, task_args));
+    farm_options.graph = &graph.graph;
+    farm_options.graph_fingerprint = format::fingerprint_hex(graph.fingerprint);
+  } else {
+    for (const TaskLine& l : mpi::read_tasks_everywhere(comm, x.task_file, "--tasks", true))
+      farm_options.commands.push_back(exec::expand_command(words, l.text));
+  }
   const mpi::CommandFarmResult run = mpi::run_commands(comm, farm_options);
   const exec::CommandOutcomes& o = run.outcomes;
   if (comm.rank() != 0) return o.exit_code();
 
-  const report::ScheduleFigures figures = report::schedule_figures(run.farm, common.threads, run.todo.size());
+  report::GraphFigures graph_run_figures;
+  if (run.graph) graph_run_figures = report::graph_figures(graph.graph, *run.graph, common.threads);
+  const report::ScheduleFigures figures =
+      run.graph ? graph_run_figures.schedule
+                : report::schedule_figures(run.farm, common.threads, run.todo.size());
   report::Record record = exec_record(comm.size(), x, farm_options, run, figures);
+  if (run.graph)
+    report::add_graph_figures(record["result"], graph.graph, *run.graph, graph_run_figures, x.order);
   report::add_farm_report(record, run.farm, figures, common.threads, static_cast<double>(run.todo.size()),
                           "tasks", launch_context(argv));
   std::vector<report::TraceBox> boxes;
-  if (!x.map.trace.empty() || !x.map.gantt.empty())
+  if (run.graph && (!x.map.trace.empty() || !x.map.gantt.empty())) {
+    boxes = report::graph_trace_boxes(graph.graph, *run.graph);
+  } else if (!x.map.trace.empty() || !x.map.gantt.empty()) {
     boxes = exec::command_trace_boxes(run.farm.records, run.todo, farm_options.commands);
+  }
   emit(comm, record, common);  // the report first: a picture that fails must not cost it
-  write_pictures(
-      x.map, boxes, run.farm, common.threads,
-      fmt::format("parakit map exec, {} schedule: {} ranks x {} threads, {} tasks, makespan {:.3f} s",
-                  kernels::schedule_name(x.map.schedule), comm.size(), common.threads, run.todo.size(),
-                  figures.makespan_s));
+  write_pictures(x.map, boxes, run.farm, common.threads,
+                 fmt::format("parakit map exec, {}: {} ranks x {} threads, {} tasks, makespan {:.3f} s",
+                             run.graph ? fmt::format("graph ({} first)", kernels::graph_order_name(x.order))
+                                       : fmt::format("{} schedule", kernels::schedule_name(x.map.schedule)),
+                             comm.size(), common.threads, run.todo.size(), figures.makespan_s));
   if (o.failed > 0) {
     std::cerr << fmt::format("parakit: {} of {} tasks failed{}{}\n", o.failed, run.todo.size(),
                              o.timed_out > 0 ? fmt::format(" ({} timed out)", o.timed_out) : "",
                              x.joblog.empty() ? "" : "; see " + x.joblog);
+  }
+  if (o.skipped > 0) {
+    std::string names;
+    for (std::size_t i = 0; i < o.skipped_tasks.size() && i < 10; ++i)
+      names += (i > 0 ? ", " : "") + graph.graph.task(static_cast<kernels::TaskId>(o.skipped_tasks[i])).name;
+    std::cerr << fmt::format("parakit: {} tasks skipped because a task they wait for failed: {}{}\n",
+                             o.skipped, names,
+                             o.skipped > 10 ? fmt::format(", ... ({} more)", o.skipped - 10) : "");
+  }
+  if (o.halted > 0) {
+    std::cerr << fmt::format("parakit: --halt-on-failure: {} tasks not started after the first failure{}\n",
+                             o.halted,
+                             x.joblog.empty() ? "" : "; run them with --joblog " + x.joblog + " --resume");
   }
   if (o.not_run > 0) {
     std::cerr << fmt::format("parakit: stopped by {}: {} of {} tasks not started{}\n", x.stop_file, o.not_run,

@@ -48,6 +48,47 @@ std::string gnuplot_string(const std::string& text) {
 
 }  // namespace
 
+std::string gantt_script(const std::vector<report::TraceBox>& boxes, int ranks, int threads,
+                         const std::string& title, const std::string& data_path,
+                         const std::string& png_path) {
+  const int lanes = std::max(1, ranks * threads);
+  double end = 0.0;
+  for (const report::TraceBox& b : boxes)
+    end = std::max(end, b.end_s);
+  std::string tics;
+  for (int lane = 0; lane < lanes; ++lane)
+    tics +=
+        fmt::format("{}'rank {} thread {}' {}", lane == 0 ? "" : ", ", lane / threads, lane % threads, lane);
+  // The dependencies, inline: x, y, dx, dy of an arrow from the middle of the predecessor's right edge
+  // to the middle of the dependent's left edge. A farm has none, and its script stays as it was.
+  std::string arrows;
+  for (const report::TraceBox& b : boxes) {
+    for (const std::size_t p : b.after) {
+      PARAKIT_REQUIRE(p < boxes.size(), fmt::format("a box waits for box {} of {}", p, boxes.size()));
+      const report::TraceBox& from = boxes[p];
+      const int from_lane = from.rank * threads + from.thread, to_lane = b.rank * threads + b.thread;
+      arrows += fmt::format("{:.9g} {} {:.9g} {}\n", from.end_s, from_lane, b.start_s - from.end_s,
+                            to_lane - from_lane);
+    }
+  }
+  std::string script = fmt::format("set terminal pngcairo size 1200,{} font ',10'\n", 160 + 28 * lanes) +
+                       "set output " + gnuplot_string(png_path) + "\n" + "set title " +
+                       gnuplot_string(title) + " noenhanced\n" + "set xlabel 'seconds since start'\n" +
+                       fmt::format("set xrange [0:{:.9g}]\n", end > 0.0 ? end * 1.02 : 1.0) +
+                       fmt::format("set yrange [{}:-0.6]\n", lanes - 0.4) + "set ytics (" + tics + ")\n" +
+                       "set grid xtics\nunset key\nset style fill solid 0.85 border lc rgb '#333333'\n";
+  if (!arrows.empty()) script += "$arrows << EOD\n" + arrows + "EOD\n";
+  script += "plot " + gnuplot_string(data_path) +
+            " using (($2+$3)/2):1:(($3-$2)/2):(0.38):($4 > 0 ? 0xd62728 : 0x1f77b4)"
+            " with boxxyerror lc rgb variable";
+  // Thin and dark, drawn over the boxes: which task waited for which.
+  if (!arrows.empty())
+    script +=
+        ", \\\n     $arrows using 1:2:3:4 with vectors head filled size screen 0.006,20"
+        " lw 0.6 lc rgb '#222222'";
+  return script + "\n";
+}
+
 void write_gantt_png(const std::string& path, const std::vector<report::TraceBox>& boxes, int ranks,
                      int threads, const std::string& title) {
   if (!find_executable("gnuplot")) {
@@ -64,26 +105,9 @@ void write_gantt_png(const std::string& path, const std::vector<report::TraceBox
                          b.failed ? 1 : 0);
     if (!out) throw Error("cannot write " + data);
   }
-  const int lanes = std::max(1, ranks * threads);
-  double end = 0.0;
-  for (const report::TraceBox& b : boxes)
-    end = std::max(end, b.end_s);
-  std::string tics;
-  for (int lane = 0; lane < lanes; ++lane)
-    tics +=
-        fmt::format("{}'rank {} thread {}' {}", lane == 0 ? "" : ", ", lane / threads, lane % threads, lane);
   {
     std::ofstream out(script);
-    out << fmt::format("set terminal pngcairo size 1200,{} font ',10'\n", 160 + 28 * lanes) << "set output "
-        << gnuplot_string(png) << "\n"
-        << "set title " << gnuplot_string(title) << " noenhanced\n"
-        << "set xlabel 'seconds since start'\n"
-        << fmt::format("set xrange [0:{:.9g}]\n", end > 0.0 ? end * 1.02 : 1.0)
-        << fmt::format("set yrange [{}:-0.6]\n", lanes - 0.4) << "set ytics (" << tics << ")\n"
-        << "set grid xtics\nunset key\nset style fill solid 0.85 border lc rgb '#333333'\n"
-        << "plot " << gnuplot_string(data)
-        << " using (($2+$3)/2):1:(($3-$2)/2):(0.38):($4 > 0 ? 0xd62728 : 0x1f77b4)"
-           " with boxxyerror lc rgb variable\n";
+    out << gantt_script(boxes, ranks, threads, title, data, png);
     if (!out) throw Error("cannot write " + script);
   }
   const ProcessOutcome run = run_process(

@@ -42,9 +42,14 @@ bool parse_number(std::string_view text, T& value) {
 
 }  // namespace
 
-std::string joblog_header() {
+std::string joblog_header(std::string_view graph) {
   std::string header(kJoblogMagic);
   header += '\n';
+  if (!graph.empty()) {
+    header += kJoblogGraphPrefix;
+    header += graph;
+    header += '\n';
+  }
   for (std::size_t i = 0; i < kJoblogColumns.size(); ++i) {
     if (i > 0) header += '\t';
     header += kJoblogColumns[i];
@@ -75,7 +80,16 @@ Joblog read_joblog(const std::string& path) {
   };
   Joblog log;
   std::size_t line_no = 0, pos = 0;
-  const std::string header = joblog_header();
+  // A graph run's header has its fingerprint as the second line: 16 lower-case hex digits.
+  const std::string magic = std::string(kJoblogMagic) + '\n' + std::string(kJoblogGraphPrefix);
+  if (text.compare(0, magic.size(), magic) == 0) {
+    const std::size_t end = text.find('\n', magic.size());
+    const std::string digits = text.substr(magic.size(), end == std::string::npos ? 0 : end - magic.size());
+    if (digits.size() != 16 || digits.find_first_not_of("0123456789abcdef") != std::string::npos)
+      fail(2, "the graph fingerprint " + parakit::quoted(digits) + " is not 16 hex digits");
+    log.graph = digits;
+  }
+  const std::string header = joblog_header(log.graph);
   if (text.compare(0, header.size(), header) != 0) {
     const std::string first = text.substr(0, text.find('\n'));
     fail(1, first.empty() ? "empty file, no joblog header"
@@ -83,7 +97,7 @@ Joblog read_joblog(const std::string& path) {
                                 "' and the column names)");
   }
   pos = header.size();
-  line_no = 2;
+  line_no = log.graph.empty() ? 2 : 3;
   log.complete_bytes = pos;
   while (pos < text.size()) {
     ++line_no;
@@ -107,7 +121,8 @@ Joblog read_joblog(const std::string& path) {
     }
     e.host = std::string(f[3]);
     e.status = std::string(f[9]);
-    if (e.status != "ok" && e.status != "failed" && e.status != "timeout" && e.status != "not-started") {
+    if (e.status != "ok" && e.status != "failed" && e.status != "timeout" && e.status != "not-started" &&
+        e.status != "skipped") {
       fail(line_no, "unknown status " + parakit::quoted(e.status));
     }
     e.command = std::string(f[10]);
@@ -140,7 +155,9 @@ std::vector<std::string> find_journals(const std::string& joblog) {
   return found;
 }
 
-JoblogWriter::JoblogWriter(const std::string& path, std::uint64_t keep_bytes, bool fresh) : path_(path) {
+JoblogWriter::JoblogWriter(const std::string& path, std::uint64_t keep_bytes, bool fresh,
+                           std::string_view graph)
+    : path_(path) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw UsageError("--joblog " + path + ": " + std::strerror(errno));
   if (::ftruncate(fd_, static_cast<off_t>(keep_bytes)) != 0 || ::lseek(fd_, 0, SEEK_END) < 0) {
@@ -149,7 +166,7 @@ JoblogWriter::JoblogWriter(const std::string& path, std::uint64_t keep_bytes, bo
     fd_ = -1;
     throw UsageError("--joblog " + path + ": " + std::strerror(error));
   }
-  if (fresh) write(joblog_header());
+  if (fresh) write(joblog_header(graph));
 }
 
 JoblogWriter::~JoblogWriter() {

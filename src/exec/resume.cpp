@@ -34,10 +34,31 @@ AttemptKey key_of(const JoblogEntry& e) {
   return {e.task, e.rank, e.thread, e.host, e.start, e.attempt};
 }
 
+// A joblog (or journal) at @p path of a graph run with fingerprint @p logged, resumed by a run whose
+// graph fingerprint is @p graph (empty: both are task-list runs).
+void check_same_graph(const std::string& path, const std::string& logged, const std::string& graph,
+                      const std::string& task_file) {
+  if (logged == graph) return;
+  if (graph.empty()) {
+    throw UsageError("--resume: " + path +
+                     " is the joblog of a graph run; resume it with --graph and its graph file, not "
+                     "--tasks (nothing was changed)");
+  }
+  if (logged.empty()) {
+    throw UsageError("--resume: " + path +
+                     " is the joblog of a task-list run; resume it with --tasks and its task file, not "
+                     "--graph (nothing was changed)");
+  }
+  throw UsageError(fmt::format(
+      "--resume: the graph file {} changed since the joblog {} was written (graph fingerprint {}, the "
+      "joblog's {}); restore the file or start a new joblog (nothing was changed)",
+      task_file, path, graph, logged));
+}
+
 }  // namespace
 
 ResumePlan plan_resume(const std::string& joblog_path, bool resume, const std::vector<std::string>& commands,
-                       const std::string& task_file) {
+                       const std::string& task_file, const std::string& graph) {
   ResumePlan plan;
   std::vector<bool> done(commands.size(), false);
   if (!joblog_path.empty()) {
@@ -59,6 +80,7 @@ ResumePlan plan_resume(const std::string& joblog_path, bool resume, const std::v
         if (e.status == "ok") done[e.task] = true;
       };
       const Joblog log = read_joblog(joblog_path);
+      check_same_graph(joblog_path, log.graph, graph, task_file);
       // An attempt of another rank is in its journal and, once rank 0 had its report, in the joblog.
       std::set<AttemptKey> logged;
       for (const JoblogEntry& e : log.entries) {
@@ -67,8 +89,10 @@ ResumePlan plan_resume(const std::string& joblog_path, bool resume, const std::v
       }
       for (const std::string& journal : plan.journals) {
         // A rank killed while it created its journal leaves it without its whole header: nothing in it.
-        if (std::filesystem::file_size(journal, ec) < joblog_header().size() || ec) continue;
-        for (const JoblogEntry& e : read_joblog(journal).entries) {
+        if (std::filesystem::file_size(journal, ec) < joblog_header(graph).size() || ec) continue;
+        const Joblog lines = read_joblog(journal);
+        check_same_graph(journal, lines.graph, graph, task_file);
+        for (const JoblogEntry& e : lines.entries) {
           take(journal, e);
           if (logged.insert(key_of(e)).second) plan.journal_lines.push_back(format_joblog_line(e));
         }

@@ -30,7 +30,8 @@ std::string describe_cycle(const std::vector<GraphTask>& tasks, const std::vecto
   }
   std::vector<TaskId> cycle(walk.begin() + static_cast<std::ptrdiff_t>(seen_at[t]), walk.end());
   std::reverse(cycle.begin(), cycle.end());  // the walk went against the edges
-  std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());  // first declared first
+  std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()),
+              cycle.end());  // first declared first
   std::string text;
   for (const TaskId c : cycle)
     text += parakit::quoted(tasks[c].name) + " -> ";
@@ -318,7 +319,8 @@ TaskGraph random_task_graph(std::size_t tasks, std::size_t max_after, std::size_
   const auto uniform = [&](std::uint64_t n) { return splitmix64(seed, draw++) % n; };
   for (std::size_t t = 0; t < tasks; ++t) {
     GraphTask& task = list[t];
-    task.name = "t" + std::to_string(t);
+    task.name = std::to_string(t);
+    task.name.insert(0, 1, 't');  // not "t" + ...: GCC 12 -O3 warns falsely there (-Wrestrict)
     const double u = static_cast<double>(splitmix64(seed, draw++) >> 11) * 0x1.0p-53;
     task.cost = cost_min + (cost_max - cost_min) * u;
     if (t == 0 || max_after == 0) continue;

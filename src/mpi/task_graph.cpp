@@ -39,6 +39,10 @@ using kernels::TaskState;
 
 constexpr double kDrainPollInterval_s = 0.05;
 constexpr std::size_t kMaxErrorBytes = 300;
+// Tasks another rank keeps in hand per thread beyond the one running. The grant's round trip costs
+// about 0.1 ms while rank 0's main thread shares a core with a worker: 2 left rank 1 idle for it
+// once per task (68 us a task against the farm's 20 us, scripts/bench/graph.sh); 4 hide it.
+constexpr std::int32_t kReservePerThread = 4;
 
 // Tags of the scheduler's messages, on a communicator of its own.
 enum Tag : int {
@@ -67,7 +71,7 @@ struct DoneHead {
 };
 
 // How long a main thread waits for work when a round found nothing (as the farm's Idler, see farm.cpp):
-// 50 us after activity, doubling to 1 ms. Workers that end a task wake it at once (Shared::kick).
+// 100 us after activity, doubling to 1 ms. A worker whose task's end matters now wakes it (kick_).
 class Backoff {
  public:
   std::chrono::microseconds next(bool busy) {
@@ -76,7 +80,7 @@ class Backoff {
   }
 
  private:
-  static constexpr std::chrono::microseconds kShortest{50}, kLongest{1000};
+  static constexpr std::chrono::microseconds kShortest{100}, kLongest{1000};
   std::chrono::microseconds sleep_ = kShortest;
 };
 
@@ -125,7 +129,7 @@ class GraphRun {
   void worker_main(int thread);
   bool take_task(std::unique_lock<std::mutex>& lock, TaskId& task);
   void run_task(std::unique_lock<std::mutex>& lock, TaskId task, const FarmWorker& me);
-  void end_on_root(TaskId task, bool ok, std::string error, int rank);
+  bool end_on_root(TaskId task, bool ok, std::string error, int rank);
   void stop_team();
   void coordinate();
   bool root_round();
@@ -265,11 +269,14 @@ void GraphRun::worker_main(int thread) {
 // its counter, so that rank 0's main thread is never in their way.
 bool GraphRun::take_task(std::unique_lock<std::mutex>& lock, TaskId& task) {
   for (;;) {
+    // Once rank 0's scheduler halts, its own queued tasks stay for halt_here to give back.
     ready_.wait(lock, [&] {
-      return stop_ || finished_ || !queue_.empty() || (scheduler_ && scheduler_->ready_count() > 0);
+      const bool halted = scheduler_ && scheduler_->halted();
+      return stop_ || finished_ ||
+             (!halted && (!queue_.empty() || (scheduler_ && scheduler_->ready_count() > 0)));
     });
     if (stop_) return false;
-    if (!queue_.empty()) {
+    if (!queue_.empty() && !(scheduler_ && scheduler_->halted())) {
       task = queue_.front();
       queue_.pop_front();
       return true;
@@ -300,16 +307,22 @@ void GraphRun::run_task(std::unique_lock<std::mutex>& lock, TaskId task, const F
     made_.push_back(task);
     outcome.value.clear();
   }
+  // Wake the main thread only when it has something urgent to do: each wake costs the worker that
+  // shares its core a switch (every task's wake made the graph's overhead twice the farm's). Otherwise
+  // its next poll (at most 1 ms away) reports the end.
+  bool urgent = false;
   if (rank_ == 0) {
-    end_on_root(task, outcome.ok, std::move(outcome.value), 0);
+    urgent = end_on_root(task, outcome.ok, std::move(outcome.value), 0);
   } else {
+    urgent = !outcome.ok || !graph_.successors(task).empty() || queue_.empty();
     ended_.push_back({task, outcome.ok, std::move(outcome.value)});
   }
-  kick_.notify_one();
+  if (urgent) kick_.notify_one();
 }
 
-// Rank 0, lock held: @p task ended on @p rank; what it makes ready may start.
-void GraphRun::end_on_root(TaskId task, bool ok, std::string error, int rank) {
+// Rank 0, lock held: @p task ended on @p rank; what it makes ready may start. True when the main thread
+// has to act: tasks for other ranks, a failure, or the end.
+bool GraphRun::end_on_root(TaskId task, bool ok, std::string error, int rank) {
   std::vector<TaskId> ready;
   scheduler_->finish(task, ok, &ready);
   const double t = now();
@@ -324,6 +337,7 @@ void GraphRun::end_on_root(TaskId task, bool ok, std::string error, int rank) {
     if (options_.stop_on_failure) scheduler_->halt();
   }
   if (!ready.empty() || scheduler_->finished()) ready_.notify_all();
+  return (size_ > 1 && !ready.empty()) || !ok || scheduler_->finished();
 }
 
 void GraphRun::stop_team() {
@@ -597,15 +611,10 @@ void GraphRun::follow() {
 bool GraphRun::follower_round() {
   std::vector<FarmRecord> records;
   std::vector<Ended> ended;
-  Want want;
   {
     const std::lock_guard lock(mutex_);
     records.swap(outbox_);
     ended.swap(ended_);
-    const auto in_hand =
-        static_cast<std::int32_t>(static_cast<std::size_t>(running_) + queue_.size() + awaiting_.size());
-    want.idle = std::max(0, options_.threads - in_hand);
-    want.reserve = std::max(0, 2 * options_.threads - in_hand) - want.idle;
   }
   bool busy = !records.empty() || !ended.empty();
   for (const FarmRecord& r : records)  // records before the end they belong to: rank 0 reads in order
@@ -623,6 +632,17 @@ bool GraphRun::follower_round() {
     if (flag == 0) break;
     busy = true;
     follower_message(status);
+  }
+  // What this rank would take, counted after the grants just received: a thread idle now, and
+  // kReservePerThread tasks in reserve per thread, so that a grant has several tasks' time to come
+  // (rank 0 grants reserves only while ready tasks outnumber the workers).
+  Want want;
+  {
+    const std::lock_guard lock(mutex_);
+    const auto in_hand =
+        static_cast<std::int32_t>(static_cast<std::size_t>(running_) + queue_.size() + awaiting_.size());
+    want.idle = std::max(0, options_.threads - in_hand);
+    want.reserve = std::max(0, (1 + kReservePerThread) * options_.threads - in_hand) - want.idle;
   }
   if (!halt_seen_ && !finished_ && (want.idle != asked_.idle || want.reserve != asked_.reserve)) {
     PARAKIT_MPI_CHECK(MPI_Send(&want, sizeof want, MPI_BYTE, 0, kRequest, c_));
@@ -643,6 +663,11 @@ void GraphRun::follower_message(const MPI_Status& status) {
   if (status.MPI_TAG == kGrant) {
     std::vector<TaskId> tasks(buffer.size() / sizeof(TaskId));
     std::memcpy(tasks.data(), buffer.data(), tasks.size() * sizeof(TaskId));
+    // Count the grant against the Want last sent, as rank 0 did: else a rank whose tasks all ran
+    // between two rounds finds its Want unchanged, never sends it again and sits idle.
+    const auto given = static_cast<std::int32_t>(tasks.size());
+    asked_.reserve = std::max(0, asked_.reserve - std::max(0, given - asked_.idle));
+    asked_.idle = std::max(0, asked_.idle - given);
     const std::lock_guard lock(mutex_);
     for (const TaskId t : tasks) {
       if (halt_seen_) {

@@ -44,8 +44,8 @@ std::vector<TraceBox> piece_trace_boxes(const std::vector<FarmRecord>& records,
          .start_s = r.start_s,
          .end_s = r.end_s,
          .failed = false,
-         .args = {
-             {"task", p.task}, {"first", p.first}, {"last", p.last}, {std::string(value_name), r.value}}});
+         .args = {{"task", p.task}, {"first", p.first}, {"last", p.last}, {std::string(value_name), r.value}},
+         .after = {}});
   }
   return boxes;
 }

@@ -33,7 +33,7 @@ std::string value_text(const std::string& key, const Record& v) {
   if (v.is_number_float() &&
       (key == "speedup" || key == "efficiency" || key == "karp_flatt" || key.ends_with("_share") ||
        key.ends_with("_error") || key == "r_squared" || key == "serial_fraction" || key == "p_value" ||
-       key == "max_speedup" || key == "scaled_speedup_at_max"))
+       key == "max_speedup" || key == "scaled_speedup_at_max" || key == "makespan_vs_bound"))
     return fmt::format("{:.3f}", v.get<double>());
   if (v.is_number() && key.ends_with("_bytes")) return fmt::format("{:.1f} MiB", v.get<double>() / (1 << 20));
   if (v.is_number_float()) {
@@ -208,6 +208,24 @@ void write_study(const Record& record, std::ostream& out) {
   }
 }
 
+// A task graph's figures, then its critical path as the chain of its tasks (at most 12 shown).
+void write_graph(const Record& graph, std::ostream& out) {
+  write_fields("graph", graph, out);
+  if (!graph.contains("critical_path")) return;
+  const Record& path = graph["critical_path"];
+  std::string chain;
+  const Record& tasks = path.value("tasks", Record::array());
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    if (i == 6 && tasks.size() > 12) {
+      chain += fmt::format(" -> ... ({} more)", tasks.size() - 12);
+      i = tasks.size() - 6;
+    }
+    chain += (chain.empty() ? "" : " -> ") + parakit::quoted(tasks[i].get<std::string>());
+  }
+  out << fmt::format("critical_path  length_s {}  tasks {}  {}\n",
+                     value_text("length_s", path.value("length_s", Record())), tasks.size(), chain);
+}
+
 // "parakit KERNEL: R ranks x T threads", then the record's own fields before `result`.
 std::string run_header(const Record& record) {
   std::string header =
@@ -228,6 +246,7 @@ void write_result(const Record& result, std::ostream& out) {
     if (result.contains(rows)) write_table(result[rows], out, "  ");
   }
   write_fields("result", result, out);
+  if (result.contains("graph") && result["graph"].is_object()) write_graph(result["graph"], out);
   for (const char* table : {"failed_tasks", "workers"}) {
     if (result.contains(table) && !result[table].empty()) write_table(result[table], out, "  ");
   }

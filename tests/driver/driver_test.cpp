@@ -1,6 +1,7 @@
 // End-to-end tests of the real binaries: processes, files, exit codes and messages.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <numbers>
@@ -11,6 +12,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <unistd.h>
+
+#include "parakit/kernels/monte_carlo_pi.hpp"
 
 #include "process.hpp"
 
@@ -257,5 +260,38 @@ TEST(Example, midpoint_rule_kernel_written_as_a_user_would) {
     // rounding adds at most ~1e-13. 1e-11 leaves room and still fails a lost or doubled range.
     EXPECT_NEAR(value, std::numbers::pi, 1e-11) << r.out;
     EXPECT_NEAR(error, std::abs(value - std::numbers::pi), 1e-15) << r.out;
+  }
+}
+
+TEST(Example, the_seeds_sample_and_mean_as_a_task_graph) {
+  if (std::string(PARAKIT_GRAPH_EXAMPLE_EXE).empty()) GTEST_SKIP() << "examples not built";
+  // The example's tasks draw from the streams `map pi --seed 42` gives tasks 0 and 1.
+  const auto sample = [](std::uint64_t n, std::uint64_t task) {
+    return parakit::kernels::estimate_pi(
+        n, parakit::kernels::count_inside(parakit::kernels::task_stream_seed(42, task), 0, n));
+  };
+  const std::vector<parakit::kernels::PiEstimate> tasks = {sample(100'000, 0), sample(3'200'000, 1)};
+  const parakit::kernels::PiEstimate mean = parakit::kernels::mean_estimate(tasks);
+  for (const int ranks : {1, 3}) {
+    std::vector<std::string> cmd = mpiexec(ranks);
+    cmd.push_back(PARAKIT_GRAPH_EXAMPLE_EXE);
+    const ProcessResult r = run_process(cmd);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::istringstream out(r.out);
+    std::string label;
+    double pi = 0, std_error = 0, makespan = 0, bound = 0;
+    std::uint64_t bytes = 0;
+    out >> label >> pi >> label >> std_error >> label >> makespan >> label >> bound >> label >> bytes;
+    ASSERT_TRUE(out) << r.out;
+    EXPECT_NEAR(pi, mean.estimate, 5e-10) << "printed with 9 decimals: " << r.out;
+    // The standard error is printed with 2 significant digits: within 3 % of the mean's (2.6e-3, the small
+    // task's error dominating); pi lies within 5 of them.
+    EXPECT_NEAR(std_error, mean.std_error, 0.03 * mean.std_error) << r.out;
+    EXPECT_NEAR(pi, std::numbers::pi, 5 * std_error) << r.out;
+    EXPECT_GT(bound, 0.0) << r.out;
+    EXPECT_LE(bound, makespan + 1e-6) << "no schedule beats the lower bound (printed in us): " << r.out;
+    if (ranks == 1) {
+      EXPECT_EQ(bytes, 0U) << "one rank moves nothing: " << r.out;
+    }
   }
 }

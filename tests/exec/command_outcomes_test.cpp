@@ -114,3 +114,39 @@ TEST(CommandOutcomes, trace_boxes_name_the_task_and_later_attempts_and_mark_fail
       boxes[0].args,
       (nlohmann::json{{"task", 3}, {"attempt", 1}, {"status", "failed"}, {"exit", 2}, {"command", "c3"}}));
 }
+
+// Issue 20: a graph's outcomes come from its tasks' end states: skipped and halted tasks are failures
+// of the run (exit 4), tasks a drain left are not run (exit 5), and tasks done before count as nothing.
+TEST(CommandOutcomes, a_graphs_skipped_and_halted_tasks_fail_the_run_and_drained_ones_stop_it) {
+  using parakit::kernels::TaskState;
+  const std::vector<TaskState> states = {TaskState::kDone,    TaskState::kDone,    TaskState::kFailed,
+                                         TaskState::kSkipped, TaskState::kSkipped, TaskState::kReady,
+                                         TaskState::kWaiting};
+  // Task 0 was done before; 1 succeeded on its second attempt; 2 failed (piece = task).
+  const std::vector<FarmRecord> records = {attempt(1, 1, Status::kFailed, 1), attempt(1, 2, Status::kOk),
+                                           attempt(2, 1, Status::kFailed, 3)};
+  const std::vector<bool> before = {true, false, false, false, false, false, false};
+  const CommandOutcomes halted = summarize_graph_attempts(records, states, before, kCommands, false);
+  EXPECT_EQ(halted.attempts, 3U);
+  EXPECT_EQ(halted.failed, 1U);
+  ASSERT_EQ(halted.failures.size(), 1U);
+  EXPECT_EQ(halted.failures[0].task, 2U);
+  EXPECT_EQ(halted.failures[0].exit_code, 3);
+  EXPECT_EQ(halted.skipped, 2U);
+  EXPECT_EQ(halted.skipped_tasks, (std::vector<std::uint64_t>{3, 4}));
+  EXPECT_EQ(halted.halted, 2U);
+  EXPECT_EQ(halted.not_run, 0U);
+  EXPECT_EQ(halted.exit_code(), parakit::kExitTasksFailed);
+  const CommandOutcomes drained = summarize_graph_attempts(records, states, before, kCommands, true);
+  EXPECT_EQ(drained.not_run, 2U);
+  EXPECT_EQ(drained.halted, 0U);
+  EXPECT_EQ(drained.exit_code(), parakit::kExitStopped);
+  const std::vector<TaskState> one_skipped = {TaskState::kSkipped};
+  EXPECT_EQ(summarize_graph_attempts({}, one_skipped, {}, {"c"}, false).exit_code(),
+            parakit::kExitTasksFailed);
+  // A task that ended without a record is the scheduler's bug.
+  const std::vector<TaskState> done = {TaskState::kDone};
+  EXPECT_THROW(summarize_graph_attempts({}, done, {}, {"c"}, false), parakit::WrongAnswer);
+  const JoblogEntry e = skipped_entry(4, 1.7e9, "c4");
+  EXPECT_EQ(format_joblog_line(e), "4\t-1\t-1\t-\t1700000000.000\t0.000\t0\t0\t0\tskipped\tc4\n");
+}

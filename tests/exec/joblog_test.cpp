@@ -171,3 +171,37 @@ TEST(JoblogLineParts, put_together_with_the_end_fields_make_the_line) {
   const JoblogLineParts parts = joblog_line_parts(e);
   EXPECT_EQ(parts.head + "0.500\t2\t0\t" + parts.middle + "timeout" + parts.tail, format_joblog_line(e));
 }
+
+// Issue 20: a graph run's joblog carries the graph's fingerprint as its second line; a task list's
+// header is unchanged, byte for byte; skipped tasks have lines of their own.
+TEST_F(JoblogFile, a_graph_runs_header_carries_its_fingerprint_and_skipped_lines_read_back) {
+  EXPECT_EQ(joblog_header(),
+            "# parakit joblog 1\ntask\trank\tthread\thost\tstart\tduration_s\texit\tsignal\tattempt\tstatus\t"
+            "command\n");
+  EXPECT_EQ(
+      joblog_header("0123456789abcdef"),
+      "# parakit joblog 1\n# graph 0123456789abcdef\ntask\trank\tthread\thost\tstart\tduration_s\texit\t"
+      "signal\tattempt\tstatus\tcommand\n");
+  JoblogEntry skipped = entry(3, "skipped", "echo c");
+  skipped.rank = -1;
+  skipped.thread = -1;
+  skipped.attempt = 0;
+  write(joblog_header("0123456789abcdef") + format_joblog_line(entry(0, "failed", "echo a")) +
+        format_joblog_line(skipped));
+  const Joblog log = read_joblog(path.string());
+  EXPECT_EQ(log.graph, "0123456789abcdef");
+  ASSERT_EQ(log.entries.size(), 2U);
+  EXPECT_EQ(log.entries[1].status, "skipped");
+  EXPECT_EQ(log.entries[1].rank, -1);
+  EXPECT_EQ(read_joblog((write(joblog_header()), path.string())).graph, "");
+
+  write("# parakit joblog 1\n# graph 12345\n" + joblog_header().substr(19));
+  try {
+    read_joblog(path.string());
+    ADD_FAILURE() << "a short fingerprint was accepted";
+  } catch (const parakit::UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find(":2: the graph fingerprint '12345' is not 16 hex digits"),
+              std::string::npos)
+        << e.what();
+  }
+}

@@ -133,3 +133,33 @@ TEST(ResumeJournals, count_like_the_joblog_and_what_it_lacks_is_merged) {
   EXPECT_EQ(fresh.journals.size(), 3U);
   fs::remove_all(dir);
 }
+
+// Issue 20: a graph run's joblog is resumed only by a run of the same graph (its fingerprint), and a
+// task list's only by a task list; skipped tasks run again.
+TEST_F(ResumeFile, a_graph_joblog_needs_the_same_graph_and_skipped_tasks_run_again) {
+  const std::string graph = "00000000000000aa", other = "00000000000000bb";
+  write(joblog_header(graph) + line(0, "ok", "echo 1") + line(1, "failed", "echo 2") +
+        line(2, "skipped", "echo 3"));
+  const ResumePlan plan = plan_resume(path.string(), true, commands, "g.txt", graph);
+  EXPECT_EQ(plan.todo, (std::vector<std::uint64_t>{1, 2, 3}));
+  EXPECT_FALSE(plan.fresh);
+  const auto refusal = [&](const std::string& fingerprint) {
+    try {
+      plan_resume(path.string(), true, commands, "g.txt", fingerprint);
+    } catch (const parakit::UsageError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(refusal(other), "--resume: the graph file g.txt changed since the joblog " + path.string() +
+                                " was written (graph fingerprint 00000000000000bb, the joblog's "
+                                "00000000000000aa); restore the file or start a new joblog (nothing was "
+                                "changed)");
+  EXPECT_NE(refusal("").find("is the joblog of a graph run; resume it with --graph"), std::string::npos);
+  write(joblog_header() + line(0, "ok", "echo 1"));
+  EXPECT_NE(refusal(graph).find("is the joblog of a task-list run; resume it with --tasks"),
+            std::string::npos);
+  // A new joblog: nothing to compare with.
+  fs::remove(path);
+  EXPECT_EQ(plan_resume(path.string(), false, commands, "g.txt", graph).todo.size(), 4U);
+}

@@ -134,6 +134,10 @@ TEST(RunCommands, runs_every_task_once_logs_every_attempt_and_agrees_on_the_exit
                                 .schedule = Schedule::kDynamic,
                                 .chunk = 2,
                                 .threads = 2,
+                                .graph = nullptr,
+                                .graph_fingerprint = "",
+                                .order = kernels::GraphOrder::kCriticalPath,
+                                .halt_on_failure = false,
                                 .planned = [&](const exec::ResumePlan& plan) {
                                   ++planned_calls;
                                   EXPECT_EQ(plan.todo.size(), 9U);
@@ -193,6 +197,10 @@ TEST(RunCommands, resume_runs_only_what_the_joblog_does_not_show_done) {
       .schedule = Schedule::kCyclic,
       .chunk = 1,
       .threads = 1,
+      .graph = nullptr,
+      .graph_fingerprint = "",
+      .order = kernels::GraphOrder::kCriticalPath,
+      .halt_on_failure = false,
       .planned = [&torn](const exec::ResumePlan& plan) { torn = plan.torn_tail; }};
   const auto run = mpi::run_commands(world, options);
   EXPECT_EQ(run.todo, (std::vector<std::uint64_t>{1, 2, 3, 4}));
@@ -228,6 +236,10 @@ TEST(RunCommands, a_stop_file_there_at_the_start_runs_nothing_and_exits_stopped)
                                              .schedule = Schedule::kDynamic,
                                              .chunk = 1,
                                              .threads = 2,
+                                             .graph = nullptr,
+                                             .graph_fingerprint = "",
+                                             .order = kernels::GraphOrder::kCriticalPath,
+                                             .halt_on_failure = false,
                                              .planned = {}});
   EXPECT_EQ(run.outcomes.not_run, 5U) << "on every rank";
   EXPECT_EQ(run.outcomes.exit_code(), kExitStopped);

@@ -520,6 +520,29 @@ TEST(SlurmTaskfarm, the_time_limit_stops_and_requeues_the_farm_and_every_task_ru
   EXPECT_EQ(read_json(out / ("farm-" + std::to_string(job.restarts) + ".json"))["result"]["not_run"], 0);
 }
 
+// Issue 20: the task-farm template takes a graph like a list (--graph before the file): every task
+// runs once, after the tasks it waits for, and the joblog carries the graph's fingerprint.
+TEST(SlurmTaskfarm, takes_a_graph_and_runs_each_task_after_those_it_waits_for) {
+  TempDir dir;
+  parakit::test::write_file(
+      dir.path() / "pipeline.txt",
+      "prep: a\nleft after prep: b\nright after prep: c\nsummary after left,right: d\n");
+  const std::string done = (dir.path() / "done.txt").string();
+  const Job job = submit(dir.path(), {"--cpus-per-task=2", kTemplates + "taskfarm.sbatch", "--graph",
+                                      "pipeline.txt", "--", "echo {} >> " + done});
+  expect_completed(job);
+  std::istringstream lines(slurp(done));
+  std::vector<std::string> order;
+  for (std::string word; lines >> word;)
+    order.push_back(word);
+  ASSERT_EQ(order.size(), 4U) << slurp(done);
+  EXPECT_EQ(order.front(), "a");
+  EXPECT_EQ(order.back(), "d");
+  const std::string joblog = slurp(dir.path() / "results" / job.id / "joblog");
+  EXPECT_EQ(joblog.rfind("# parakit joblog 1\n# graph ", 0), 0U) << joblog;
+  EXPECT_EQ(read_json(dir.path() / "results" / job.id / "farm-0.json")["result"]["graph"]["done"], 4);
+}
+
 TEST(SlurmTemplates, a_missing_parakit_or_a_failing_run_fails_the_job_with_a_clear_line) {
   TempDir dir;
   const Job missing =

@@ -10,6 +10,7 @@
 
 #include "parakit/exec/joblog.hpp"
 #include "parakit/exec/process.hpp"
+#include "parakit/kernels/task_graph.hpp"
 #include "parakit/report/farm_record.hpp"
 #include "parakit/report/trace.hpp"
 
@@ -30,10 +31,14 @@ struct CommandOutcomes {
   std::uint64_t timed_out = 0;       ///< of those, the ones whose last attempt hit the time limit
   std::uint64_t attempts = 0;        ///< every attempt of every task
   std::uint64_t not_run = 0;         ///< tasks never started because the farm drained (`--stop-file`)
+  std::uint64_t skipped = 0;         ///< `--graph`: tasks not run because a task they wait for failed
+  std::uint64_t halted = 0;          ///< `--graph --halt-on-failure`: tasks not started after a failure
   std::vector<FailedTask> failures;  ///< in task order
+  std::vector<std::uint64_t> skipped_tasks;  ///< `--graph`: the skipped tasks, ascending
 
   /// @brief The exit code of `map exec`: kExitStopped when tasks were not run (continue with --resume),
-  /// else kExitTasksFailed when a task failed, else kExitOk.
+  /// else kExitTasksFailed when a task failed, was skipped or was not started after a failure, else
+  /// kExitOk.
   [[nodiscard]] int exit_code() const;
 };
 
@@ -45,6 +50,21 @@ struct CommandOutcomes {
 CommandOutcomes summarize_attempts(const std::vector<report::FarmRecord>& records,
                                    const std::vector<std::uint64_t>& todo,
                                    const std::vector<std::string>& commands, bool drained);
+
+/// @brief The outcomes of a graph's run (`map exec --graph`): piece t of the run is task t, whose
+/// command is commands[t]; @p states are the tasks' end states (mpi::run_graph); @p done_before the
+/// tasks done in an earlier run (empty, or one flag per task), which count as nothing. Tasks that were
+/// never started count as not_run when @p drained (`--stop-file`), else as halted (the run stopped at
+/// a failure).
+/// @throws parakit::WrongAnswer for a task that ended without a record (a bug of the scheduler).
+CommandOutcomes summarize_graph_attempts(const std::vector<report::FarmRecord>& records,
+                                         const std::vector<kernels::TaskState>& states,
+                                         const std::vector<bool>& done_before,
+                                         const std::vector<std::string>& commands, bool drained);
+
+/// @brief The joblog entry of a task of a graph run skipped because a task it waits for failed:
+/// status `skipped`, rank and thread -1, host `-`, attempt 0, start @p when_unix_s, no duration.
+JoblogEntry skipped_entry(std::uint64_t task, double when_unix_s, const std::string& command);
 
 /// @brief The joblog entry of the attempt @p record at task @p task of @p farm, whose command was
 /// @p command: its host from the farm's ranks, its start as Unix time.

@@ -1,7 +1,7 @@
 #pragma once
 /// @file
-/// @brief Pictures drawn by gnuplot, run as a process: the Gantt chart of a task farm and the studies'
-/// plots. Each picture is written whole or not at all. No MPI.
+/// @brief Pictures drawn by gnuplot, run as a process: the Gantt chart of a task farm or graph and the
+/// studies' plots. Each picture is written whole or not at all. No MPI.
 
 #include <string>
 #include <string_view>
@@ -11,6 +11,13 @@
 #include "parakit/report/trace.hpp"
 
 namespace parakit::exec {
+
+/// @brief The gnuplot script of write_gantt_png: one box per line of @p data_path (lane, start, end,
+/// failed), and, when boxes wait for others (TraceBox::after), a thin arrow from the end of each
+/// predecessor's box to the start of the dependent's (inline, as `$arrows`); drawn into @p png_path.
+/// @throws parakit::Error if an `after` index is not a box's.
+std::string gantt_script(const std::vector<report::TraceBox>& boxes, int ranks, int threads,
+                         const std::string& title, const std::string& data_path, const std::string& png_path);
 
 /// @brief Draws the boxes as a Gantt chart into the PNG file @p path with gnuplot (whole or not at all).
 /// @throws parakit::Error when gnuplot is missing or fails, with its message.

@@ -3,8 +3,11 @@
 /// @brief The joblog of `parakit map exec`: one tab-separated line per attempt at a task, written as
 /// each attempt ends, and read back by `--resume`. No MPI.
 ///
-/// Layout: a first line `# parakit joblog 1`, a header line, then one line per attempt with the
-/// columns of kJoblogColumns. The command is the last column, so tabs inside it do not matter.
+/// Layout: a first line `# parakit joblog 1`; for a graph run (`--graph`) a second line `# graph <16 hex
+/// digits>`, the graph file's fingerprint (format::fingerprint_hex); a header line; then one line per
+/// attempt with the columns of kJoblogColumns. The command is the last column, so tabs inside it do not
+/// matter. A graph run also logs each task it skipped (a task it waits for failed) with status
+/// `skipped`, rank and thread -1, host `-`, attempt 0 and the time the run ended.
 
 #include <array>
 #include <cstdint>
@@ -17,6 +20,9 @@ namespace parakit::exec {
 
 /// @brief The first line of every joblog.
 inline constexpr std::string_view kJoblogMagic = "# parakit joblog 1";
+
+/// @brief What starts the line of a graph run's fingerprint, the second line of its joblog.
+inline constexpr std::string_view kJoblogGraphPrefix = "# graph ";
 
 /// @brief The columns, in order.
 inline constexpr std::array<std::string_view, 11> kJoblogColumns = {
@@ -34,12 +40,13 @@ struct JoblogEntry {
   int exit_code = 0;
   int signal = 0;
   int attempt = 1;
-  std::string status;  ///< "ok", "failed", "timeout", "not-started"
+  std::string status;  ///< "ok", "failed", "timeout", "not-started" or (graph runs) "skipped"
   std::string command;
 };
 
-/// @brief The first two lines of a new joblog.
-std::string joblog_header();
+/// @brief The first lines of a new joblog: the magic line, for a graph run `# graph @p graph` (its
+/// fingerprint as 16 hex digits; empty: a task-list run, whose header has no such line), the column names.
+std::string joblog_header(std::string_view graph = "");
 
 /// @brief One line (with its newline) for @p entry.
 std::string format_joblog_line(const JoblogEntry& entry);
@@ -60,11 +67,14 @@ struct Joblog {
   /// cut off before new lines are appended.
   std::uint64_t complete_bytes = 0;
   bool torn_tail = false;
+  /// The graph fingerprint of its header (16 hex digits) for a graph run's joblog; empty for a task list's.
+  std::string graph;
 };
 
 /// @brief Reads and checks a joblog.
 /// @throws parakit::UsageError naming the file and line for anything that is not a parakit joblog or
 /// is corrupt (a missing or foreign header, a line with the wrong number of fields or a bad number).
+/// A header with the `# graph` line of a graph run is accepted (Joblog::graph).
 Joblog read_joblog(const std::string& path);
 
 /// @brief The journal of rank @p rank of a run whose joblog is @p joblog: `<joblog>.rank<rank>`, a
@@ -84,9 +94,9 @@ class JoblogWriter {
  public:
   /// @brief Opens (creating it if needed) the joblog @p path, cuts it to its first @p keep_bytes bytes
   /// (Joblog::complete_bytes of a log being resumed, 0 for a new one) and, when @p fresh, writes the
-  /// header.
+  /// header (joblog_header(@p graph)).
   /// @throws parakit::UsageError `--joblog PATH: <reason>` when the file cannot be opened or cut.
-  JoblogWriter(const std::string& path, std::uint64_t keep_bytes, bool fresh);
+  JoblogWriter(const std::string& path, std::uint64_t keep_bytes, bool fresh, std::string_view graph = "");
   JoblogWriter(const JoblogWriter&) = delete;
   JoblogWriter& operator=(const JoblogWriter&) = delete;
   ~JoblogWriter();

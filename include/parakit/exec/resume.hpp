@@ -32,11 +32,15 @@ struct ResumePlan {
 /// @p joblog_path (empty: none, so every task runs) and, when it is continued, its journals: a task
 /// that either shows done (status ok) is not run again.
 /// @param resume     --resume was given: an existing, non-empty joblog is continued.
-/// @param task_file  The task file, for messages.
+/// @param task_file  The task file (or graph file), for messages.
+/// @param graph      A graph run (`--graph`): the graph file's fingerprint (format::fingerprint_hex), which
+///                   the joblog's header must carry; empty: a task-list run, whose joblog carries none.
 /// @throws parakit::UsageError (nothing changed) when the joblog is a directory; when it exists with
-/// content and @p resume is false; when it or a journal is not a parakit joblog (read_joblog); or when an
-/// entry is of another run (its task is not in @p commands, or its command differs).
+/// content and @p resume is false; when it or a journal is not a parakit joblog (read_joblog); when it
+/// is a graph run's and this run is not, or the other way round; when its graph fingerprint is not
+/// @p graph (the graph file changed since the joblog was written); or when an entry is of another run
+/// (its task is not in @p commands, or its command differs).
 ResumePlan plan_resume(const std::string& joblog_path, bool resume, const std::vector<std::string>& commands,
-                       const std::string& task_file);
+                       const std::string& task_file, const std::string& graph = "");
 
 }  // namespace parakit::exec

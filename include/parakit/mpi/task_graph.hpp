@@ -15,7 +15,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +22,7 @@
 
 #include "parakit/kernels/task_graph.hpp"
 #include "parakit/mpi/farm.hpp"
+#include "parakit/report/graph_record.hpp"
 
 namespace parakit::mpi {
 
@@ -60,20 +60,8 @@ struct GraphOptions {
   std::function<bool()> drain;
 };
 
-/// @brief What ran. Counts and states are the same on every rank; the rest is complete on rank 0.
-struct GraphResult {
-  report::FarmResult farm;                   ///< every attempt's record; piece = task (rank 0)
-  std::vector<kernels::TaskState> states;    ///< every task's end state (kWaiting / kReady: not run)
-  std::vector<kernels::TaskId> released_by;  ///< rank 0: the predecessor whose end made each task ready
-  std::vector<double> ready_s;               ///< rank 0: when each became ready, since the start (< 0: never)
-  std::vector<int> ran_on;                   ///< rank 0: the rank that ran each task (-1: none)
-  std::map<kernels::TaskId, std::string> errors;  ///< rank 0: the message of each failed task
-  std::map<kernels::TaskId, std::string> values;  ///< rank 0: the values kept (options.keep and exits)
-  std::uint64_t done = 0, failed = 0, skipped = 0, not_run = 0;  ///< not_run: halted or drained
-  std::uint64_t bytes_moved =
-      0;  ///< values sent between ranks, bytes (the final gather to rank 0 not included)
-  std::uint64_t transfers = 0;  ///< values sent between ranks
-};
+/// @brief What ran (plain data, in report/graph_record.hpp).
+using GraphResult = report::GraphResult;
 
 /// @brief Runs @p graph over all ranks and threads of @p comm: every task not done before runs once,
 /// on one worker, after all of its predecessors ended well.
