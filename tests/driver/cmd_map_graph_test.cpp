@@ -168,6 +168,47 @@ TEST(MapExecGraph, chains_diamonds_fans_and_a_random_dag_run_each_task_once_afte
   }
 }
 
+// The issue's size: a random DAG of 10,000 commands on 2 ranks x 2 threads, checked from the joblog alone
+// (the file declares task i on its i-th line, so the joblog's task numbers are the graph's).
+TEST(MapExecGraph, a_random_dag_of_10000_commands_runs_each_once_after_its_predecessors) {
+  TempDir dir;
+  const auto g = parakit::kernels::random_task_graph(10000, 3, 50, 1.0, 1.0, 7);
+  std::string text;
+  for (parakit::kernels::TaskId t = 0; t < g.size(); ++t) {
+    text += g.task(t).name;
+    for (std::size_t i = 0; i < g.predecessors(t).size(); ++i)
+      text += (i == 0 ? " after " : ",") + g.task(g.predecessors(t)[i]).name;
+    text += ": x\n";
+  }
+  const fs::path graph_path = dir.path() / "random.txt", joblog = dir.path() / "run.tsv";
+  write_file(graph_path, text);
+  const ProcessResult r =
+      run_process(parakit_cmd({"map", "exec", "--graph", "@" + graph_path.string(), "--threads", "2",
+                               "--joblog", joblog.string(), "--", "true"},
+                              2),
+                  300.0);  // about 10 s on 2 quiet cores, minutes under a sanitizer (its ctest TIMEOUT too)
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::vector<const GraphLogLine*> line_of(g.size(), nullptr);
+  const std::vector<GraphLogLine> lines = graph_joblog_lines(joblog);
+  ASSERT_EQ(lines.size(), g.size());
+  for (const GraphLogLine& l : lines) {
+    const std::size_t t = std::stoul(l.task);
+    ASSERT_LT(t, g.size());
+    EXPECT_EQ(l.status, "ok") << t;
+    ASSERT_EQ(line_of[t], nullptr) << "task " << t << " ran twice";
+    line_of[t] = &l;
+  }
+  std::size_t checked = 0;
+  for (parakit::kernels::TaskId t = 0; t < g.size(); ++t) {
+    for (const parakit::kernels::TaskId p : g.predecessors(t)) {
+      ASSERT_GE(line_of[t]->start, line_of[p]->start + line_of[p]->duration_s - 0.002)
+          << g.task(t).name << " started before " << g.task(p).name << " ended";
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, g.edges());
+}
+
 // The pipeline of the failure and resume tests: b fails until the file `fixed` exists; c, d and f
 // wait for it (directly or not), e and g do not.
 class MapExecGraphFailure : public ::testing::Test {
