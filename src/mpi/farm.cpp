@@ -149,7 +149,6 @@ class Farm {
   const FarmSink& sink_;
 
   FarmResult result_;
-  std::string host_;
   double t0_ = 0.0;  // the common start, on sys::now_s's axis
   Shared shared_;
   std::vector<std::jthread> team_;  // declared after shared_: joined before it goes
@@ -163,32 +162,10 @@ class Farm {
   bool exhausted_ = false, reserve_refused_ = false;
 };
 
-// Every rank's identity to rank 0, then the common start after a barrier.
 void Farm::start() {
-  const report::RankInfo self = detail::this_rank(comm_, threads_);
-  host_ = self.host;
-  if (rank_ == 0) {
-    boost::mpi::gather(comm_, self, result_.per_rank, 0);
-  } else {
-    boost::mpi::gather(comm_, self, 0);
-  }
   shared_.running = threads_;
-  comm_.barrier();
-  // One time axis: the ranks on rank 0's host share its monotonic clock (sys::now_s), so they take rank
-  // 0's start; ranks on other hosts start their own at the barrier (skew: the barrier's, microseconds).
-  t0_ = sys::now_s();
-  double root_start = t0_;
-  std::string root_host = host_;
-  boost::mpi::broadcast(comm_, root_start, 0);
-  boost::mpi::broadcast(comm_, root_host, 0);
-  if (root_host == host_) t0_ = root_start;
-  // Drained before it began (a stop file that was already there): no piece starts anywhere.
-  bool drain_now = rank_ == 0 && options_.drain && options_.drain();
-  boost::mpi::broadcast(comm_, drain_now, 0);
-  shared_.draining = result_.drained = drain_now;
-  result_.start_unix_s =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  boost::mpi::broadcast(comm_, result_.start_unix_s, 0);  // rank 0's, so that every rank dates alike
+  t0_ = detail::start_together(comm_, threads_, options_.drain, result_);
+  shared_.draining = result_.drained;  // drained before it began (a stop file already there): no piece starts
   next_drain_poll_s_ = sys::now_s();
   exhausted_ = !is_dynamic_;
 }
@@ -461,6 +438,30 @@ bool Farm::send_outbox() {
 }
 
 }  // namespace
+
+double detail::start_together(const boost::mpi::communicator& comm, int threads,
+                              const std::function<bool()>& drain, FarmResult& result) {
+  const report::RankInfo self = detail::this_rank(comm, threads);
+  if (comm.rank() == 0) {
+    boost::mpi::gather(comm, self, result.per_rank, 0);
+  } else {
+    boost::mpi::gather(comm, self, 0);
+  }
+  comm.barrier();
+  double t0 = sys::now_s();
+  double root_start = t0;
+  std::string root_host = self.host;
+  boost::mpi::broadcast(comm, root_start, 0);
+  boost::mpi::broadcast(comm, root_host, 0);
+  if (root_host == self.host) t0 = root_start;
+  bool drain_now = comm.rank() == 0 && drain && drain();
+  boost::mpi::broadcast(comm, drain_now, 0);
+  result.drained = drain_now;
+  result.start_unix_s =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  boost::mpi::broadcast(comm, result.start_unix_s, 0);  // rank 0's, so that every rank dates alike
+  return t0;
+}
 
 FarmResult run_farm(const boost::mpi::communicator& world, std::uint64_t pieces, const FarmOptions& options,
                     const FarmWork& work, const FarmSink& sink) {

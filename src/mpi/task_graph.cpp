@@ -195,28 +195,9 @@ bool GraphRun::has_inputs(TaskId t) const {
 }
 
 void GraphRun::start() {
-  const report::RankInfo self = detail::this_rank(comm_, options_.threads);
+  t0_ = detail::start_together(comm_, options_.threads, options_.drain, result_.farm);
   if (rank_ == 0) {
-    boost::mpi::gather(comm_, self, result_.farm.per_rank, 0);
-  } else {
-    boost::mpi::gather(comm_, self, 0);
-  }
-  comm_.barrier();
-  // One time axis, as the farm's (farm.cpp): rank 0's clock for the ranks on its host.
-  t0_ = sys::now_s();
-  double root_start = t0_;
-  std::string root_host = self.host;
-  boost::mpi::broadcast(comm_, root_start, 0);
-  boost::mpi::broadcast(comm_, root_host, 0);
-  if (root_host == self.host) t0_ = root_start;
-  result_.farm.start_unix_s =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-  boost::mpi::broadcast(comm_, result_.farm.start_unix_s, 0);
-  bool drain_now = rank_ == 0 && options_.drain && options_.drain();
-  boost::mpi::broadcast(comm_, drain_now, 0);
-  result_.farm.drained = drain_now;
-  if (rank_ == 0) {
-    if (drain_now) scheduler_->halt();
+    if (result_.farm.drained) scheduler_->halt();
     for (TaskId t = 0; t < graph_.size(); ++t) {
       if (scheduler_->state(t) == TaskState::kReady) result_.ready_s[t] = 0.0;
     }

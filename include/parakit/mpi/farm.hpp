@@ -96,4 +96,16 @@ struct FarmOptions {
 FarmResult run_farm(const boost::mpi::communicator& comm, std::uint64_t pieces, const FarmOptions& options,
                     const FarmWork& work, const FarmSink& sink);
 
+namespace detail {
+
+/// @brief The common start of a farm or a graph on every rank: rank 0 gets every rank's identity in
+/// @p result.per_rank; after a barrier, one time axis (the ranks on rank 0's host take its monotonic
+/// start, sys::now_s; ranks on other hosts their own at the barrier), rank 0's Unix time in
+/// result.start_unix_s, and whether @p drain already holds (result.drained). Collective.
+/// @return the start on sys::now_s's axis.
+double start_together(const boost::mpi::communicator& comm, int threads, const std::function<bool()>& drain,
+                      FarmResult& result);
+
+}  // namespace detail
+
 }  // namespace parakit::mpi
