@@ -23,6 +23,7 @@
 #include "parakit/mpi/graph_file.hpp"
 #include "parakit/mpi/task_file.hpp"
 #include "parakit/parse.hpp"
+#include "parakit/quote.hpp"
 #include "parakit/report/farm_report.hpp"
 #include "parakit/report/graph_report.hpp"
 #include "parakit/report/output_file.hpp"
@@ -132,7 +133,8 @@ void read_graph_options(const po::variables_map& values, ExecOptions& x) {
   }
   const std::string graph = values["graph"].as<std::string>();
   if (graph.rfind('@', 0) != 0) {
-    throw UsageError("--graph: '" + graph + "' is not @FILE (accepted: a graph file, one task per line" +
+    throw UsageError("--graph: " + parakit::quoted(graph) +
+                     " is not @FILE (accepted: a graph file, one task per line" +
                      (std::filesystem::is_regular_file(graph) ? "; did you mean @" + graph + "?" : "") + ")");
   }
   x.task_file = graph.substr(1);
@@ -336,7 +338,8 @@ int map_exec(const boost::mpi::communicator& comm, const std::vector<std::string
   if (o.skipped > 0) {
     std::string names;
     for (std::size_t i = 0; i < o.skipped_tasks.size() && i < 10; ++i)
-      names += (i > 0 ? ", " : "") + graph.graph.task(static_cast<kernels::TaskId>(o.skipped_tasks[i])).name;
+      names += (i > 0 ? ", " : "") +
+               parakit::quoted(graph.graph.task(static_cast<kernels::TaskId>(o.skipped_tasks[i])).name);
     std::cerr << fmt::format("parakit: {} tasks skipped because a task they wait for failed: {}{}\n",
                              o.skipped, names,
                              o.skipped > 10 ? fmt::format(", ... ({} more)", o.skipped - 10) : "");

@@ -9,6 +9,7 @@
 
 #include "parakit/error.hpp"
 #include "parakit/exec/joblog.hpp"
+#include "parakit/quote.hpp"
 
 namespace parakit::exec {
 namespace {
@@ -40,19 +41,19 @@ void check_same_graph(const std::string& path, const std::string& logged, const 
                       const std::string& task_file) {
   if (logged == graph) return;
   if (graph.empty()) {
-    throw UsageError("--resume: " + path +
+    throw UsageError("--resume: " + escaped(path) +
                      " is the joblog of a graph run; resume it with --graph and its graph file, not "
                      "--tasks (nothing was changed)");
   }
   if (logged.empty()) {
-    throw UsageError("--resume: " + path +
+    throw UsageError("--resume: " + escaped(path) +
                      " is the joblog of a task-list run; resume it with --tasks and its task file, not "
                      "--graph (nothing was changed)");
   }
   throw UsageError(fmt::format(
       "--resume: the graph file {} changed since the joblog {} was written (graph fingerprint {}, the "
       "joblog's {}); restore the file or start a new joblog (nothing was changed)",
-      task_file, path, graph, logged));
+      escaped(task_file), escaped(path), graph, logged));
 }
 
 }  // namespace
