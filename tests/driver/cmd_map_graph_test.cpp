@@ -234,7 +234,7 @@ TEST_F(MapExecGraphFailure, dependents_of_a_failed_task_are_skipped_the_rest_run
   const ProcessResult r = run({"--threads", "2", "--json", record.string()}, 2);
   ASSERT_EQ(r.exit_code, 4) << r.err;
   EXPECT_NE(r.err.find("parakit: 1 of 7 tasks failed; see " + joblog.string()), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("parakit: 3 tasks skipped because a task they wait for failed: c, d, f"),
+  EXPECT_NE(r.err.find("parakit: 3 tasks skipped because a task they wait for failed: 'c', 'd', 'f'"),
             std::string::npos)
       << r.err;
   std::string fingerprint;
