@@ -202,16 +202,17 @@ class SmallHistogram {
     const __m512i one = _mm512_set1_epi64(1), width = _mm512_set1_epi64(static_cast<long long>(width_));
     const __m512i field = _mm512_set1_epi64(static_cast<long long>(period));
     __m512d vlo[D > 0 ? D : 1], vhi[D > 0 ? D : 1];
-    __m512i below[D > 0 ? D : 1];
     for (std::size_t d = 0; d < D; ++d) {
       vlo[d] = _mm512_set1_pd(lo[d]);
       vhi[d] = _mm512_set1_pd(hi[d]);
-      below[d] = _mm512_setzero_si512();
     }
+    // The counts below each window, in named registers: GCC keeps an array of them on the stack, and
+    // the sweep then waits on a store and a load per window and vector.
+    __m512i below0 = _mm512_setzero_si512(), below1 = below0, below2 = below0, below3 = below0;
+    static_assert(D <= kMaxWindows);
     const __m512d none = _mm512_set1_pd(std::numeric_limits<double>::quiet_NaN());
-    __m512i total[kMaxBins];
-    for (__m512i& t : total)
-      t = _mm512_setzero_si512();
+    // In memory, touched once a period: kept in registers they push the sweep's own values out of them.
+    alignas(64) std::uint64_t total[kMaxBins][kLanes] = {};
     std::size_t i = 0;
     while (i + kLanes <= n) {
       const std::size_t start = i, vectors = std::min(period, (n - i) / kLanes);
@@ -220,15 +221,21 @@ class SmallHistogram {
         const __m512d v = _mm512_loadu_pd(x + i);
         __m512i bin;
         const __mmask8 clear = clear_bins(v, bin);
+        // A value outside [first, last] may look clear; its shift (width x bin) is then at least 64 (or
+        // negative, so huge): the shift gives 0 and nothing is counted.
         acc = _mm512_add_epi64(acc, _mm512_maskz_sllv_epi64(clear, one, _mm512_mullo_epi64(bin, width)));
         if constexpr (D > 0) {
           // Per window: the values below it; the end of the last window begun (NaN before the first).
           __m512d end = none;
-          for (std::size_t d = 0; d < D; ++d) {
+          const auto window = [&](std::size_t d, __m512i& below) {
             const __mmask8 is_below = _mm512_cmp_pd_mask(v, vlo[d], _CMP_LT_OQ);
-            below[d] = _mm512_mask_add_epi64(below[d], is_below, below[d], one);
+            below = _mm512_mask_add_epi64(below, is_below, below, one);
             end = _mm512_mask_blend_pd(is_below, vhi[d], end);
-          }
+          };
+          window(0, below0);
+          if constexpr (D > 1) window(1, below1);
+          if constexpr (D > 2) window(2, below2);
+          if constexpr (D > 3) window(3, below3);
           const __mmask8 inside = _mm512_cmp_pd_mask(v, end, _CMP_LE_OQ);
           _mm512_storeu_pd(kept, _mm512_maskz_compress_pd(inside, v));
           kept += __builtin_popcount(inside);
@@ -238,17 +245,42 @@ class SmallHistogram {
       for (std::size_t b = 0; b < bins; ++b) {
         const __m512i c =
             _mm512_and_si512(_mm512_maskz_srli_epi64(0xFF, acc, static_cast<unsigned>(width_ * b)), field);
-        total[b] = _mm512_add_epi64(total[b], c);
+        _mm512_store_si512(total[b], _mm512_add_epi64(_mm512_load_si512(total[b]), c));
         counted = _mm512_add_epi64(counted, c);
       }
       // Values near an edge, NaN and values outside were not counted: numpy's rule, one by one (rare).
       if (lane_sum(counted) != vectors * kLanes) count_unclear(x + start, vectors * kLanes, counts);
     }
     for (std::size_t b = 0; b < bins; ++b)
-      counts[b] += lane_sum(total[b]);
+      counts[b] += lane_sum(_mm512_load_si512(total[b]));
+    const __m512i below[kMaxWindows] = {below0, below1, below2, below3};
     for (std::size_t d = 0; d < D; ++d)
       under[d] += lane_sum(below[d]);
     return i;
+  }
+
+  // Adds to in[d] the values of @p kept [first, last) inside window d (sorted windows that do not overlap).
+  template <std::size_t D>
+  static void count_inside(const double* first, const double* last, const double* lo, const double* hi,
+                           std::uint64_t* in) {
+    __m512i inside[D > 0 ? D : 1];
+    for (std::size_t d = 0; d < D; ++d)
+      inside[d] = _mm512_setzero_si512();
+    const __m512i one = _mm512_set1_epi64(1);
+    for (; last - first >= kLanes; first += kLanes) {
+      const __m512d v = _mm512_loadu_pd(first);
+      for (std::size_t d = 0; d < D; ++d) {
+        const __mmask8 is_in = _mm512_mask_cmp_pd_mask(
+            _mm512_cmp_pd_mask(v, _mm512_set1_pd(lo[d]), _CMP_GE_OQ), v, _mm512_set1_pd(hi[d]), _CMP_LE_OQ);
+        inside[d] = _mm512_mask_add_epi64(inside[d], is_in, inside[d], one);
+      }
+    }
+    for (std::size_t d = 0; d < D; ++d)
+      in[d] += lane_sum(inside[d]);
+    for (; first != last; ++first) {
+      for (std::size_t d = 0; d < D; ++d)
+        in[d] += *first >= lo[d] && *first <= hi[d] ? 1U : 0U;
+    }
   }
 
  private:
@@ -282,10 +314,10 @@ class SmallHistogram {
 template <std::size_t D>
 void count_small(const Histogram& h, std::span<const double> values, std::span<const double> edges,
                  std::span<std::uint64_t> counts, const double* lo, const double* hi, std::uint64_t* under,
-                 std::uint64_t* in, std::vector<double>& out) {
-  thread_local std::vector<double> scratch;
-  if (scratch.size() < values.size() + kLanes) scratch.resize(values.size() + kLanes);
-  double* kept = scratch.data();
+                 std::uint64_t* in, Candidates& out) {
+  const std::size_t at = out.size();
+  out.resize(at + values.size() + kLanes);  // room for every value and one vector, not zeroed
+  double* kept = out.data() + at;
   const SmallHistogram small(h, edges);
   const std::size_t done = small.count<D>(values.data(), values.size(), counts.data(), lo, hi, under, kept);
   for (std::size_t i = done; i < values.size(); ++i) {
@@ -300,17 +332,14 @@ void count_small(const Histogram& h, std::span<const double> values, std::span<c
     if (keep) *kept++ = v;
   }
   // The windows do not overlap: each candidate is inside exactly one.
-  for (const double* c = scratch.data(); c != kept; ++c) {
-    for (std::size_t d = 0; d < D; ++d)
-      in[d] += *c >= lo[d] && *c <= hi[d] ? 1U : 0U;
-  }
-  out.insert(out.end(), scratch.data(), kept);
+  SmallHistogram::count_inside<D>(out.data() + at, kept, lo, hi, in);
+  out.resize(static_cast<std::size_t>(kept - out.data()));
 }
 
 // Tries the small-bin path; false when it does not apply (many bins, large rounding, overlapping windows).
 bool try_small(std::span<const double> values, std::span<const double> edges, std::span<std::uint64_t> counts,
                std::span<const KeyWindow> windows, std::span<std::uint64_t> below,
-               std::span<std::uint64_t> inside, std::vector<double>& out) {
+               std::span<std::uint64_t> inside, Candidates& out) {
   const Histogram h(edges);
   if (h.bins() > SmallHistogram::kMaxBins || !h.vector_path()) return false;
   const DistinctWindows distinct(windows);
@@ -349,8 +378,7 @@ bool try_small(std::span<const double> values, std::span<const double> edges, st
 }
 #else
 bool try_small(std::span<const double>, std::span<const double>, std::span<std::uint64_t>,
-               std::span<const KeyWindow>, std::span<std::uint64_t>, std::span<std::uint64_t>,
-               std::vector<double>&) {
+               std::span<const KeyWindow>, std::span<std::uint64_t>, std::span<std::uint64_t>, Candidates&) {
   return false;
 }
 #endif
@@ -382,7 +410,7 @@ void count_rest(const Histogram& h, std::span<const double> values, std::size_t 
 void count_histogram(std::span<const double> values, std::span<const double> edges,
                      std::span<std::uint64_t> counts) {
   if (edges.size() < 2) return;
-  std::vector<double> no_candidates;
+  Candidates no_candidates;
   if (try_small(values, edges, counts, {}, {}, {}, no_candidates)) return;
   const Histogram h(edges);
   PARAKIT_REQUIRE(counts.size() == h.bins(), "one count per bin");
@@ -407,8 +435,7 @@ void count_histogram(std::span<const double> values, std::span<const double> edg
 
 void histogram_and_windows(std::span<const double> values, std::span<const double> edges,
                            std::span<std::uint64_t> counts, std::span<const KeyWindow> windows,
-                           std::span<std::uint64_t> below, std::span<std::uint64_t> inside,
-                           std::vector<double>& out) {
+                           std::span<std::uint64_t> below, std::span<std::uint64_t> inside, Candidates& out) {
   if (edges.size() >= 2 && try_small(values, edges, counts, windows, below, inside, out)) return;
 #if defined(__AVX512F__) && defined(__AVX512DQ__)
   if (edges.size() >= 2 && !windows.empty()) {
@@ -420,14 +447,14 @@ void histogram_and_windows(std::span<const double> values, std::span<const doubl
       PARAKIT_REQUIRE(below.size() == windows.size() && inside.size() == windows.size(),
                       "one count per window");
       thread_local std::vector<std::uint32_t> local;
-      thread_local std::vector<double> scratch;
       local.assign(Histogram::kCopies * h.stride(), 0);
-      if (scratch.size() < values.size() + kLanes) scratch.resize(values.size() + kLanes);
+      const std::size_t at = out.size();
+      out.resize(at + values.size() + kLanes);  // room for every value and one vector, not zeroed
       std::size_t done = 0;
       std::uint64_t under[DistinctWindows::kMax] = {}, in[DistinctWindows::kMax] = {};
-      double* kept = scratch.data();
+      double* kept = out.data() + at;
       const auto sweep = [&]<std::size_t D>(std::integral_constant<std::size_t, D>) {
-        WindowHook<D> hook(distinct.lo, distinct.hi, scratch.data());
+        WindowHook<D> hook(distinct.lo, distinct.hi, kept);
         done = h.count_batches(values.data(), values.size(), local.data(), hook);
         for (std::size_t d = 0; d < D; ++d) {
           under[d] = hook.under[d];
@@ -448,7 +475,7 @@ void histogram_and_windows(std::span<const double> values, std::span<const doubl
         default:
           sweep(std::integral_constant<std::size_t, 4>{});
       }
-      out.insert(out.end(), scratch.data(), kept);
+      out.resize(static_cast<std::size_t>(kept - out.data()));
       for (std::size_t w = 0; w < windows.size(); ++w) {
         below[w] += under[distinct.which[w]];
         inside[w] += in[distinct.which[w]];

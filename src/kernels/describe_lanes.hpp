@@ -57,11 +57,12 @@ struct WindowHook {
 // The vector part of scan_windows for D distinct windows; returns how many values it covered.
 template <std::size_t D>
 inline std::size_t scan_lanes(const double* x, std::size_t n, const double* lo, const double* hi,
-                              std::uint64_t* under, std::uint64_t* in, std::vector<double>& out) {
-  // Kept values are written without branches: every vector is stored, the end moves on only by its hits.
-  thread_local std::vector<double> scratch;
-  if (scratch.size() < n + kLanes) scratch.resize(n + kLanes);
-  double* kept = scratch.data();
+                              std::uint64_t* under, std::uint64_t* in, Candidates& out) {
+  // Kept values are written without branches: every vector is stored past the last value kept, the end
+  // moves on only by its hits. The room for them is not zeroed (Candidates' allocator).
+  const std::size_t at = out.size();
+  out.resize(at + n + kLanes);
+  double* kept = out.data() + at;
   std::size_t k = 0;
 #if defined(__AVX512F__)
   WindowHook<D> hook(lo, hi, kept);
@@ -103,7 +104,7 @@ inline std::size_t scan_lanes(const double* x, std::size_t n, const double* lo, 
     }
   }
 #endif
-  out.insert(out.end(), scratch.data(), kept);
+  out.resize(static_cast<std::size_t>(kept - out.data()));
   return k;
 }
 

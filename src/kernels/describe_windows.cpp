@@ -99,7 +99,7 @@ void narrow(KeyWindow& window, std::span<const std::uint64_t> counts) {
 }
 
 void scan_windows(std::span<const double> values, std::span<const KeyWindow> windows,
-                  std::span<std::uint64_t> below, std::span<std::uint64_t> inside, std::vector<double>& out) {
+                  std::span<std::uint64_t> below, std::span<std::uint64_t> inside, Candidates& out) {
   PARAKIT_REQUIRE(below.size() == windows.size() && inside.size() == windows.size(), "one count per window");
   const DistinctWindows distinct(windows);
   const std::size_t nd = distinct.count;
@@ -110,23 +110,27 @@ void scan_windows(std::span<const double> values, std::span<const KeyWindow> win
   const std::size_t n = values.size();
   // One sweep, kLanes values at a time: per window a count of values below and inside; a value inside
   // any window (rare) is kept. The window count is a template argument, so the counters stay in registers.
+  // Pieces of at most kPiece values: the room made for candidates is one piece, whatever the length.
+  constexpr std::size_t kPiece = std::size_t{1} << 16;
   std::size_t k = 0;
-  switch (nd) {
-    case 1:
-      k = scan_lanes<1>(x, n, lo, hi, under, in, out);
-      break;
-    case 2:
-      k = scan_lanes<2>(x, n, lo, hi, under, in, out);
-      break;
-    case 3:
-      k = scan_lanes<3>(x, n, lo, hi, under, in, out);
-      break;
-    case 4:
-      k = scan_lanes<4>(x, n, lo, hi, under, in, out);
-      break;
-    default:
-      k = 0;  // the scalar loop below does it all
+  for (std::size_t from = 0; nd >= 1 && nd <= 4 && from < n; from += kPiece) {
+    const std::size_t m = std::min(kPiece, n - from);
+    const double* piece = x + from;
+    switch (nd) {
+      case 1:
+        k = from + scan_lanes<1>(piece, m, lo, hi, under, in, out);
+        break;
+      case 2:
+        k = from + scan_lanes<2>(piece, m, lo, hi, under, in, out);
+        break;
+      case 3:
+        k = from + scan_lanes<3>(piece, m, lo, hi, under, in, out);
+        break;
+      default:
+        k = from + scan_lanes<4>(piece, m, lo, hi, under, in, out);
+    }
   }
+  // More windows than the vector sweep takes: the scalar loop below does it all.
   for (; k < n; ++k) {
     const double v = x[k];
     bool keep = false;

@@ -198,7 +198,7 @@ void sum_into(const boost::mpi::communicator& comm, std::vector<std::uint64_t>& 
 void second_pass(const LocalColumn& column, const std::vector<double>& edges,
                  const std::vector<kd::KeyWindow>& windows, std::size_t expected_candidates, int threads,
                  std::vector<std::uint64_t>& counts, std::vector<std::uint64_t>& below,
-                 std::vector<std::uint64_t>& inside, std::vector<double>& candidates) {
+                 std::vector<std::uint64_t>& inside, kd::Candidates& candidates) {
   const std::size_t bins = edges.empty() ? 0 : edges.size() - 1;
   const std::size_t nw = windows.size();
   const std::span<const double> all = column.data();
@@ -215,17 +215,24 @@ void second_pass(const LocalColumn& column, const std::vector<double>& edges,
     b.assign(nw, 0);
     in.assign(nw, 0);
     // Kept from one call to the next: fresh pages cost a fault each (as much as the copy, or more).
-    thread_local std::vector<double> mine;
+    thread_local kd::Candidates mine;
     mine.clear();
-    mine.reserve(expected_candidates / static_cast<std::size_t>(threads));
+    mine.reserve(expected_candidates / static_cast<std::size_t>(threads) + kBlock);
 #pragma omp for schedule(static) nowait
     for (std::size_t p = 0; p < pieces; ++p) {
       const auto piece = all.subspan(p * kBlock, std::min<std::size_t>(kBlock, all.size() - p * kBlock));
       kd::histogram_and_windows(piece, edges, c, windows, b, in, mine);
     }
-    // In any order: nothing after depends on the candidates' order.
+    // In any order: nothing after depends on the candidates' order. The first thread's buffer becomes
+    // the list (no copy); the others are appended to it.
 #pragma omp critical(parakit_describe_candidates)
-    candidates.insert(candidates.end(), mine.begin(), mine.end());
+    {
+      if (candidates.empty()) {
+        candidates.swap(mine);
+      } else {
+        candidates.insert(candidates.end(), mine.begin(), mine.end());
+      }
+    }
   }
   counts.assign(bins, 0);
   below.assign(nw, 0);
@@ -309,7 +316,7 @@ void reduce_to_root(const boost::mpi::communicator& comm, std::vector<std::uint6
 // the global below and inside counts.
 bool rescan_missed(const LocalColumn& column, const kd::Moments& moments,
                    const std::vector<std::uint64_t>& below, const std::vector<std::uint64_t>& inside,
-                   std::vector<kd::KeyWindow>& windows, std::vector<double>& candidates) {
+                   std::vector<kd::KeyWindow>& windows, kd::Candidates& candidates) {
   std::vector<std::size_t> missed;
   for (std::size_t w = 0; w < windows.size(); ++w) {
     windows[w].below = below[w];
@@ -335,7 +342,7 @@ bool rescan_missed(const LocalColumn& column, const kd::Moments& moments,
 // window narrowed to the bin that holds its rank, and the candidates cut to those still inside an open
 // window. Collective.
 void narrow_windows(const boost::mpi::communicator& comm, std::vector<kd::KeyWindow>& windows,
-                    std::vector<double>& candidates, int threads) {
+                    kd::Candidates& candidates, int threads) {
   const std::size_t nw = windows.size();
   std::vector<std::uint64_t> counts;
   std::vector<std::size_t> offsets;
@@ -366,7 +373,7 @@ void narrow_windows(const boost::mpi::communicator& comm, std::vector<kd::KeyWin
   std::vector<kd::KeyWindow> still;
   for (const kd::KeyWindow& w : windows)
     if (w.lo != w.hi) still.push_back(w);
-  thread_local std::vector<double> kept;  // kept from call to call, as the candidates are
+  thread_local kd::Candidates kept;  // kept from call to call, as the candidates are
   kept.clear();
   std::vector<std::uint64_t> b(still.size()), in(still.size());
   if (!still.empty()) kd::scan_windows(candidates, still, b, in, kept);
@@ -429,7 +436,7 @@ Description describe(const boost::mpi::communicator& comm, const LocalColumn& co
   d.edges = kd::histogram_edges(d.moments.min, d.moments.max, options.bins);
   std::vector<std::uint64_t> below, inside;
   // Kept from one run to the next (tens of MB on large columns): their pages are touched only once.
-  thread_local std::vector<double> candidates;
+  thread_local kd::Candidates candidates;
   candidates.clear();
   std::uint64_t window_fraction_ppm = 0;
   if (is_root && !windows.empty()) window_fraction_ppm = sample_share_ppm(windows, sample);

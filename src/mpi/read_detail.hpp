@@ -44,7 +44,7 @@ void reserve_huge(Vector& values, std::size_t n) {
 }
 
 /// @brief Text read from the file: not zeroed before it is read into, on huge pages.
-using TextBuffer = std::vector<char, UninitializedAllocator<char>>;
+using TextBuffer = std::vector<char, kernels::UninitializedAllocator<char>>;
 
 // --- mpi_file.cpp -----------------------------------------------------------------------------------
 
@@ -90,6 +90,10 @@ class Scatterer {
   /// @brief Received values go to @p out, the time spent to info.scatter_s.
   Scatterer(const boost::mpi::communicator& comm, LocalColumn& out, ReadInfo& info)
       : comm_(comm), out_(out), info_(info) {}
+
+  /// @brief Reserves, on huge pages, room for exactly what this rank will receive when rank 0 sends
+  /// @p n rows in reads of @p per_read (a multiple of kReadBlock). Without it the room doubles as needed.
+  void expect(std::uint64_t n, std::uint64_t per_read);
 
   /// @brief Rank 0: adds @p fresh to what is pending (emptying @p fresh) and sends what forms whole
   /// blocks, everything if @p last. Collective with receive_all() on the other ranks.

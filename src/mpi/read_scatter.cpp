@@ -18,7 +18,27 @@ namespace {
 // The first word of a round's header.
 constexpr std::uint64_t kMore = 1, kLast = 2, kFailed = 3;
 
+// The values rank @p r of @p p receives in a round of @p blocks whole blocks out of @p available values.
+std::uint64_t share(std::uint64_t blocks, std::uint64_t available, bool last, std::uint64_t p,
+                    std::uint64_t r) {
+  std::uint64_t n = (blocks * (r + 1) / p - blocks * r / p) * kReadBlock;
+  if (last && r == p - 1) n += available - blocks * kReadBlock;
+  return n;
+}
+
 }  // namespace
+
+void Scatterer::expect(std::uint64_t n, std::uint64_t per_read) {
+  const auto p = static_cast<std::uint64_t>(comm_.size()), r = static_cast<std::uint64_t>(comm_.rank());
+  std::uint64_t mine = 0;
+  // Every read but the last is whole blocks, so every round sends all that is pending (as send() does).
+  for (std::uint64_t from = 0; from < n;) {
+    const std::uint64_t count = std::min(per_read, n - from);
+    from += count;
+    mine += share(count / kReadBlock, count, from == n, p, r);
+  }
+  reserve_huge(out_.values, out_.values.size() + mine);
+}
 
 void Scatterer::send(Values& fresh, bool last) {
   pending_.insert(pending_.end(), fresh.begin(), fresh.end());
@@ -62,8 +82,7 @@ void Scatterer::round(std::uint64_t header[3], bool announced) {
   std::vector<int> counts(p), displs(p);
   std::uint64_t offset = 0;
   for (std::uint64_t r = 0; r < p; ++r) {
-    std::uint64_t n = (blocks * (r + 1) / p - blocks * r / p) * kReadBlock;
-    if (last && r == p - 1) n += available - blocks * kReadBlock;
+    const std::uint64_t n = share(blocks, available, last, p, r);
     counts[r] = static_cast<int>(n);
     displs[r] = static_cast<int>(offset);
     offset += n;
@@ -71,6 +90,14 @@ void Scatterer::round(std::uint64_t header[3], bool announced) {
   const auto me = static_cast<std::size_t>(comm_.rank());
   const std::size_t mine = static_cast<std::size_t>(counts[me]);
   const std::size_t at = out_.values.size();
+  if (at + mine > out_.values.capacity()) {
+    // The room doubles, on huge pages advised before the values are copied in (each fresh small page
+    // costs a fault): a column of gigabytes grows in a few dozen steps.
+    Values bigger;
+    reserve_huge(bigger, std::max(at + mine, 2 * out_.values.capacity()));
+    bigger.insert(bigger.end(), out_.values.begin(), out_.values.end());
+    out_.values.swap(bigger);
+  }
   out_.values.resize(at + mine);
   if (mine > 0) out_.segments.push_back({sent_ + static_cast<std::uint64_t>(displs[me]), at, mine});
   PARAKIT_MPI_CHECK(MPI_Scatterv(comm_.rank() == 0 ? pending_.data() : nullptr, counts.data(), displs.data(),
@@ -87,12 +114,13 @@ LocalColumn read_rows_root(const boost::mpi::communicator& comm, std::uint64_t n
                            ReadInfo& info) {
   LocalColumn out;
   Scatterer scatter(comm, out, info);
+  const std::uint64_t per_read =
+      std::max<std::uint64_t>(kReadBlock, chunk_bytes / width / kReadBlock * kReadBlock);
+  scatter.expect(n, per_read);
   if (comm.rank() != 0) {
     scatter.receive_all();
     return out;
   }
-  const std::uint64_t per_read =
-      std::max<std::uint64_t>(kReadBlock, chunk_bytes / width / kReadBlock * kReadBlock);
   Values fresh;
   const std::unique_ptr<RowReader> reader = open();
   for (std::uint64_t from = 0; from < n;) {

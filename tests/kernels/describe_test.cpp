@@ -173,11 +173,11 @@ TEST(DescribeQuantiles, ScanCountsBelowAndInsideAndKeepsCandidatesOnce) {
   const std::vector<kd::KeyWindow> w = {{.rank = 0, .lo = kd::to_key(2), .hi = kd::to_key(4), .below = 0},
                                         {.rank = 0, .lo = kd::to_key(3), .hi = kd::to_key(5), .below = 0}};
   std::vector<std::uint64_t> below(2), inside(2);
-  std::vector<double> out;
+  kd::Candidates out;
   kd::scan_windows(v, w, below, inside, out);
   EXPECT_EQ(below, (std::vector<std::uint64_t>{1, 2}));
   EXPECT_EQ(inside, (std::vector<std::uint64_t>{3, 3}));
-  EXPECT_EQ(out, (std::vector<double>{2, 3, 4, 5}));
+  EXPECT_EQ(std::vector<double>(out.begin(), out.end()), (std::vector<double>{2, 3, 4, 5}));
 }
 
 // The one-sweep version gives what the two sweeps give, for 1 to 5 distinct windows (5: beyond the
@@ -196,7 +196,7 @@ TEST(DescribeHistogram, OneSweepOfHistogramAndWindowsEqualsTheTwo) {
     w.push_back(w.front());  // the windows of k and k + 1 are often the same
     std::vector<std::uint64_t> counts(23), below(w.size()), inside(w.size());
     std::vector<std::uint64_t> counts2(23), below2(w.size()), inside2(w.size());
-    std::vector<double> out, out2;
+    kd::Candidates out, out2;
     kd::histogram_and_windows(v, edges, counts, w, below, inside, out);
     kd::count_histogram(v, edges, counts2);
     kd::scan_windows(v, w, below2, inside2, out2);
@@ -335,7 +335,7 @@ TEST(DescribeHistogram, FewBinPathCountsAndWindowsEqualTheScalarRules) {
         for (const auto& [lo, hi] : spans)
           w.push_back({.rank = 0, .lo = kd::to_key(lo), .hi = kd::to_key(hi), .below = 0});
         std::vector<std::uint64_t> got(bins), below(w.size()), inside(w.size());
-        std::vector<double> out;
+        kd::Candidates out;
         kd::histogram_and_windows(v, edges, got, w, below, inside, out);
         EXPECT_EQ(got, expected) << bins << " bins, " << n << " values, " << w.size() << " windows";
         std::vector<double> kept;
@@ -353,7 +353,8 @@ TEST(DescribeHistogram, FewBinPathCountsAndWindowsEqualTheScalarRules) {
         }
         std::sort(out.begin(), out.end());
         std::sort(kept.begin(), kept.end());
-        EXPECT_EQ(out, kept) << bins << " bins, " << n << " values, " << w.size() << " windows";
+        EXPECT_EQ(std::vector<double>(out.begin(), out.end()), kept)
+            << bins << " bins, " << n << " values, " << w.size() << " windows";
       }
     }
   }

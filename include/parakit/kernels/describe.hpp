@@ -16,6 +16,8 @@
 #include <span>
 #include <vector>
 
+#include "parakit/kernels/uninitialized.hpp"
+
 namespace parakit::kernels::describe {
 
 /// @brief Values per summation block (128 KiB of doubles: one block stays in L2 for its second sweep).
@@ -123,6 +125,10 @@ struct KeyWindow {
 /// @brief Bits of key resolution gained per narrowing round.
 inline constexpr int kKeyBits = 12;
 
+/// @brief The values inside the quantile windows. The sweeps store whole vectors past the last kept
+/// value and move the end on by the values kept, so the buffer grows without being zeroed first.
+using Candidates = std::vector<double, UninitializedAllocator<double>>;
+
 /// @brief Adds to @p counts (window.bins() entries) the keys of @p values that fall in the window.
 /// With @p threads > 1, OpenMP threads count parts of @p values (the counts are the same).
 void count_keys(std::span<const double> values, const KeyWindow& window, std::span<std::uint64_t> counts,
@@ -135,14 +141,13 @@ void narrow(KeyWindow& window, std::span<const std::uint64_t> counts);
 /// values with key < lo and to inside[w] those with lo <= key <= hi; appends to @p out (once) every value
 /// that lies inside any window.
 void scan_windows(std::span<const double> values, std::span<const KeyWindow> windows,
-                  std::span<std::uint64_t> below, std::span<std::uint64_t> inside, std::vector<double>& out);
+                  std::span<std::uint64_t> below, std::span<std::uint64_t> inside, Candidates& out);
 
 /// @brief count_histogram and scan_windows in one sweep of @p values (with AVX-512: the window
 /// comparisons run beside the counting, on values already in registers). The same counts and the same
 /// candidates (possibly in another order) as the two calls.
 void histogram_and_windows(std::span<const double> values, std::span<const double> edges,
                            std::span<std::uint64_t> counts, std::span<const KeyWindow> windows,
-                           std::span<std::uint64_t> below, std::span<std::uint64_t> inside,
-                           std::vector<double>& out);
+                           std::span<std::uint64_t> below, std::span<std::uint64_t> inside, Candidates& out);
 
 }  // namespace parakit::kernels::describe

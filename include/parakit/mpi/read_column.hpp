@@ -15,6 +15,7 @@
 #include <boost/mpi/communicator.hpp>
 
 #include "parakit/format/file_format.hpp"
+#include "parakit/kernels/uninitialized.hpp"
 
 namespace parakit::mpi {
 
@@ -45,29 +46,8 @@ struct Segment {
   std::size_t count = 0;
 };
 
-/// @brief An allocator that leaves new elements uninitialised (`resize` then costs no memset): the
-/// reader writes every value anyway, and the first write, by the thread that owns it, faults the page in.
-template <class T>
-struct UninitializedAllocator : std::allocator<T> {
-  template <class U>
-  struct rebind {
-    using other = UninitializedAllocator<U>;
-  };
-  UninitializedAllocator() = default;
-  template <class U>
-  UninitializedAllocator(const UninitializedAllocator<U>& /*other*/) noexcept {}
-  template <class U>
-  void construct(U* p) noexcept {
-    ::new (static_cast<void*>(p)) U;  // default-initialisation: nothing for a double
-  }
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-  }
-};
-
 /// @brief Doubles that `resize` does not zero.
-using Values = std::vector<double, UninitializedAllocator<double>>;
+using Values = std::vector<double, kernels::UninitializedAllocator<double>>;
 
 /// @brief This rank's share of the column (missing values as NaN): values of its own, or (--read mmap,
 /// f64) a read-only view of the file's pages that the mapping keeps alive.
