@@ -6,6 +6,7 @@
 #      (page_cache_sum: map, sum, unmap); describe() must read every value twice (numpy's histogram
 #      edges need the exact min and max first), so its bound is half that rate. Target: --read mmap at
 #      >= 80 % of the two-read bound, on 1 core and on all cores, page_cache_sum measured in this run.
+#      describe_passes shows what that bound leaves room for: describe()'s own work per pass, per value.
 #   3. CSV input: parsed GB/s per core, and against pandas.read_csv(...).describe() on the same file
 #   4. --read root vs parallel vs mmap, and rank 0's read buffer under root (bounded by --chunk-size)
 # Times are parakit's own (timing.median_s: opening, reading, parsing, computing, reducing; launch cost
@@ -27,7 +28,7 @@ elif [ $# -gt 0 ]; then
   echo "stats.sh: unknown argument '$1' (accepted: --quick)" >&2
   exit 2
 fi
-parakit_bench_binaries parakit page_cache_sum || exit 2
+parakit_bench_binaries parakit page_cache_sum describe_passes || exit 2
 bin=$PARAKIT_BENCH_BIN
 out="results/bench-stats-$(date -u +%Y%m%dT%H%M%SZ)"
 mkdir -p "$out"
@@ -51,6 +52,9 @@ dd if="$data/values.f64" of=/dev/null bs=1M 2>&1 | awk '/copied/ {print "{\"byte
 # One read of the file at best: the STREAM-like sum over its mapped pages (map, sum, unmap; best of 5).
 "$bin/page_cache_sum" "$data/values.f64" 1 >"$out/page-cache-1.json"
 "$bin/page_cache_sum" "$data/values.f64" "$cores" >"$out/page-cache-all.json"
+# describe()'s own work per value on one core, in cache and from memory, apart from the page faults (and
+# with them): what the two-read bound leaves room for.
+"$bin/describe_passes" "$data/values.f64" 3 >"$out/describe-passes.json"
 $parakit info --bench --threads 1 --format json >"$out/bandwidth-1.json"
 mpirun -n "$cores" --bind-to core $parakit info --bench --threads 1 --format json >"$out/bandwidth-all.json"
 run() {  # name ranks threads args...
@@ -98,6 +102,16 @@ print(f"the same sum over the file's mapped pages (page_cache_sum: one read at b
 print(f"describe() reads every value twice (numpy's histogram edges need the exact min and max first), so "
       f"at best half of that: 1 core {gb(pc1 / 2)} ({50 * pc1 / bw1:.0f} %), {cores} cores {gb(pcall / 2)} "
       f"({50 * pcall / bwall:.0f} %)\n")
+dp = load("describe-passes")
+budget = 8e9 / (0.8 * pc1 / 2)  # ns a value at 80 % of the two-read bound, one core
+least = dp["pass1_faults_ns"] + dp["pass2_memory_ns"]
+print(f"describe()'s work on one core (describe_passes, ns a value; in cache / from memory): pass 1 "
+      f"{dp['pass1_cache_ns']:.3f} / {dp['pass1_memory_ns']:.3f} ({dp['pass1_faults_ns']:.3f} on a fresh mapping, "
+      f"its page faults included), pass 2 {dp['pass2_cache_ns']:.3f} / {dp['pass2_memory_ns']:.3f} (the histogram "
+      f"alone {dp['histogram_cache_ns']:.3f} in cache; {100 * dp['candidates_share']:.2f} % of the values are "
+      f"candidates); one read {dp['read_memory_ns']:.3f} from memory, {dp['read_faults_ns']:.3f} on a fresh mapping. "
+      f"80 % of the two-read bound allows {budget:.3f} ns a value; the two passes alone take {least:.3f} "
+      f"({100 * least / budget:.0f} % of that), before selection and combining.\n")
 print("| input | layout | read | median | throughput | per core | of memory read | target | |")
 print("|---|---|---|---|---|---|---|---|---|")
 rows = {}

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "parakit/kernels/describe.hpp"
@@ -78,6 +79,36 @@ void count_keys(std::span<const double> values, const KeyWindow& window, std::sp
     for (std::size_t k = 0; k < bins; ++k)
       counts[k] += local[k];
   }
+}
+
+std::vector<KeyWindow> windows_from_sample(std::span<const std::uint64_t> ranks, std::uint64_t n,
+                                           std::vector<double>& sample, double min, double max) {
+  std::vector<KeyWindow> windows;
+  const auto m = static_cast<double>(sample.size());
+  std::vector<std::pair<std::size_t, std::uint64_t*>> ends;  // sample position, where its key goes
+  for (const std::uint64_t k : ranks)
+    windows.push_back({.rank = k, .lo = to_key(min), .hi = to_key(max), .below = 0});
+  if (sample.empty()) return windows;
+  for (std::size_t w = 0; w < ranks.size(); ++w) {
+    const std::uint64_t k = ranks[w];
+    const double q = n > 1 ? static_cast<double>(k) / static_cast<double>(n - 1) : 0.5;
+    const double centre = q * (m - 1.0);
+    const double margin = 5.0 * std::sqrt(m * q * (1.0 - q)) + 8.0;
+    const double lo_index = std::floor(centre - margin), hi_index = std::ceil(centre + margin);
+    if (lo_index >= 0.0) ends.emplace_back(static_cast<std::size_t>(lo_index), &windows[w].lo);
+    if (hi_index <= m - 1.0) ends.emplace_back(static_cast<std::size_t>(hi_index), &windows[w].hi);
+  }
+  std::sort(ends.begin(), ends.end());
+  auto from = sample.begin();
+  for (const auto& [position, key] : ends) {
+    const auto at = sample.begin() + static_cast<std::ptrdiff_t>(position);
+    if (at >= from) {
+      std::nth_element(from, at, sample.end());
+      from = at + 1;
+    }
+    *key = to_key(*at);
+  }
+  return windows;
 }
 
 void narrow(KeyWindow& window, std::span<const std::uint64_t> counts) {

@@ -5,7 +5,6 @@
 #include "parakit/mpi/describe.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <span>
 #include <string>
 #include <utility>
@@ -116,39 +115,6 @@ std::vector<std::pair<std::uint64_t, kd::BlockSummary>> summarize_fragments(std:
     blocks.emplace_back(block, kd::summarize_block(joined));
   }
   return blocks;
-}
-
-// The windows of the wanted order statistics, placed by the sample of m values out of n: the rank's
-// position in the sample, widened by about five standard deviations of a sample rank. Only the sample's
-// order statistics at the windows' ends are needed: selected in place, not sorted.
-std::vector<kd::KeyWindow> windows_from_sample(const std::vector<std::uint64_t>& ranks, std::uint64_t n,
-                                               std::vector<double>& sample, double min, double max) {
-  std::vector<kd::KeyWindow> windows;
-  const auto m = static_cast<double>(sample.size());
-  std::vector<std::pair<std::size_t, std::uint64_t*>> ends;  // sample position, where its key goes
-  for (const std::uint64_t k : ranks)
-    windows.push_back({.rank = k, .lo = kd::to_key(min), .hi = kd::to_key(max), .below = 0});
-  if (sample.empty()) return windows;
-  for (std::size_t w = 0; w < ranks.size(); ++w) {
-    const std::uint64_t k = ranks[w];
-    const double q = n > 1 ? static_cast<double>(k) / static_cast<double>(n - 1) : 0.5;
-    const double centre = q * (m - 1.0);
-    const double margin = 5.0 * std::sqrt(m * q * (1.0 - q)) + 8.0;
-    const double lo_index = std::floor(centre - margin), hi_index = std::ceil(centre + margin);
-    if (lo_index >= 0.0) ends.emplace_back(static_cast<std::size_t>(lo_index), &windows[w].lo);
-    if (hi_index <= m - 1.0) ends.emplace_back(static_cast<std::size_t>(hi_index), &windows[w].hi);
-  }
-  std::sort(ends.begin(), ends.end());
-  auto from = sample.begin();
-  for (const auto& [position, key] : ends) {
-    const auto at = sample.begin() + static_cast<std::ptrdiff_t>(position);
-    if (at >= from) {
-      std::nth_element(from, at, sample.end());
-      from = at + 1;
-    }
-    *key = kd::to_key(*at);
-  }
-  return windows;
 }
 
 // Parts per million of the sample inside any window (an estimate of the candidates' share).
@@ -425,7 +391,7 @@ Description describe(const boost::mpi::communicator& comm, const LocalColumn& co
   std::vector<kd::KeyWindow> windows;
   if (is_root) {
     const std::vector<std::uint64_t> ranks = kd::needed_ranks(d.moments.count, options.quantiles);
-    windows = windows_from_sample(ranks, d.moments.count, sample, d.moments.min, d.moments.max);
+    windows = kd::windows_from_sample(ranks, d.moments.count, sample, d.moments.min, d.moments.max);
   }
   broadcast_moments_and_windows(comm, d.moments, windows);
   const double t3 = sys::now_s();

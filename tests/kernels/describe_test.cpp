@@ -180,6 +180,33 @@ TEST(DescribeQuantiles, ScanCountsBelowAndInsideAndKeepsCandidatesOnce) {
   EXPECT_EQ(std::vector<double>(out.begin(), out.end()), (std::vector<double>{2, 3, 4, 5}));
 }
 
+// Windows placed from a one-in-16 sample hold their order statistics, are narrow (the margin is about
+// five sample standard deviations), and span [min, max] where the sample cannot place an end.
+TEST(DescribeQuantiles, WindowsFromASampleHoldTheirOrderStatistics) {
+  const std::vector<double> v = random_values(160'000, 3.0, 2.0, 11);
+  std::vector<double> sorted = v;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<double> sample;
+  for (std::size_t i = 0; i < v.size(); i += 16)
+    sample.push_back(v[i]);
+  const std::vector<double> qs = {0.0, 0.25, 0.5, 0.75, 1.0};
+  const auto ranks = kd::needed_ranks(v.size(), qs);
+  const auto windows = kd::windows_from_sample(ranks, v.size(), sample, sorted.front(), sorted.back());
+  ASSERT_EQ(windows.size(), ranks.size());
+  for (const kd::KeyWindow& w : windows) {
+    const double lo = kd::from_key(w.lo), hi = kd::from_key(w.hi);
+    const auto below =
+        static_cast<std::uint64_t>(std::lower_bound(sorted.begin(), sorted.end(), lo) - sorted.begin());
+    const auto up_to =
+        static_cast<std::uint64_t>(std::upper_bound(sorted.begin(), sorted.end(), hi) - sorted.begin());
+    EXPECT_LE(below, w.rank) << "rank " << w.rank;
+    EXPECT_LT(w.rank, up_to) << "rank " << w.rank;
+    EXPECT_LT(up_to - below, v.size() / 10) << "rank " << w.rank;  // a few percent of the values, not all
+  }
+  EXPECT_EQ(windows.front().lo, kd::to_key(sorted.front()));  // rank 0: no sample value below it
+  EXPECT_EQ(windows.back().hi, kd::to_key(sorted.back()));
+}
+
 // The one-sweep version gives what the two sweeps give, for 1 to 5 distinct windows (5: beyond the
 // vector path), a block with a tail, NaN and values outside the edges.
 TEST(DescribeHistogram, OneSweepOfHistogramAndWindowsEqualsTheTwo) {

@@ -134,6 +134,14 @@ using Candidates = std::vector<double, UninitializedAllocator<double>>;
 void count_keys(std::span<const double> values, const KeyWindow& window, std::span<std::uint64_t> counts,
                 int threads = 1);
 
+/// @brief The windows of the order statistics @p ranks of @p n values in [@p min, @p max], placed by a
+/// sample of them (@p sample, m values): each rank's position in the sample, widened by about five
+/// standard deviations of a sample rank (rarely, a window misses its order statistic: describe() then
+/// rescans). Only the sample's order statistics at the windows' ends are needed: selected in place
+/// (@p sample is reordered), not sorted.
+std::vector<KeyWindow> windows_from_sample(std::span<const std::uint64_t> ranks, std::uint64_t n,
+                                           std::vector<double>& sample, double min, double max);
+
 /// @brief Narrows @p window with the global @p counts of its bins: the bin that holds `rank`.
 void narrow(KeyWindow& window, std::span<const std::uint64_t> counts);
 
