@@ -1,6 +1,9 @@
 #include "parakit/mpi/graph.hpp"
 
+#include <atomic>
+#include <cstdint>
 #include <exception>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -8,6 +11,20 @@
 #include "parakit/quote.hpp"
 
 namespace parakit::mpi {
+
+namespace {
+std::atomic<std::uint64_t> next_serial{1};
+}  // namespace
+
+Graph::Graph() : serial_(next_serial.fetch_add(1, std::memory_order_relaxed)) {}
+
+void Graph::check_input(const std::string& task, std::uint64_t graph, kernels::TaskId input) const {
+  if (graph != serial_ || input >= tasks_.size())
+    throw Error(
+        fmt::format("task graph: task {} waits for a task of another Graph (input {} of graph {}; "
+                    "accepted: tasks this Graph's add() returned)",
+                    parakit::quoted(task), input, graph));
+}
 
 GraphValues Graph::run(const boost::mpi::communicator& comm, const GraphRunOptions& options) const {
   kernels::TaskGraph graph;
@@ -48,11 +65,15 @@ GraphValues Graph::run(const boost::mpi::communicator& comm, const GraphRunOptio
                            .interrupt = {},
                            .drain = {}};
   GraphResult result = run_graph(comm, graph, run_options, work, [](const FarmRecord&, const FarmResult&) {});
-  return {std::move(graph), std::move(result)};
+  return {std::move(graph), std::move(result), serial_};
 }
 
-const std::string& GraphValues::bytes(kernels::TaskId task) const {
-  PARAKIT_REQUIRE(task < graph_.size(), "a task of this graph");
+const std::string& GraphValues::bytes(std::uint64_t graph, kernels::TaskId task) const {
+  if (graph != serial_ || task >= graph_.size())
+    throw Error(
+        fmt::format("task graph: get() of a task of another Graph (task {} of graph {}; this run "
+                    "was graph {})",
+                    task, graph, serial_));
   const std::string name = parakit::quoted(graph_.task(task).name);
   if (result_.states.empty() || result_.farm.per_rank.empty())
     throw Error(fmt::format("task {}: values are kept on rank 0 only", name));

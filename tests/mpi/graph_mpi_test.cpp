@@ -349,3 +349,29 @@ TEST(Graph, a_duplicate_name_is_refused_on_every_rank_before_anything_runs) {
   EXPECT_THROW((void)g.run(world), UsageError);
   EXPECT_EQ(runs, 0);
 }
+
+// A task knows its graph: another Graph's add() refuses it as an input, naming the task that would wait
+// for it, and the values of one run refuse a task of another graph (its id may be valid there).
+TEST(Graph, a_task_of_another_graph_is_refused_by_add_and_by_get) {
+  const boost::mpi::communicator world;
+  mpi::Graph first, second;
+  const auto a = first.add("a", [] { return 1; });
+  const auto b = second.add("b", [] { return 2; });
+  try {
+    (void)second.add(
+        "c", [](int x) { return x + 1; }, a);
+    ADD_FAILURE() << "a task of another graph was taken";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("task 'c' waits for a task of another Graph"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(second.size(), 1U);  // nothing added
+  const mpi::GraphValues values = second.run(world);
+  if (world.rank() == 0) {
+    EXPECT_EQ(values.get(b), 2);
+    EXPECT_THROW((void)values.get(a), Error);  // id 0 exists in both graphs
+  }
+  mpi::Graph moved = std::move(first);
+  EXPECT_NO_THROW((void)moved.add(
+      "d", [](int x) { return x; }, a));  // a move keeps the graph's tasks
+}
