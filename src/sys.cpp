@@ -9,6 +9,7 @@
 #include <string_view>
 #include <system_error>
 
+#include <malloc.h>
 #include <omp.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -47,6 +48,15 @@ unsigned new_file_mode(const std::string& path) {
   const mode_t mask = ::umask(0);  // reading the umask means setting it: put it back at once
   ::umask(mask);
   return 0666 & ~mask;
+}
+
+void keep_freed_memory() {
+#if defined(__GLIBC__)
+  // Fixed thresholds (glibc's own grow only once a block of that size has been freed). 32 MiB is the
+  // largest mmap threshold glibc takes on 64-bit systems.
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
 }
 
 long pid() {

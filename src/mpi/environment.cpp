@@ -11,6 +11,7 @@
 #include "parakit/mpi/check.hpp"
 #include "parakit/mpi/transports.hpp"
 #include "parakit/mpi/watchdog.hpp"
+#include "parakit/sys.hpp"
 
 namespace parakit::mpi {
 namespace {
@@ -30,6 +31,7 @@ int guarded_main(int argc, char** argv, const std::string& program,
                  const ErrorExitCodes& codes) {
   // Before MPI_Init: the fast single-host transports when every rank is on this host and none was chosen.
   choose_transports_before_init();
+  sys::keep_freed_memory();
   // abort_on_exception=false: exceptions are handled here, where we know whether aborting is needed.
   boost::mpi::environment env(argc, argv, boost::mpi::threading::funneled, false);
   const boost::mpi::communicator world;
