@@ -315,9 +315,8 @@ template <std::size_t D>
 void count_small(const Histogram& h, std::span<const double> values, std::span<const double> edges,
                  std::span<std::uint64_t> counts, const double* lo, const double* hi, std::uint64_t* under,
                  std::uint64_t* in, Candidates& out) {
-  const std::size_t at = out.size();
-  out.resize(at + values.size() + kLanes);  // room for every value and one vector, not zeroed
-  double* kept = out.data() + at;
+  double* const first = room_for(out, values.size());
+  double* kept = first;
   const SmallHistogram small(h, edges);
   const std::size_t done = small.count<D>(values.data(), values.size(), counts.data(), lo, hi, under, kept);
   for (std::size_t i = done; i < values.size(); ++i) {
@@ -332,8 +331,8 @@ void count_small(const Histogram& h, std::span<const double> values, std::span<c
     if (keep) *kept++ = v;
   }
   // The windows do not overlap: each candidate is inside exactly one.
-  SmallHistogram::count_inside<D>(out.data() + at, kept, lo, hi, in);
-  out.resize(static_cast<std::size_t>(kept - out.data()));
+  SmallHistogram::count_inside<D>(first, kept, lo, hi, in);
+  keep_up_to(out, kept);
 }
 
 // Tries the small-bin path; false when it does not apply (many bins, large rounding, overlapping windows).
@@ -448,11 +447,9 @@ void histogram_and_windows(std::span<const double> values, std::span<const doubl
                       "one count per window");
       thread_local std::vector<std::uint32_t> local;
       local.assign(Histogram::kCopies * h.stride(), 0);
-      const std::size_t at = out.size();
-      out.resize(at + values.size() + kLanes);  // room for every value and one vector, not zeroed
       std::size_t done = 0;
       std::uint64_t under[DistinctWindows::kMax] = {}, in[DistinctWindows::kMax] = {};
-      double* kept = out.data() + at;
+      double* kept = room_for(out, values.size());
       const auto sweep = [&]<std::size_t D>(std::integral_constant<std::size_t, D>) {
         WindowHook<D> hook(distinct.lo, distinct.hi, kept);
         done = h.count_batches(values.data(), values.size(), local.data(), hook);
@@ -475,7 +472,7 @@ void histogram_and_windows(std::span<const double> values, std::span<const doubl
         default:
           sweep(std::integral_constant<std::size_t, 4>{});
       }
-      out.resize(static_cast<std::size_t>(kept - out.data()));
+      keep_up_to(out, kept);
       for (std::size_t w = 0; w < windows.size(); ++w) {
         below[w] += under[distinct.which[w]];
         inside[w] += in[distinct.which[w]];

@@ -24,6 +24,17 @@ using M = std::int64_t __attribute__((vector_size(kLanes * sizeof(double))));
 // The block sums run in kSumLanes lanes: two vectors of kLanes.
 constexpr int kSumLanes = 2 * kLanes;
 
+// Room in @p out for @p n candidates and one vector more, not zeroed (Candidates' allocator): where a
+// sweep stores whole vectors, moving on only by the values it keeps. keep_up_to cuts @p out back to them.
+inline double* room_for(Candidates& out, std::size_t n) {
+  const std::size_t at = out.size();
+  out.resize(at + n + kLanes);
+  return out.data() + at;
+}
+inline void keep_up_to(Candidates& out, const double* end) {
+  out.resize(static_cast<std::size_t>(end - out.data()));
+}
+
 #if defined(__AVX512F__)
 // The windows' part of a vector sweep: counts below and inside each of D windows, and the values inside
 // any, packed into @p kept (room for every value plus kLanes).
@@ -58,11 +69,8 @@ struct WindowHook {
 template <std::size_t D>
 inline std::size_t scan_lanes(const double* x, std::size_t n, const double* lo, const double* hi,
                               std::uint64_t* under, std::uint64_t* in, Candidates& out) {
-  // Kept values are written without branches: every vector is stored past the last value kept, the end
-  // moves on only by its hits. The room for them is not zeroed (Candidates' allocator).
-  const std::size_t at = out.size();
-  out.resize(at + n + kLanes);
-  double* kept = out.data() + at;
+  // Kept values are written without branches: every vector is stored, the end moves on only by its hits.
+  double* kept = room_for(out, n);
   std::size_t k = 0;
 #if defined(__AVX512F__)
   WindowHook<D> hook(lo, hi, kept);
@@ -104,7 +112,7 @@ inline std::size_t scan_lanes(const double* x, std::size_t n, const double* lo, 
     }
   }
 #endif
-  out.resize(static_cast<std::size_t>(kept - out.data()));
+  keep_up_to(out, kept);
   return k;
 }
 
